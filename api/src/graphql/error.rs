@@ -1,0 +1,57 @@
+//! The one place domain errors become GraphQL errors with a stable `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+use tianguis_domain::Error;
+
+pub const INTERNAL: &str = "INTERNAL";
+
+pub fn to_graphql(err: Error) -> async_graphql::Error {
+    let (code, message) = match &err {
+        Error::Unauthenticated { .. } => ("UNAUTHENTICATED", err.to_string()),
+        Error::Forbidden(_) => ("FORBIDDEN", err.to_string()),
+        Error::NotFound(_) => ("NOT_FOUND", err.to_string()),
+        Error::Invalid { .. } => ("BAD_USER_INPUT", err.to_string()),
+        Error::Conflict { .. } => ("CONFLICT", err.to_string()),
+        Error::RateLimited { .. } => ("RATE_LIMITED", err.to_string()),
+        Error::PlanLimit(_) => ("PLAN_LIMIT", err.to_string()),
+        Error::Unexpected(cause) => {
+            // The client sees a generic message; the cause chain goes to the log with the
+            // request id from the current span.
+            tracing::error!(error = ?cause, "unexpected error");
+            (INTERNAL, "Internal error".to_owned())
+        }
+    };
+    async_graphql::Error::new(message).extend_with(|_, ext| {
+        ext.set("code", code);
+        match &err {
+            Error::Invalid { field, .. } | Error::Conflict { field, .. } => {
+                ext.set("field", *field)
+            }
+            Error::Unauthenticated { reason, .. } => ext.set("reason", *reason),
+            Error::Forbidden(permission) => ext.set("permission", permission.key()),
+            Error::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
+            _ => {}
+        }
+    })
+}
+
+/// `.gql()` on a use case's result: the resolvers' way to return domain errors.
+pub trait GqlResult<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GqlResult<T> for Result<T, Error> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(to_graphql)
+    }
+}
+
+/// Parses an `ID` argument into a UUID, naming the input field when it is not one.
+pub fn parse_id(id: &async_graphql::ID, field: &'static str) -> async_graphql::Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(id.as_str()).map_err(|_| {
+        to_graphql(Error::invalid(
+            field,
+            format!("'{}' is not a valid id", id.as_str()),
+        ))
+    })
+}

@@ -1,0 +1,56 @@
+//! One schema merged from per-context roots, with the service's limits and conventions.
+
+pub mod connection;
+pub mod context;
+pub mod error;
+pub mod loaders;
+pub mod tenancy;
+
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+use tianguis_domain::Deps;
+
+use crate::EdgeSettings;
+
+#[derive(MergedObject, Default)]
+pub struct Query(tenancy::TenancyQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(tenancy::TenancyMutation);
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(tenancy::TenancySubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// Persisted-query hashes remembered per process.
+const PERSISTED_QUERIES: usize = 1024;
+
+/// Builds the schema; `deps` is absent when only the SDL is wanted.
+pub fn build_schema(settings: &EdgeSettings, deps: Option<Deps>) -> AppSchema {
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(settings.max_depth)
+    .limit_complexity(settings.max_complexity)
+    .limit_recursive_depth(32)
+    .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+        PERSISTED_QUERIES,
+    )));
+    if !settings.introspection {
+        builder = builder.disable_introspection();
+    }
+    if let Some(deps) = deps {
+        builder = builder.data(deps);
+    }
+    builder.finish()
+}
+
+/// The schema's SDL, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(&EdgeSettings::default(), None).sdl()
+}

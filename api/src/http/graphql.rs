@@ -1,0 +1,112 @@
+//! GraphQL over HTTP (POST) and WebSocket (graphql-transport-ws and graphql-ws), and
+//! GraphiQL.
+
+use std::net::SocketAddr;
+
+use async_graphql::Data;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::Extension;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use tianguis_domain::Error;
+use tianguis_domain::tenancy::auth;
+
+use super::auth::request_meta;
+use crate::AppState;
+use crate::graphql::context::Principal;
+use crate::graphql::error::{INTERNAL, to_graphql};
+use crate::graphql::loaders;
+
+pub async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .finish(),
+    )
+}
+
+pub async fn execute(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    request: GraphQLRequest,
+) -> Response {
+    let mut request = request.into_inner();
+    let operation = request
+        .operation_name
+        .clone()
+        .unwrap_or_else(|| "anonymous".to_owned());
+    if let Principal::Authenticated(ctx) = &principal {
+        loaders::register(&mut request.data, &state.deps, ctx);
+    }
+    let request_id = principal.meta().request_id.clone();
+    request.data.insert(principal);
+    let mut response = state.schema.execute(request).await;
+    let outcome = if response.errors.is_empty() {
+        "ok"
+    } else {
+        "error"
+    };
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        match extensions.get("code") {
+            // Errors raised by the schema itself: parse, validation, limits.
+            None => extensions.set("code", "GRAPHQL_VALIDATION_FAILED"),
+            Some(async_graphql::Value::String(code)) if code == INTERNAL => {
+                extensions.set("requestId", request_id.clone());
+            }
+            Some(_) => {}
+        }
+    }
+    state.metrics.record_operation(&operation, outcome);
+    GraphQLResponse::from(response).into_response()
+}
+
+/// The credential a WebSocket client sends in `connection_init`.
+fn init_credential(payload: &serde_json::Value) -> Option<String> {
+    ["authorization", "Authorization", "token", "authToken"]
+        .iter()
+        .find_map(|key| payload.get(key)?.as_str())
+        .map(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .unwrap_or(value)
+                .trim()
+                .to_owned()
+        })
+}
+
+pub async fn websocket(
+    State(state): State<AppState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Response {
+    let meta = request_meta(&headers, peer.map(|p| (p.0).0));
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            let deps = state.deps.clone();
+            GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let credential = init_credential(&payload).ok_or_else(|| {
+                        to_graphql(Error::unauthenticated(
+                            "MISSING_CREDENTIAL",
+                            "send the access token as `authorization` in connection_init",
+                        ))
+                    })?;
+                    let ctx = auth::authenticate(&deps, &credential, meta)
+                        .await
+                        .map_err(to_graphql)?;
+                    let mut data = Data::default();
+                    loaders::register(&mut data, &deps, &ctx);
+                    data.insert(Principal::Authenticated(ctx));
+                    Ok(data)
+                })
+                .serve()
+        })
+}

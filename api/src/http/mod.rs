@@ -1,0 +1,71 @@
+//! The HTTP surface: GraphQL over HTTP and WebSocket, health, readiness and metrics.
+
+mod auth;
+mod graphql;
+mod health;
+
+use axum::http::HeaderName;
+use axum::routing::get;
+use axum::{Router, middleware};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use crate::{AppState, metrics};
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids are UUID v7, so they sort by time in logs.
+#[derive(Clone, Copy)]
+struct MakeRequestUuidV7;
+
+impl MakeRequestId for MakeRequestUuidV7 {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        uuid::Uuid::now_v7()
+            .to_string()
+            .parse()
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let graphql = Router::new()
+        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ));
+    Router::new()
+        .merge(graphql)
+        .route("/graphql/ws", get(graphql::websocket))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::endpoint))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id,
+                    tenant_id = tracing::field::Empty,
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuidV7))
+        .with_state(state)
+}

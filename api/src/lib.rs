@@ -1,0 +1,11 @@
+//! The HTTP and GraphQL edge: the router, the schema, resolvers and credential extraction.
+//! Resolvers are thin: they read the caller's context, call one domain use case and map the
+//! result.
+
+pub mod graphql;
+pub mod http;
+pub mod metrics;
+pub mod state;
+
+pub use http::router;
+pub use state::{AppState, EdgeSettings};

@@ -1,0 +1,107 @@
+//! The one way to reach tenant data: a transaction bound to a tenant.
+//!
+//! [`TenantTx::select`] adds the tenant filter, so a query of tenant data cannot be written
+//! without it. On PostgreSQL the transaction also switches to the row-level-security role
+//! and sets `app.tenant_id`, so a forgotten filter still sees only this tenant's rows.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    PrimaryKeyTrait, QueryFilter, Select, Statement, TransactionTrait, Value,
+};
+use tianguis_entity::{APP_ROLE, TenantOwned};
+use uuid::Uuid;
+
+use crate::ports::PubSub;
+use crate::{Deps, Error, Result};
+
+pub struct TenantTx {
+    tx: DatabaseTransaction,
+    tenant_id: Uuid,
+    pubsub: Arc<dyn PubSub>,
+    /// Messages for live subscribers, sent only once the transaction has committed.
+    outgoing: Vec<(String, Vec<u8>)>,
+}
+
+impl TenantTx {
+    pub async fn begin(deps: &Deps, tenant_id: Uuid) -> Result<Self> {
+        let tx = deps.db.begin().await?;
+        if tx.get_database_backend() == DbBackend::Postgres {
+            tx.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
+                [APP_ROLE.into(), tenant_id.to_string().into()],
+            ))
+            .await?;
+        }
+        Ok(Self {
+            tx,
+            tenant_id,
+            pubsub: deps.pubsub.clone(),
+            outgoing: Vec::new(),
+        })
+    }
+
+    pub fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+
+    /// All of this tenant's rows of `E`.
+    pub fn select<E: TenantOwned>(&self) -> Select<E> {
+        E::find().filter(E::tenant_column().eq(self.tenant_id))
+    }
+
+    /// One of this tenant's rows of `E`, or NOT_FOUND naming `what`.
+    pub async fn get<E>(&self, id: Uuid, what: &'static str) -> Result<E::Model>
+    where
+        E: TenantOwned,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+    {
+        E::find_by_id(id)
+            .filter(E::tenant_column().eq(self.tenant_id))
+            .one(&self.tx)
+            .await?
+            .ok_or(Error::NotFound(what))
+    }
+
+    /// Queues a message for live subscribers of `topic`, delivered after commit.
+    pub fn publish_after_commit(&mut self, topic: String, payload: Vec<u8>) {
+        self.outgoing.push((topic, payload));
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        for (topic, payload) in self.outgoing {
+            // Live delivery is best effort; the committed change is what counts.
+            if let Err(err) = self.pubsub.publish(&topic, payload).await {
+                tracing::warn!(error = %err, topic, "publishing to subscribers failed");
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Deref for TenantTx {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+/// Builds a raw statement written with PostgreSQL's `$n` placeholders for either backend.
+pub fn raw(backend: DbBackend, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Sqlite => sql.replace('$', "?"),
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Begins a transaction for work at the edge, before a tenant is known (sign-up, log-in,
+/// refresh). It runs as the connecting role, which sees the tables owned by it.
+pub async fn begin_system(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    Ok(db.begin().await?)
+}

@@ -1,0 +1,29 @@
+//! Use cases and business rules, one module per bounded context.
+//!
+//! Nothing here knows about HTTP or GraphQL: the edge turns requests into a [`TenantCtx`]
+//! and commands, calls one use case, and maps the result or the [`Error`].
+
+pub mod ctx;
+pub mod db;
+pub mod error;
+pub mod page;
+pub mod permissions;
+pub mod ports;
+pub mod tenancy;
+
+pub use ctx::{Actor, RequestMeta, TenantCtx};
+pub use error::{Error, Result};
+pub use permissions::{Permission, PermissionSet};
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+/// What every use case may reach: the database and the domain's ports.
+#[derive(Clone)]
+pub struct Deps {
+    pub db: DatabaseConnection,
+    pub pubsub: Arc<dyn ports::PubSub>,
+    pub clock: Arc<dyn ports::Clock>,
+    pub auth: Arc<tenancy::auth::AuthSettings>,
+}

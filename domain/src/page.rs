@@ -1,0 +1,121 @@
+//! Keyset pagination over UUID v7 ids, whose order is creation order.
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+use uuid::Uuid;
+
+use crate::{Error, Result};
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: u64 = 100;
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+#[derive(Clone, Debug, Default)]
+pub struct PageRequest {
+    pub first: Option<i32>,
+    pub after: Option<Uuid>,
+    pub last: Option<i32>,
+    pub before: Option<Uuid>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortDirection {
+    Asc,
+    #[default]
+    Desc,
+}
+
+#[derive(Clone, Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub total_count: u64,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            total_count: self.total_count,
+        }
+    }
+}
+
+fn size(value: Option<i32>, field: &'static str) -> Result<Option<u64>> {
+    match value {
+        None => Ok(None),
+        Some(n) if n < 0 => Err(Error::invalid(field, format!("{field} cannot be negative"))),
+        Some(n) if n as u64 > MAX_PAGE_SIZE => Err(Error::invalid(
+            field,
+            format!("{field} can be at most {MAX_PAGE_SIZE}"),
+        )),
+        Some(n) => Ok(Some(n as u64)),
+    }
+}
+
+/// Fetches one page of `select` ordered by `id` in `direction`, plus the total count.
+pub async fn paginate<E, C>(
+    conn: &C,
+    select: Select<E>,
+    id: E::Column,
+    direction: SortDirection,
+    request: &PageRequest,
+) -> Result<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+    C: ConnectionTrait,
+{
+    let first = size(request.first, "first")?;
+    let last = size(request.last, "last")?;
+    if first.is_some() && last.is_some() {
+        return Err(Error::invalid("last", "use either first or last, not both"));
+    }
+    let total_count = select.clone().count(conn).await?;
+
+    let backward = last.is_some();
+    let limit = last.or(first).unwrap_or(DEFAULT_PAGE_SIZE);
+    // Walking backward reads in the opposite order, then flips the page.
+    let ascending = (direction == SortDirection::Asc) != backward;
+    let mut query = select;
+    if let Some(after) = request.after {
+        query = query.filter(if direction == SortDirection::Asc {
+            id.gt(after)
+        } else {
+            id.lt(after)
+        });
+    }
+    if let Some(before) = request.before {
+        query = query.filter(if direction == SortDirection::Asc {
+            id.lt(before)
+        } else {
+            id.gt(before)
+        });
+    }
+    let order = if ascending { Order::Asc } else { Order::Desc };
+    let mut items = query.order_by(id, order).limit(limit + 1).all(conn).await?;
+    let more = items.len() as u64 > limit;
+    items.truncate(limit as usize);
+    if backward {
+        items.reverse();
+    }
+    Ok(Page {
+        items,
+        has_next_page: if backward {
+            request.before.is_some()
+        } else {
+            more
+        },
+        has_previous_page: if backward {
+            more
+        } else {
+            request.after.is_some()
+        },
+        total_count,
+    })
+}

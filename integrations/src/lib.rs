@@ -1,0 +1,5 @@
+//! Real implementations of the domain's ports: in-process ones for the embedded mode and
+//! Redis-backed ones shared by every replica.
+
+pub mod pubsub;
+pub mod rate_limit;

@@ -1,0 +1,17 @@
+//! Schema migrations. Every migration runs on SQLite and PostgreSQL; PostgreSQL-only parts
+//! (row-level security) are guarded by the backend check in [`postgres`].
+
+pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_tenancy;
+pub mod postgres;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_tenancy::Migration)]
+    }
+}

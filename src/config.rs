@@ -1,0 +1,283 @@
+//! Settings, read once from the environment (and an optional `.env`), typed and checked.
+//! A wrong value stops the start with a message naming the variable and what it expects.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tianguis_api::EdgeSettings;
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub redis_url: Option<String>,
+    pub data_dir: PathBuf,
+    /// Absent in the embedded mode, where one is generated and kept in `data_dir`.
+    pub jwt_secret: Option<Secret>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub shutdown_grace: Duration,
+    pub edge: EdgeSettings,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: expected {expected}, got '{got}'")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub expected: &'static str,
+    pub got: String,
+}
+
+struct Env<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    fn raw(&self, variable: &str) -> Option<String> {
+        (self.0)(variable).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(
+        &self,
+        variable: &'static str,
+        default: T,
+        expected: &'static str,
+    ) -> Result<T, ConfigError> {
+        match self.raw(variable) {
+            None => Ok(default),
+            Some(got) => got.trim().parse().map_err(|_| ConfigError {
+                variable,
+                expected,
+                got,
+            }),
+        }
+    }
+
+    fn flag(&self, variable: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.raw(variable).map(|v| v.trim().to_lowercase()) {
+            None => Ok(default),
+            Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+            Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+            Some(got) => Err(ConfigError {
+                variable,
+                expected: "true or false",
+                got,
+            }),
+        }
+    }
+}
+
+/// The embedded default: a SQLite file under the data directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tianguis.db?mode=rwc";
+const MIN_JWT_SECRET_LEN: usize = 32;
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        let database_url = env
+            .raw("DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| database_url.starts_with(scheme))
+        {
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                expected: "a sqlite: or postgres:// URL",
+                got: database_url,
+            });
+        }
+        let redis_url = env.raw("REDIS_URL");
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(ConfigError {
+                variable: "REDIS_URL",
+                expected: "a redis:// or rediss:// URL",
+                got: url.clone(),
+            });
+        }
+        let jwt_secret = env.raw("TIANGUIS_JWT_SECRET").map(Secret::new);
+        if let Some(secret) = &jwt_secret
+            && secret.expose().len() < MIN_JWT_SECRET_LEN
+        {
+            return Err(ConfigError {
+                variable: "TIANGUIS_JWT_SECRET",
+                expected: "at least 32 random characters",
+                got: format!("{} characters", secret.expose().len()),
+            });
+        }
+        if jwt_secret.is_none() && !database_url.starts_with("sqlite:") {
+            return Err(ConfigError {
+                variable: "TIANGUIS_JWT_SECRET",
+                expected: "a shared secret of at least 32 characters when DATABASE_URL is PostgreSQL (replicas must agree)",
+                got: String::new(),
+            });
+        }
+        let log_format = match env.raw("TIANGUIS_LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "TIANGUIS_LOG_FORMAT",
+                    expected: "json or pretty",
+                    got: other.to_owned(),
+                });
+            }
+        };
+        let defaults = EdgeSettings::default();
+        Ok(Self {
+            addr: env.parse(
+                "TIANGUIS_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 8080)),
+                "a socket address such as 127.0.0.1:8080",
+            )?,
+            database_url,
+            db_max_connections: env.parse(
+                "TIANGUIS_DB_MAX_CONNECTIONS",
+                10,
+                "a whole number of connections",
+            )?,
+            redis_url,
+            data_dir: env.parse(
+                "TIANGUIS_DATA_DIR",
+                PathBuf::from("data"),
+                "a directory path",
+            )?,
+            jwt_secret,
+            access_token_ttl: Duration::from_secs(env.parse(
+                "TIANGUIS_ACCESS_TOKEN_TTL_SECS",
+                900,
+                "a number of seconds",
+            )?),
+            refresh_token_ttl: Duration::from_secs(
+                env.parse::<u64>("TIANGUIS_REFRESH_TOKEN_TTL_DAYS", 30, "a number of days")?
+                    * 86_400,
+            ),
+            log_filter: env
+                .raw("TIANGUIS_LOG")
+                .unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),
+            log_format,
+            shutdown_grace: Duration::from_secs(env.parse(
+                "TIANGUIS_SHUTDOWN_GRACE_SECS",
+                30,
+                "a number of seconds",
+            )?),
+            edge: EdgeSettings {
+                max_body_bytes: env.parse(
+                    "TIANGUIS_MAX_BODY_BYTES",
+                    defaults.max_body_bytes,
+                    "a number of bytes",
+                )?,
+                credential_per_minute: env.parse(
+                    "TIANGUIS_RATE_LIMIT_PER_CREDENTIAL",
+                    defaults.credential_per_minute,
+                    "requests per minute, a whole number",
+                )?,
+                anonymous_per_minute: env.parse(
+                    "TIANGUIS_RATE_LIMIT_ANONYMOUS",
+                    defaults.anonymous_per_minute,
+                    "requests per minute, a whole number",
+                )?,
+                max_depth: env.parse(
+                    "TIANGUIS_GRAPHQL_MAX_DEPTH",
+                    defaults.max_depth,
+                    "a whole number",
+                )?,
+                max_complexity: env.parse(
+                    "TIANGUIS_GRAPHQL_MAX_COMPLEXITY",
+                    defaults.max_complexity,
+                    "a whole number",
+                )?,
+                introspection: env
+                    .flag("TIANGUIS_GRAPHQL_INTROSPECTION", defaults.introspection)?,
+            },
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        !self.database_url.starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn nothing_set_means_the_embedded_default() {
+        let config = config(&[]).expect("defaults are valid");
+        assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert!(config.redis_url.is_none());
+    }
+
+    #[test]
+    fn a_wrong_value_names_the_variable_and_what_it_expects() {
+        let err = config(&[("TIANGUIS_ADDR", "not-an-address")]).expect_err("must fail");
+        assert_eq!(err.variable, "TIANGUIS_ADDR");
+        assert!(err.to_string().contains("socket address"), "{err}");
+        let err = config(&[("TIANGUIS_GRAPHQL_INTROSPECTION", "maybe")]).expect_err("must fail");
+        assert_eq!(err.variable, "TIANGUIS_GRAPHQL_INTROSPECTION");
+    }
+
+    #[test]
+    fn postgres_needs_a_shared_jwt_secret() {
+        let err = config(&[("DATABASE_URL", "postgres://localhost/x")]).expect_err("must fail");
+        assert_eq!(err.variable, "TIANGUIS_JWT_SECRET");
+        let short = config(&[("TIANGUIS_JWT_SECRET", "short")]).expect_err("must fail");
+        assert_eq!(short.variable, "TIANGUIS_JWT_SECRET");
+        assert!(
+            !short.to_string().contains("short'"),
+            "the secret itself is never echoed"
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    }
+}

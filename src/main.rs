@@ -1,0 +1,169 @@
+//! The `tianguis` command: serve, migrate, print the schema, seed demo data.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tianguis::{Application, Config, db, telemetry};
+use tianguis_domain::tenancy::{auth, secrets};
+
+#[derive(Parser)]
+#[command(name = "tianguis", version, about = "Tianguis GraphQL backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply, revert or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Create demo data.
+    Seed {
+        /// A demo business with its owner; prints how to log in.
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    Up,
+    Down {
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    Status,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::Schema) = cli.command {
+        print!("{}", tianguis_api::graphql::sdl());
+        return Ok(());
+    }
+    // A missing .env is normal; a broken one is worth saying.
+    if let Err(err) = dotenvy::dotenv()
+        && !err.not_found()
+    {
+        eprintln!("ignoring .env: {err}");
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("configuration error: {err}");
+            std::process::exit(2);
+        }
+    };
+    telemetry::init(&config);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate { action } => match action {
+            MigrateAction::Up => db::migrate_up(&config).await,
+            MigrateAction::Down { steps } => db::migrate_down(&config, steps).await,
+            MigrateAction::Status => {
+                for (name, applied) in db::migration_status(&config).await? {
+                    println!("{} {name}", if applied { "applied" } else { "pending" });
+                }
+                Ok(())
+            }
+        },
+        Command::Seed { demo } => {
+            anyhow::ensure!(demo, "say what to seed: --demo");
+            seed_demo(config).await
+        }
+        Command::Schema => Ok(()),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(&config).await?;
+    tracing::info!(
+        addr = %app.local_addr(),
+        database = if config.is_postgres() { "postgres" } else { "sqlite" },
+        redis = config.redis_url.is_some(),
+        "serving; GraphiQL at /graphql"
+    );
+    let grace = config.shutdown_grace;
+    app.run_until(async move {
+        shutdown_signal().await;
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "shutting down: draining in-flight requests"
+        );
+        // A second signal, or the grace period, ends the drain by force.
+        tokio::spawn(async move {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                () = tokio::time::sleep(grace) => {}
+            }
+            tracing::warn!("drain did not finish in time; exiting");
+            std::process::exit(1);
+        });
+    })
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+async fn seed_demo(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(&config).await?;
+    let email = "demo@tianguis.mx";
+    let password = format!("demo-{}", secrets::random_token(12));
+    let result = auth::sign_up(
+        &app.state().deps,
+        &Default::default(),
+        auth::SignUp {
+            business_name: "Abarrotes Demo".into(),
+            slug: Some("demo".into()),
+            email: email.into(),
+            password: password.clone(),
+            display_name: "Demo Owner".into(),
+            country: None,
+            timezone: None,
+            currency: None,
+            locale: None,
+        },
+    )
+    .await;
+    match result {
+        Ok(_) => {
+            println!("Demo business 'demo' created.");
+            println!("Log in with email {email} and password {password}");
+            println!(
+                "  mutation {{ logIn(input: {{email: \"{email}\", password: \"{password}\"}}) {{ accessToken }} }}"
+            );
+            Ok(())
+        }
+        Err(tianguis_domain::Error::Conflict { .. }) => {
+            println!("The demo business already exists (email {email}).");
+            Ok(())
+        }
+        Err(err) => Err(err).context("creating the demo business"),
+    }
+}

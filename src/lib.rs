@@ -14,7 +14,7 @@ use anyhow::Context;
 use tianguis_api::AppState;
 use tianguis_api::metrics::Metrics;
 use tianguis_domain::Deps;
-use tianguis_domain::ports::{PubSub, RateLimiter, SystemClock};
+use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
 use tianguis_integrations::pubsub::{InProcessPubSub, RedisPubSub};
 use tianguis_integrations::rate_limit::{InMemoryRateLimiter, RedisRateLimiter};
@@ -30,6 +30,11 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds; serving starts with [`Application::run_until`].
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Application::build`], with a clock that tests can move.
+    pub async fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let sql_statements = Arc::new(AtomicU64::new(0));
         let db = db::connect(config, sql_statements.clone()).await?;
         db::migrate_up(config).await?;
@@ -56,7 +61,7 @@ impl Application {
         let deps = Deps {
             db,
             pubsub,
-            clock: Arc::new(SystemClock),
+            clock,
             auth: Arc::new(AuthSettings::new(
                 jwt_secret.expose().as_bytes(),
                 config.access_token_ttl,

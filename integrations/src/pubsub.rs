@@ -14,9 +14,11 @@ use tokio::sync::broadcast;
 /// A slow subscriber loses old messages; it never slows the publisher or anyone else.
 const SUBSCRIBER_BUFFER: usize = 1024;
 
+type Senders = HashMap<String, broadcast::Sender<Arc<Vec<u8>>>>;
+
 #[derive(Clone, Default)]
 pub struct LocalHub {
-    topics: Arc<Mutex<HashMap<String, broadcast::Sender<Arc<Vec<u8>>>>>>,
+    topics: Arc<Mutex<Senders>>,
 }
 
 impl LocalHub {

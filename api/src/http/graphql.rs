@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use async_graphql::Data;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::parser::types::DocumentOperations;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Extension;
 use axum::extract::ws::WebSocketUpgrade;
@@ -35,10 +36,7 @@ pub async fn execute(
     request: GraphQLRequest,
 ) -> Response {
     let mut request = request.into_inner();
-    let operation = request
-        .operation_name
-        .clone()
-        .unwrap_or_else(|| "anonymous".to_owned());
+    let operation = operation_name(&mut request);
     if let Principal::Authenticated(ctx) = &principal {
         loaders::register(&mut request.data, &state.deps, ctx);
     }
@@ -63,6 +61,23 @@ pub async fn execute(
     }
     state.metrics.record_operation(&operation, outcome);
     GraphQLResponse::from(response).into_response()
+}
+
+/// The operation's name for metrics: the requested one, or the document's only named one.
+fn operation_name(request: &mut async_graphql::Request) -> String {
+    if let Some(name) = &request.operation_name {
+        return name.clone();
+    }
+    match request.parsed_query() {
+        Ok(document) => match &document.operations {
+            DocumentOperations::Multiple(operations) if operations.len() == 1 => operations
+                .keys()
+                .next()
+                .map_or_else(|| "anonymous".to_owned(), ToString::to_string),
+            _ => "anonymous".to_owned(),
+        },
+        Err(_) => "invalid".to_owned(),
+    }
 }
 
 /// The credential a WebSocket client sends in `connection_init`.

@@ -1,0 +1,236 @@
+//! The `TestApp` harness: spawns the application on a random port, talks GraphQL to it.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+use tianguis::{Application, Config};
+use tianguis_api::AppState;
+use tianguis_domain::ports::Clock;
+use tokio::sync::oneshot;
+
+/// A clock tests can move forward.
+#[derive(Default)]
+pub struct TestClock {
+    offset: Mutex<TimeDelta>,
+}
+
+impl TestClock {
+    pub fn advance(&self, by: TimeDelta) {
+        *self.offset.lock().expect("clock") += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + *self.offset.lock().expect("clock")
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub clock: Arc<TestClock>,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+    _shutdown: oneshot::Sender<()>,
+}
+
+/// A signed-in user of a fresh business.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub tenant_id: String,
+    pub user_id: String,
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+pub const PASSWORD: &str = "tortilla-de-maiz-7";
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with settings adjusted after the test defaults are applied.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut vars: HashMap<&str, String> = HashMap::new();
+        let sqlite = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+        vars.insert(
+            "DATABASE_URL",
+            std::env::var("TEST_DATABASE_URL").unwrap_or(sqlite),
+        );
+        if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
+            vars.insert("REDIS_URL", redis);
+        }
+        vars.insert("TIANGUIS_ADDR", "127.0.0.1:0".into());
+        vars.insert("TIANGUIS_DATA_DIR", dir.path().display().to_string());
+        vars.insert(
+            "TIANGUIS_JWT_SECRET",
+            "test-secret-0123456789-0123456789-abc".into(),
+        );
+        // Many tests share one client address; the rate-limit test lowers this.
+        vars.insert("TIANGUIS_RATE_LIMIT_ANONYMOUS", "100000".into());
+        vars.insert("TIANGUIS_DB_MAX_CONNECTIONS", "5".into());
+        let mut config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
+        adjust(&mut config);
+        let clock = Arc::new(TestClock::default());
+        let app = Application::build_with_clock(&config, clock.clone())
+            .await
+            .expect("application builds");
+        let base = format!("http://{}", app.local_addr());
+        let state = app.state().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            rx.await.ok();
+        }));
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            state,
+            clock,
+            config,
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.config.is_postgres()
+    }
+
+    pub fn sql_statements(&self) -> u64 {
+        self.state.metrics.sql_statements.load(Ordering::SeqCst)
+    }
+
+    pub async fn post_raw(&self, token: Option<&str>, body: Value) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Runs a GraphQL operation and returns the whole response body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.post_raw(token, json!({ "query": query, "variables": variables }))
+            .await
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// Runs an operation that must succeed and returns its `data`.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    pub async fn sign_up(&self) -> Session {
+        let email = format!("{}@example.mx", unique("owner"));
+        let data = self
+            .ok(
+                None,
+                "mutation($input: SignUpInput!) { signUp(input: $input) {
+                    accessToken refreshToken tenantId userId } }",
+                json!({ "input": {
+                    "businessName": unique("Tienda"),
+                    "email": email,
+                    "password": PASSWORD,
+                    "displayName": "Dueña",
+                }}),
+            )
+            .await;
+        let auth = &data["signUp"];
+        Session {
+            email,
+            access_token: text(&auth["accessToken"]),
+            refresh_token: text(&auth["refreshToken"]),
+            tenant_id: text(&auth["tenantId"]),
+            user_id: text(&auth["userId"]),
+        }
+    }
+
+    /// The id of one of the caller's roles by key.
+    pub async fn role_id(&self, session: &Session, key: &str) -> String {
+        let data = self
+            .ok(
+                Some(&session.access_token),
+                "{ roles(first: 100) { edges { node { id key } } } }",
+                json!({}),
+            )
+            .await;
+        data["roles"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .find(|e| e["node"]["key"] == key)
+            .map(|e| text(&e["node"]["id"]))
+            .unwrap_or_else(|| panic!("no role {key}"))
+    }
+
+    /// Invites a new person to `owner`'s business with `role_key` and signs them in.
+    pub async fn join_as(&self, owner: &Session, role_key: &str) -> Session {
+        let role_id = self.role_id(owner, role_key).await;
+        let email = format!("{}@example.mx", unique(role_key));
+        let invite = self
+            .ok(
+                Some(&owner.access_token),
+                "mutation($input: CreateInvitationInput!) { createInvitation(input: $input) { token } }",
+                json!({ "input": { "email": email, "roleId": role_id } }),
+            )
+            .await;
+        let token = text(&invite["createInvitation"]["token"]);
+        let accepted = self
+            .ok(
+                None,
+                "mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) {
+                    accessToken refreshToken tenantId userId } }",
+                json!({ "input": { "token": token, "displayName": role_key, "password": PASSWORD } }),
+            )
+            .await;
+        let auth = &accepted["acceptInvitation"];
+        Session {
+            email,
+            access_token: text(&auth["accessToken"]),
+            refresh_token: text(&auth["refreshToken"]),
+            tenant_id: text(&auth["tenantId"]),
+            user_id: text(&auth["userId"]),
+        }
+    }
+}
+
+pub fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {value}"))
+        .to_owned()
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {body}"))
+        .to_owned()
+}
+
+pub fn error_ext(body: &Value, key: &str) -> String {
+    body["errors"][0]["extensions"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected extensions.{key}, got {body}"))
+        .to_owned()
+}

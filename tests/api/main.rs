@@ -1,0 +1,10 @@
+//! End-to-end tests: the real application over HTTP and WebSocket. They run on SQLite by
+//! default and on PostgreSQL and Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set.
+
+mod helpers;
+
+mod auth;
+mod edge;
+mod isolation;
+mod rls;
+mod team;

@@ -239,12 +239,15 @@ type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn ws_connect(app: &TestApp, payload: Value) -> Ws {
+    ws_connect_with(app, "graphql-transport-ws", payload).await
+}
+
+async fn ws_connect_with(app: &TestApp, protocol: &str, payload: Value) -> Ws {
     let url = format!("{}/graphql/ws", app.base.replace("http://", "ws://"));
     let mut request = url.into_client_request().expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", protocol.parse().expect("header"));
     let (mut ws, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("connected");
@@ -350,4 +353,42 @@ async fn a_websocket_without_a_valid_token_is_refused() {
             "{reply:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn legacy_graphql_ws_clients_are_served_too() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let mut ws = ws_connect_with(
+        &app,
+        "graphql-ws",
+        json!({ "authorization": owner.access_token }),
+    )
+    .await;
+    let ack = next_message(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("ack");
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    send(
+        &mut ws,
+        json!({ "id": "1", "type": "start", "payload": { "query": "subscription { auditLogAdded { action } }" } }),
+    )
+    .await;
+    for _ in 0..50 {
+        app.ok(
+            Some(&owner.access_token),
+            "mutation { updateTenantSettings(input: { locale: \"es-MX\" }) { id } }",
+            json!({}),
+        )
+        .await;
+        if let Some(message) = next_message(&mut ws, Duration::from_millis(200)).await {
+            assert_eq!(message["type"], "data", "{message}");
+            assert_eq!(
+                message["payload"]["data"]["auditLogAdded"]["action"],
+                "tenant.settings_updated"
+            );
+            return;
+        }
+    }
+    panic!("the legacy subscriber never received an entry");
 }

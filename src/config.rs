@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tianguis_api::EdgeSettings;
+use tianguis_domain::automation::webhooks::WebhookSettings;
+use tianguis_jobs::WorkerSettings;
 
 /// A secret that never prints.
 #[derive(Clone)]
@@ -49,6 +51,19 @@ pub struct Config {
     pub log_format: LogFormat,
     pub shutdown_grace: Duration,
     pub edge: EdgeSettings,
+    pub job_store: JobStoreKind,
+    /// Whether `serve` also runs the worker pool and event dispatcher.
+    pub in_process_workers: bool,
+    pub workers: WorkerSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// Where background jobs are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobStoreKind {
+    /// The application's own database (SQLite or PostgreSQL).
+    Database,
+    Redis,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,7 +174,38 @@ impl Config {
             }
         };
         let defaults = EdgeSettings::default();
+        let job_store = match env.raw("TIANGUIS_JOB_STORE").as_deref().map(str::trim) {
+            None if redis_url.is_some() => JobStoreKind::Redis,
+            None | Some("database") => JobStoreKind::Database,
+            Some("redis") if redis_url.is_some() => JobStoreKind::Redis,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "TIANGUIS_JOB_STORE",
+                    expected: "database, or redis when REDIS_URL is set",
+                    got: other.to_owned(),
+                });
+            }
+        };
+        let webhook_defaults = WebhookSettings::default();
         Ok(Self {
+            job_store,
+            in_process_workers: env.flag("TIANGUIS_IN_PROCESS_WORKERS", true)?,
+            workers: WorkerSettings {
+                deliver_webhook_concurrency: env.parse(
+                    "TIANGUIS_CONCURRENCY_DELIVER_WEBHOOK",
+                    WorkerSettings::default().deliver_webhook_concurrency,
+                    "a whole number of concurrent jobs",
+                )?,
+            },
+            webhooks: WebhookSettings {
+                allow_private_targets: env.flag("TIANGUIS_WEBHOOKS_ALLOW_PRIVATE", false)?,
+                retry_base: Duration::from_secs(env.parse(
+                    "TIANGUIS_WEBHOOK_RETRY_BASE_SECS",
+                    webhook_defaults.retry_base.as_secs(),
+                    "a number of seconds",
+                )?),
+                ..webhook_defaults
+            },
             addr: env.parse(
                 "TIANGUIS_ADDR",
                 SocketAddr::from(([127, 0, 0, 1], 8080)),

@@ -17,8 +17,15 @@ pub async fn connect(
 ) -> anyhow::Result<DatabaseConnection> {
     ensure_sqlite_dir(config)?;
     let mut options = ConnectOptions::new(config.database_url.clone());
+    // SQLite allows one writer: a single connection queues work instead of failing it with
+    // "database is locked" when the job pool and requests write at the same time.
+    let max_connections = if config.is_postgres() {
+        config.db_max_connections
+    } else {
+        1
+    };
     options
-        .max_connections(config.db_max_connections)
+        .max_connections(max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))

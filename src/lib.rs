@@ -14,49 +14,66 @@ use anyhow::Context;
 use tianguis_api::AppState;
 use tianguis_api::metrics::Metrics;
 use tianguis_domain::Deps;
+use tianguis_domain::automation::webhooks::WebhookConsumer;
+use tianguis_domain::events::Dispatcher;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
+use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::pubsub::{InProcessPubSub, RedisPubSub};
 use tianguis_integrations::rate_limit::{InMemoryRateLimiter, RedisRateLimiter};
+use tianguis_jobs::{ApalisQueue, JobStore};
 use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
 
 pub use config::Config;
+use config::JobStoreKind;
 
-pub struct Application {
-    listener: TcpListener,
-    state: AppState,
+/// Everything but the listener: what both `serve` and `worker` run on.
+pub struct Components {
+    pub state: AppState,
+    job_store: JobStore,
+    config: Config,
 }
 
-impl Application {
-    /// Connects, migrates and binds; serving starts with [`Application::run_until`].
-    pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        Self::build_with_clock(config, Arc::new(SystemClock)).await
-    }
-
-    /// As [`Application::build`], with a clock that tests can move.
-    pub async fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+impl Components {
+    pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let sql_statements = Arc::new(AtomicU64::new(0));
         let db = db::connect(config, sql_statements.clone()).await?;
         db::migrate_up(config).await?;
 
-        let (pubsub, rate_limiter): (Arc<dyn PubSub>, Arc<dyn RateLimiter>) =
-            match &config.redis_url {
-                Some(url) => {
-                    let client = redis::Client::open(url.as_str()).context("REDIS_URL")?;
-                    let conn = client
-                        .get_connection_manager()
-                        .await
-                        .context("connecting to Redis")?;
-                    (
-                        Arc::new(RedisPubSub::connect(&client).await?),
-                        Arc::new(RedisRateLimiter::new(conn)),
-                    )
-                }
-                None => (
-                    Arc::new(InProcessPubSub::default()),
-                    Arc::new(InMemoryRateLimiter::default()),
-                ),
-            };
+        let redis = match &config.redis_url {
+            Some(url) => {
+                let client = redis::Client::open(url.as_str()).context("REDIS_URL")?;
+                let conn = client
+                    .get_connection_manager()
+                    .await
+                    .context("connecting to Redis")?;
+                Some((client, conn))
+            }
+            None => None,
+        };
+        let (pubsub, rate_limiter): (Arc<dyn PubSub>, Arc<dyn RateLimiter>) = match &redis {
+            Some((client, conn)) => (
+                Arc::new(RedisPubSub::connect(client).await?),
+                Arc::new(RedisRateLimiter::new(conn.clone())),
+            ),
+            None => (
+                Arc::new(InProcessPubSub::default()),
+                Arc::new(InMemoryRateLimiter::default()),
+            ),
+        };
+        let job_store = match (config.job_store, &redis) {
+            (JobStoreKind::Redis, Some((_, conn))) => JobStore::Redis(conn.clone()),
+            _ if config.is_postgres() => {
+                JobStore::Postgres(db.get_postgres_connection_pool().clone())
+            }
+            _ => JobStore::Sqlite(db.get_sqlite_connection_pool().clone()),
+        };
+        job_store
+            .setup()
+            .await
+            .context("setting up the job store")?;
+
         let jwt_secret = db::jwt_secret(config)?;
         let deps = Deps {
             db,
@@ -67,6 +84,10 @@ impl Application {
                 config.access_token_ttl,
                 config.refresh_token_ttl,
             )),
+            jobs: Arc::new(ApalisQueue::new(job_store.clone())),
+            events_wake: Arc::new(Notify::new()),
+            webhooks: Arc::new(config.webhooks.clone()),
+            webhook_transport: Arc::new(ReqwestTransport::new()?),
         };
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
         let state = AppState {
@@ -76,10 +97,60 @@ impl Application {
             settings: Arc::new(config.edge.clone()),
             metrics: Arc::new(Metrics::new(sql_statements)),
         };
+        Ok(Self {
+            state,
+            job_store,
+            config: config.clone(),
+        })
+    }
+
+    /// Runs the event dispatcher and the worker pool until `stop` turns true.
+    pub async fn run_background(&self, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let deps = self.state.deps.clone();
+        let dispatcher = Dispatcher::new(deps.clone(), vec![Arc::new(WebhookConsumer)]);
+        tracing::info!(
+            store = self.job_store.name(),
+            "running workers and the event dispatcher"
+        );
+        let (_, workers) = tokio::join!(
+            dispatcher.run(deps.events_wake.clone(), stopped(stop.clone())),
+            tianguis_jobs::run(
+                self.job_store.clone(),
+                deps,
+                self.config.workers.clone(),
+                stopped(stop),
+            ),
+        );
+        workers
+    }
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+pub struct Application {
+    listener: TcpListener,
+    components: Components,
+}
+
+impl Application {
+    /// Connects, migrates and binds; serving starts with [`Application::run_until`].
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Application::build`], with a clock that tests can move.
+    pub async fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let components = Components::build(config, clock).await?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding TIANGUIS_ADDR {}", config.addr))?;
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            components,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -90,21 +161,36 @@ impl Application {
 
     /// The assembled state: its database, ports and metrics.
     pub fn state(&self) -> &AppState {
-        &self.state
+        &self.components.state
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting and drains in-flight requests.
+    /// Serves until `shutdown` resolves, then stops accepting, drains in-flight requests and
+    /// lets running jobs finish.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = tianguis_api::router(self.state);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let components = self.components;
+        let router = tianguis_api::router(components.state.clone());
+        let background = components.config.in_process_workers.then(|| {
+            let stop = stop_rx.clone();
+            tokio::spawn(async move { components.run_background(stop).await })
+        });
         axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(stopped(stop_rx))
         .await
-        .context("serving HTTP")
+        .context("serving HTTP")?;
+        if let Some(background) = background {
+            background.await.context("background tasks")??;
+        }
+        Ok(())
     }
 }

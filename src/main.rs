@@ -2,7 +2,10 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tianguis::{Application, Config, db, telemetry};
+use std::sync::Arc;
+
+use tianguis::{Application, Components, Config, db, telemetry};
+use tianguis_domain::ports::SystemClock;
 use tianguis_domain::tenancy::{auth, secrets};
 
 #[derive(Parser)]
@@ -14,8 +17,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API (the default).
+    /// Serve the API (the default); also runs workers unless TIANGUIS_IN_PROCESS_WORKERS=false.
     Serve,
+    /// Run only the worker pool and the event dispatcher.
+    Worker,
     /// Apply, revert or list database migrations.
     Migrate {
         #[command(subcommand)]
@@ -64,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(&config);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
+        Command::Worker => worker(config).await,
         Command::Migrate { action } => match action {
             MigrateAction::Up => db::migrate_up(&config).await,
             MigrateAction::Down { steps } => db::migrate_down(&config, steps).await,
@@ -108,6 +114,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         });
     })
     .await
+}
+
+async fn worker(config: Config) -> anyhow::Result<()> {
+    let components = Components::build(&config, Arc::new(SystemClock)).await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: letting running jobs finish");
+        let _ = stop_tx.send(true);
+    });
+    components.run_background(stop_rx).await
 }
 
 async fn shutdown_signal() {

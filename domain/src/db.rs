@@ -23,6 +23,8 @@ pub struct TenantTx {
     pubsub: Arc<dyn PubSub>,
     /// Messages for live subscribers, sent only once the transaction has committed.
     outgoing: Vec<(String, Vec<u8>)>,
+    events_wake: Arc<tokio::sync::Notify>,
+    wake_dispatcher: bool,
 }
 
 impl TenantTx {
@@ -41,6 +43,8 @@ impl TenantTx {
             tenant_id,
             pubsub: deps.pubsub.clone(),
             outgoing: Vec::new(),
+            events_wake: deps.events_wake.clone(),
+            wake_dispatcher: false,
         })
     }
 
@@ -71,8 +75,16 @@ impl TenantTx {
         self.outgoing.push((topic, payload));
     }
 
+    /// Asks this process's event dispatcher to run once the transaction commits.
+    pub(crate) fn wake_dispatcher_after_commit(&mut self) {
+        self.wake_dispatcher = true;
+    }
+
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
+        if self.wake_dispatcher {
+            self.events_wake.notify_one();
+        }
         for (topic, payload) in self.outgoing {
             // Live delivery is best effort; the committed change is what counts.
             if let Err(err) = self.pubsub.publish(&topic, payload).await {

@@ -3,9 +3,12 @@
 //! Nothing here knows about HTTP or GraphQL: the edge turns requests into a [`TenantCtx`]
 //! and commands, calls one use case, and maps the result or the [`Error`].
 
+pub mod automation;
 pub mod ctx;
 pub mod db;
 pub mod error;
+pub mod events;
+pub mod jobs;
 pub mod page;
 pub mod permissions;
 pub mod ports;
@@ -26,4 +29,9 @@ pub struct Deps {
     pub pubsub: Arc<dyn ports::PubSub>,
     pub clock: Arc<dyn ports::Clock>,
     pub auth: Arc<tenancy::auth::AuthSettings>,
+    pub jobs: Arc<dyn ports::JobQueue>,
+    /// Woken when this process commits outbox events, so its dispatcher runs at once.
+    pub events_wake: Arc<tokio::sync::Notify>,
+    pub webhooks: Arc<automation::webhooks::WebhookSettings>,
+    pub webhook_transport: Arc<dyn ports::WebhookTransport>,
 }

@@ -35,3 +35,47 @@ impl Clock for SystemClock {
         Utc::now()
     }
 }
+
+/// Work for the background pool. Payloads hold ids; handlers load fresh state.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Job {
+    DeliverWebhook {
+        tenant_id: uuid::Uuid,
+        delivery_id: uuid::Uuid,
+    },
+}
+
+impl Job {
+    /// The job's kind, as shown in the admin view and in metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Job::DeliverWebhook { .. } => crate::jobs::DELIVER_WEBHOOK,
+        }
+    }
+}
+
+/// The durable job queue (SQLite, PostgreSQL or Redis, by configuration).
+#[async_trait::async_trait]
+pub trait JobQueue: Send + Sync {
+    /// Enqueues `job` to run after `delay`.
+    async fn enqueue(&self, job: Job, delay: Duration) -> anyhow::Result<()>;
+}
+
+/// What one HTTP POST of a webhook came back with.
+#[derive(Clone, Debug)]
+pub struct HttpOutcome {
+    pub status: u16,
+    pub body_excerpt: String,
+}
+
+/// Sends webhook requests. Errors are transport failures (refused, timed out, bad address).
+#[async_trait::async_trait]
+pub trait WebhookTransport: Send + Sync {
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: String,
+        timeout: Duration,
+    ) -> anyhow::Result<HttpOutcome>;
+}

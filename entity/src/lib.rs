@@ -3,6 +3,8 @@
 //! Tenant-owned entities implement [`TenantOwned`], which is what the domain's scoping
 //! helper uses to add the tenant filter to every query of tenant data.
 
+pub mod automation;
+pub mod events;
 pub mod tenancy;
 
 use sea_orm::EntityTrait;

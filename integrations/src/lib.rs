@@ -1,5 +1,6 @@
 //! Real implementations of the domain's ports: in-process ones for the embedded mode and
 //! Redis-backed ones shared by every replica.
 
+pub mod http;
 pub mod pubsub;
 pub mod rate_limit;

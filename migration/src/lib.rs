@@ -4,7 +4,9 @@
 pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261122_000001_tenancy;
+mod m20261122_000002_events_webhooks;
 pub mod postgres;
 
 pub struct Migrator;
@@ -12,6 +14,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_tenancy::Migration)]
+        vec![
+            Box::new(m20261122_000001_tenancy::Migration),
+            Box::new(m20261122_000002_events_webhooks::Migration),
+        ]
     }
 }

@@ -2,6 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{foreign_key, index};
 use crate::postgres::{ensure_app_role, protect_table};
 
 #[derive(DeriveMigrationName)]
@@ -17,26 +18,6 @@ fn created_at() -> ColumnDef {
 
 fn updated_at() -> ColumnDef {
     timestamp_with_time_zone("updated_at")
-}
-
-fn index(table: &str, name: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(Alias::new(table));
-    for column in columns {
-        index.col(Alias::new(*column));
-    }
-    if unique {
-        index.unique();
-    }
-    index.to_owned()
-}
-
-fn foreign_key(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(Alias::new(from), Alias::new(column))
-        .to(Alias::new(to), Alias::new("id"))
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
 }
 
 const TABLES: [&str; 9] = [

@@ -317,7 +317,7 @@ async fn change_until_seen(app: &TestApp, session: &Session, ws: &mut Ws) -> Val
         if let Some(message) = next_message(ws, Duration::from_millis(200)).await {
             assert_eq!(message["type"], "next", "{message}");
             let entry = message["payload"]["data"]["auditLogAdded"].clone();
-            assert_eq!(entry["action"], "role.created");
+            assert_eq!(entry["action"], "tenancy.role.created");
             assert_eq!(
                 entry["subjectId"], role_id,
                 "the entry is the change just made"
@@ -339,7 +339,7 @@ async fn subscriptions_carry_only_the_subscribers_tenant() {
     change_until_seen(&app, &a, &mut a_ws).await;
     // B's subscription is live and A has just changed things: B's next entry is B's own.
     let own = change_until_seen(&app, &b, &mut b_ws).await;
-    assert_eq!(own["action"], "role.created");
+    assert_eq!(own["action"], "tenancy.role.created");
 }
 
 #[tokio::test]
@@ -385,7 +385,7 @@ async fn legacy_graphql_ws_clients_are_served_too() {
             assert_eq!(message["type"], "data", "{message}");
             assert_eq!(
                 message["payload"]["data"]["auditLogAdded"]["action"],
-                "tenant.settings_updated"
+                "tenancy.tenant.settings_updated"
             );
             return;
         }

@@ -309,9 +309,9 @@ async fn state_changes_are_written_to_the_audit_log() {
     assert_eq!(
         actions,
         [
-            "api_key.created",
-            "tenant.settings_updated",
-            "tenant.created"
+            "tenancy.api_key.created",
+            "tenancy.tenant.settings_updated",
+            "tenancy.tenant.created"
         ]
     );
     let newest = &log["auditLogs"]["edges"][0]["node"];
@@ -323,7 +323,7 @@ async fn state_changes_are_written_to_the_audit_log() {
     let filtered = app
         .ok(
             token,
-            "{ auditLogs(filter: { action: \"tenant.created\" }) { totalCount } }",
+            "{ auditLogs(filter: { action: \"tenancy.tenant.created\" }) { totalCount } }",
             json!({}),
         )
         .await;
@@ -380,7 +380,8 @@ async fn pages_walk_forward_and_back_with_opaque_cursors() {
 /// with the number of members on it.
 #[tokio::test]
 async fn a_members_page_costs_the_same_statements_whatever_its_size() {
-    let app = TestApp::spawn().await;
+    // No background dispatcher, so every statement counted is the request's own.
+    let app = TestApp::spawn_with(|c| c.in_process_workers = false).await;
     let owner = app.sign_up().await;
     let query = "{ members(first: 50) { totalCount edges { node { id user { email displayName } role { key permissions } } } } }";
     let count = |app: &TestApp| app.sql_statements();

@@ -101,7 +101,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewApiKey) -> Result<Cr
     audit::record(
         &mut tx,
         ctx,
-        "api_key.created",
+        "tenancy.api_key.created",
         ("api_key", Some(key.id)),
         serde_json::json!({ "name": key.name, "prefix": key.prefix, "scopes": key.scopes }),
     )
@@ -143,7 +143,7 @@ pub async fn revoke(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<ApiKey> {
     audit::record(
         &mut tx,
         ctx,
-        "api_key.revoked",
+        "tenancy.api_key.revoked",
         ("api_key", Some(key.id)),
         serde_json::json!({ "prefix": key.prefix }),
     )

@@ -49,7 +49,8 @@ pub fn topic(tenant_id: Uuid) -> String {
     format!("tenant.{tenant_id}.audit")
 }
 
-/// Writes one audit entry in the use case's transaction; subscribers see it after commit.
+/// Records a state change in the use case's transaction: an audit entry (live subscribers
+/// see it after commit) and the domain event of the same name in the outbox.
 pub async fn record(
     tx: &mut TenantTx,
     ctx: &TenantCtx,
@@ -74,6 +75,15 @@ pub async fn record(
     let inserted = audit_logs::Entity::insert(model)
         .exec_with_returning(&**tx)
         .await?;
+    let subject_ref = subject.1.map(|id| format!("{}/{id}", subject.0));
+    crate::events::append(
+        tx,
+        action,
+        subject_ref,
+        inserted.data.clone(),
+        inserted.created_at,
+    )
+    .await?;
     let entry = AuditEntry::from(inserted);
     let payload = serde_json::to_vec(&entry).map_err(anyhow::Error::from)?;
     tx.publish_after_commit(topic(ctx.tenant_id), payload);

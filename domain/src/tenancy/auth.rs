@@ -208,7 +208,7 @@ pub async fn sign_up(deps: &Deps, meta: &RequestMeta, cmd: SignUp) -> Result<Aut
     audit::record(
         &mut tx,
         &ctx,
-        "tenant.created",
+        "tenancy.tenant.created",
         ("tenant", Some(tenant.id)),
         serde_json::json!({ "name": tenant.name, "slug": tenant.slug }),
     )
@@ -288,7 +288,7 @@ pub async fn log_in(deps: &Deps, meta: &RequestMeta, cmd: LogIn) -> Result<AuthT
     audit::record(
         &mut tenant_tx,
         &ctx,
-        "user.logged_in",
+        "tenancy.user.logged_in",
         ("user", Some(user.id)),
         serde_json::json!({}),
     )
@@ -449,7 +449,7 @@ pub async fn log_out(deps: &Deps, ctx: &TenantCtx) -> Result<()> {
     audit::record(
         &mut tx,
         ctx,
-        "user.logged_out",
+        "tenancy.user.logged_out",
         ("user", Some(user_id)),
         serde_json::json!({}),
     )
@@ -494,7 +494,7 @@ pub async fn switch_tenant(deps: &Deps, ctx: &TenantCtx, tenant_id: Uuid) -> Res
     audit::record(
         &mut tenant_tx,
         &new_ctx,
-        "user.switched_tenant",
+        "tenancy.user.switched_tenant",
         ("user", Some(user_id)),
         serde_json::json!({}),
     )

@@ -124,7 +124,7 @@ pub async fn create(
     audit::record(
         &mut tx,
         ctx,
-        "user.invited",
+        "tenancy.user.invited",
         ("invitation", Some(invitation.id)),
         serde_json::json!({ "email": invitation.email, "role": role.key }),
     )
@@ -189,7 +189,7 @@ pub async fn revoke(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Invitation
     audit::record(
         &mut tx,
         ctx,
-        "invitation.revoked",
+        "tenancy.invitation.revoked",
         ("invitation", Some(id)),
         serde_json::json!({ "email": invitation.email }),
     )
@@ -324,7 +324,7 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
     audit::record(
         &mut tx,
         &ctx,
-        "invitation.accepted",
+        "tenancy.invitation.accepted",
         ("invitation", Some(invitation.id)),
         serde_json::json!({ "email": invitation.email }),
     )

@@ -185,7 +185,7 @@ pub async fn change_role(
     audit::record(
         &mut tx,
         ctx,
-        "member.role_changed",
+        "tenancy.member.role_changed",
         ("membership", Some(updated.id)),
         serde_json::json!({ "from": previous_role, "to": role_id, "role": new_role.key }),
     )
@@ -218,9 +218,9 @@ pub async fn set_status(
     model.updated_at = Set(deps.clock.now());
     let updated = model.update(&*tx).await?;
     let action = if active {
-        "member.reactivated"
+        "tenancy.member.reactivated"
     } else {
-        "member.suspended"
+        "tenancy.member.suspended"
     };
     audit::record(
         &mut tx,
@@ -251,7 +251,7 @@ pub async fn remove(deps: &Deps, ctx: &TenantCtx, membership_id: Uuid) -> Result
     audit::record(
         &mut tx,
         ctx,
-        "member.removed",
+        "tenancy.member.removed",
         ("membership", Some(member.id)),
         serde_json::json!({ "userId": member.user_id }),
     )

@@ -129,7 +129,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: RoleInput) -> Result<Ro
     audit::record(
         &mut tx,
         ctx,
-        "role.created",
+        "tenancy.role.created",
         ("role", Some(role.id)),
         serde_json::json!({ "name": role.name, "permissions": role.permissions }),
     )
@@ -174,7 +174,7 @@ pub async fn update(deps: &Deps, ctx: &TenantCtx, id: Uuid, input: RoleUpdate) -
     audit::record(
         &mut tx,
         ctx,
-        "role.updated",
+        "tenancy.role.updated",
         ("role", Some(role.id)),
         serde_json::json!({ "name": role.name, "permissions": role.permissions }),
     )
@@ -208,7 +208,7 @@ pub async fn delete(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Uuid> {
     audit::record(
         &mut tx,
         ctx,
-        "role.deleted",
+        "tenancy.role.deleted",
         ("role", Some(role.id)),
         serde_json::json!({ "name": role.name }),
     )

@@ -220,7 +220,7 @@ pub async fn update_settings(deps: &Deps, ctx: &TenantCtx, cmd: UpdateSettings) 
     audit::record(
         &mut tx,
         ctx,
-        "tenant.settings_updated",
+        "tenancy.tenant.settings_updated",
         ("tenant", Some(updated.id)),
         serde_json::json!({
             "name": updated.name, "country": updated.country, "timezone": updated.timezone,

@@ -70,7 +70,7 @@ pub async fn enroll(deps: &Deps, ctx: &TenantCtx) -> Result<Enrollment> {
     audit::record(
         &mut tx,
         ctx,
-        "user.totp_enrollment_started",
+        "tenancy.user.totp_enrollment_started",
         ("user", Some(user_id)),
         serde_json::json!({}),
     )
@@ -99,7 +99,7 @@ pub async fn verify(deps: &Deps, ctx: &TenantCtx, code: &str) -> Result<()> {
     audit::record(
         &mut tx,
         ctx,
-        "user.totp_enabled",
+        "tenancy.user.totp_enabled",
         ("user", Some(user_id)),
         serde_json::json!({}),
     )
@@ -129,7 +129,7 @@ pub async fn disable(deps: &Deps, ctx: &TenantCtx, code: &str) -> Result<()> {
     audit::record(
         &mut tx,
         ctx,
-        "user.totp_disabled",
+        "tenancy.user.totp_disabled",
         ("user", Some(user_id)),
         serde_json::json!({}),
     )

@@ -1,0 +1,3 @@
+//! Automation: outgoing webhooks now; workflows later.
+
+pub mod webhooks;

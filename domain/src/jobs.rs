@@ -1,0 +1,5 @@
+//! Job kinds: stable names used as queue names, in metrics and in the admin view.
+
+pub const DELIVER_WEBHOOK: &str = "deliver_webhook";
+
+pub const ALL: &[&str] = &[DELIVER_WEBHOOK];

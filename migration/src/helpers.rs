@@ -1,0 +1,23 @@
+//! Helpers shared by migrations.
+
+use sea_orm_migration::prelude::*;
+
+pub fn index(table: &str, name: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(Alias::new(table));
+    for column in columns {
+        index.col(Alias::new(*column));
+    }
+    if unique {
+        index.unique();
+    }
+    index.to_owned()
+}
+
+pub fn foreign_key(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(Alias::new(from), Alias::new(column))
+        .to(Alias::new(to), Alias::new("id"))
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}

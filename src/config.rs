@@ -52,6 +52,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub edge: EdgeSettings,
     pub job_store: JobStoreKind,
+    /// Prefix of the job queues, so deployments sharing a store keep their jobs apart.
+    pub job_namespace: String,
     /// Whether `serve` also runs the worker pool and event dispatcher.
     pub in_process_workers: bool,
     pub workers: WorkerSettings,
@@ -189,6 +191,9 @@ impl Config {
         let webhook_defaults = WebhookSettings::default();
         Ok(Self {
             job_store,
+            job_namespace: env
+                .raw("TIANGUIS_JOB_NAMESPACE")
+                .unwrap_or_else(|| "tianguis".to_owned()),
             in_process_workers: env.flag("TIANGUIS_IN_PROCESS_WORKERS", true)?,
             workers: WorkerSettings {
                 deliver_webhook_concurrency: env.parse(

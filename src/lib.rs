@@ -21,7 +21,7 @@ use tianguis_domain::tenancy::auth::AuthSettings;
 use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::pubsub::{InProcessPubSub, RedisPubSub};
 use tianguis_integrations::rate_limit::{InMemoryRateLimiter, RedisRateLimiter};
-use tianguis_jobs::{ApalisQueue, JobStore};
+use tianguis_jobs::{ApalisQueue, JobStore, StoreBackend};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
@@ -62,13 +62,14 @@ impl Components {
                 Arc::new(InMemoryRateLimiter::default()),
             ),
         };
-        let job_store = match (config.job_store, &redis) {
-            (JobStoreKind::Redis, Some((_, conn))) => JobStore::Redis(conn.clone()),
+        let backend = match (config.job_store, &redis) {
+            (JobStoreKind::Redis, Some((_, conn))) => StoreBackend::Redis(conn.clone()),
             _ if config.is_postgres() => {
-                JobStore::Postgres(db.get_postgres_connection_pool().clone())
+                StoreBackend::Postgres(db.get_postgres_connection_pool().clone())
             }
-            _ => JobStore::Sqlite(db.get_sqlite_connection_pool().clone()),
+            _ => StoreBackend::Sqlite(db.get_sqlite_connection_pool().clone()),
         };
+        let job_store = JobStore::new(backend, config.job_namespace.clone());
         job_store
             .setup()
             .await

@@ -17,28 +17,47 @@ use uuid::Uuid;
 
 /// Where jobs are stored.
 #[derive(Clone)]
-pub enum JobStore {
+pub enum StoreBackend {
     Sqlite(apalis_sqlite::SqlitePool),
     Postgres(apalis_postgres::PgPool),
     Redis(redis::aio::ConnectionManager),
 }
 
+/// A store and the namespace its queues live under, so deployments (or test instances)
+/// sharing one Redis or database never take each other's jobs.
+#[derive(Clone)]
+pub struct JobStore {
+    backend: StoreBackend,
+    namespace: String,
+}
+
 impl JobStore {
+    pub fn new(backend: StoreBackend, namespace: impl Into<String>) -> Self {
+        Self {
+            backend,
+            namespace: namespace.into(),
+        }
+    }
+
     /// The store's name, for logs.
     pub fn name(&self) -> &'static str {
-        match self {
-            JobStore::Sqlite(_) => "sqlite",
-            JobStore::Postgres(_) => "postgres",
-            JobStore::Redis(_) => "redis",
+        match self.backend {
+            StoreBackend::Sqlite(_) => "sqlite",
+            StoreBackend::Postgres(_) => "postgres",
+            StoreBackend::Redis(_) => "redis",
         }
+    }
+
+    fn queue(&self, kind: &str) -> String {
+        format!("{}:{kind}", self.namespace)
     }
 
     /// Creates the store's tables (SQL stores); Redis needs nothing.
     pub async fn setup(&self) -> anyhow::Result<()> {
-        match self {
-            JobStore::Sqlite(pool) => SqliteStorage::setup(pool).await?,
-            JobStore::Postgres(pool) => PostgresStorage::setup(pool).await?,
-            JobStore::Redis(_) => {}
+        match &self.backend {
+            StoreBackend::Sqlite(pool) => SqliteStorage::setup(pool).await?,
+            StoreBackend::Postgres(pool) => PostgresStorage::setup(pool).await?,
+            StoreBackend::Redis(_) => {}
         }
         Ok(())
     }
@@ -49,6 +68,10 @@ pub struct DeliverWebhook {
     pub tenant_id: Uuid,
     pub delivery_id: Uuid,
 }
+
+/// How often an idle worker asks the store for due jobs. Without it a worker that found
+/// nothing waits for its next heartbeat, and delayed jobs (retries) would run late.
+const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Worker settings per job kind.
 #[derive(Clone, Debug)]
@@ -76,8 +99,7 @@ fn redis_store<T>(
     conn: &redis::aio::ConnectionManager,
     queue: &str,
 ) -> RedisStorage<T, redis::aio::ConnectionManager> {
-    RedisStorage::new(conn.clone())
-        .with_config(apalis_redis::Config::default().queue(format!("tianguis:{queue}")))
+    RedisStorage::new(conn.clone()).with_config(apalis_redis::Config::default().queue(queue))
 }
 
 /// The domain's job queue on the configured store.
@@ -113,19 +135,16 @@ impl JobQueue for ApalisQueue {
                     tenant_id,
                     delivery_id,
                 };
-                match &self.store {
-                    JobStore::Sqlite(pool) => {
-                        sqlite(pool, DELIVER_WEBHOOK)
-                            .push_task(task(args, delay))
-                            .await?
+                let queue = self.store.queue(DELIVER_WEBHOOK);
+                match &self.store.backend {
+                    StoreBackend::Sqlite(pool) => {
+                        sqlite(pool, &queue).push_task(task(args, delay)).await?
                     }
-                    JobStore::Postgres(pool) => {
-                        postgres(pool, DELIVER_WEBHOOK)
-                            .push_task(task(args, delay))
-                            .await?
+                    StoreBackend::Postgres(pool) => {
+                        postgres(pool, &queue).push_task(task(args, delay)).await?
                     }
-                    JobStore::Redis(conn) => {
-                        redis_store(conn, DELIVER_WEBHOOK)
+                    StoreBackend::Redis(conn) => {
+                        redis_store(conn, &queue)
                             .push_task(task(args, delay))
                             .await?
                     }
@@ -150,25 +169,34 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let concurrency = settings.deliver_webhook_concurrency;
+    // Worker names are unique per process: a store ties a running job to its worker, and a
+    // restarted or second process must not pass for the one that died.
+    let instance = Uuid::now_v7().simple().to_string();
+    let deliver_webhook_worker = format!("{DELIVER_WEBHOOK}-{instance}");
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(30));
-    let monitor = match store {
-        JobStore::Sqlite(pool) => monitor.register(move |_| {
-            WorkerBuilder::new(DELIVER_WEBHOOK)
-                .backend(sqlite::<DeliverWebhook>(&pool, DELIVER_WEBHOOK))
+    let queue = store.queue(DELIVER_WEBHOOK);
+    let monitor = match store.backend {
+        StoreBackend::Sqlite(pool) => monitor.register(move |_| {
+            WorkerBuilder::new(deliver_webhook_worker.clone())
+                .backend(sqlite::<DeliverWebhook>(&pool, &queue).poll_with_interval(POLL_INTERVAL))
                 .concurrency(concurrency)
                 .data(deps.clone())
                 .build(deliver_webhook)
         }),
-        JobStore::Postgres(pool) => monitor.register(move |_| {
-            WorkerBuilder::new(DELIVER_WEBHOOK)
-                .backend(postgres::<DeliverWebhook>(&pool, DELIVER_WEBHOOK))
+        StoreBackend::Postgres(pool) => monitor.register(move |_| {
+            WorkerBuilder::new(deliver_webhook_worker.clone())
+                .backend(
+                    postgres::<DeliverWebhook>(&pool, &queue).poll_with_interval(POLL_INTERVAL),
+                )
                 .concurrency(concurrency)
                 .data(deps.clone())
                 .build(deliver_webhook)
         }),
-        JobStore::Redis(conn) => monitor.register(move |_| {
-            WorkerBuilder::new(DELIVER_WEBHOOK)
-                .backend(redis_store::<DeliverWebhook>(&conn, DELIVER_WEBHOOK))
+        StoreBackend::Redis(conn) => monitor.register(move |_| {
+            WorkerBuilder::new(deliver_webhook_worker.clone())
+                .backend(
+                    redis_store::<DeliverWebhook>(&conn, &queue).poll_with_interval(POLL_INTERVAL),
+                )
                 .concurrency(concurrency)
                 .data(deps.clone())
                 .build(deliver_webhook)

@@ -36,7 +36,8 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     pub config: Config,
     _dir: tempfile::TempDir,
-    _shutdown: oneshot::Sender<()>,
+    shutdown: Option<oneshot::Sender<()>>,
+    stopped: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 /// A signed-in user of a fresh business.
@@ -62,7 +63,30 @@ impl TestApp {
 
     /// Spawns with settings adjusted after the test defaults are applied.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_in(tempfile::tempdir().expect("temp dir"), adjust).await
+    }
+
+    /// Another instance on the same database, as a second replica or a restart would be.
+    pub async fn another_instance(&self, adjust: impl FnOnce(&mut Config)) -> Self {
+        let database_url = self.config.database_url.clone();
+        let namespace = self.config.job_namespace.clone();
         let dir = tempfile::tempdir().expect("temp dir");
+        Self::spawn_in(dir, move |c| {
+            c.database_url = database_url;
+            c.job_namespace = namespace;
+            adjust(c);
+        })
+        .await
+    }
+
+    async fn spawn_in(dir: tempfile::TempDir, adjust: impl FnOnce(&mut Config)) -> Self {
+        // TEST_LOG=debug (an EnvFilter) shows the application's logs for a failing test.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let mut vars: HashMap<&str, String> = HashMap::new();
         let sqlite = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
         vars.insert(
@@ -82,6 +106,11 @@ impl TestApp {
         vars.insert("TIANGUIS_RATE_LIMIT_ANONYMOUS", "100000".into());
         vars.insert("TIANGUIS_DB_MAX_CONNECTIONS", "5".into());
         let mut config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
+        // Tests share PostgreSQL and Redis: each instance family gets its own job queues.
+        config.job_namespace = unique("test");
+        // Webhook receivers in tests listen on loopback, and retries should not take minutes.
+        config.webhooks.allow_private_targets = true;
+        config.webhooks.retry_base = std::time::Duration::from_millis(50);
         adjust(&mut config);
         let clock = Arc::new(TestClock::default());
         let app = Application::build_with_clock(&config, clock.clone())
@@ -90,7 +119,7 @@ impl TestApp {
         let base = format!("http://{}", app.local_addr());
         let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
+        let stopped = tokio::spawn(app.run_until(async {
             rx.await.ok();
         }));
         Self {
@@ -100,7 +129,18 @@ impl TestApp {
             clock,
             config,
             _dir: dir,
-            _shutdown: tx,
+            shutdown: Some(tx),
+            stopped: Some(stopped),
+        }
+    }
+
+    /// Stops the instance as SIGTERM would: in-flight work finishes first.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(stopped) = self.stopped.take() {
+            stopped.await.expect("joined").expect("clean shutdown");
         }
     }
 

@@ -8,3 +8,4 @@ mod edge;
 mod isolation;
 mod rls;
 mod team;
+mod webhooks;

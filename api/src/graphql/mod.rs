@@ -1,5 +1,6 @@
 //! One schema merged from per-context roots, with the service's limits and conventions.
 
+pub mod automation;
 pub mod connection;
 pub mod context;
 pub mod error;
@@ -15,10 +16,10 @@ use tianguis_domain::Deps;
 use crate::EdgeSettings;
 
 #[derive(MergedObject, Default)]
-pub struct Query(tenancy::TenancyQuery);
+pub struct Query(tenancy::TenancyQuery, automation::AutomationQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(tenancy::TenancyMutation);
+pub struct Mutation(tenancy::TenancyMutation, automation::AutomationMutation);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(tenancy::TenancySubscription);

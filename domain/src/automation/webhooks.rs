@@ -662,18 +662,18 @@ async fn record_attempt(
 ) -> Result<()> {
     let now = deps.clock.now();
     let mut tx = TenantTx::begin(deps, delivery.tenant_id).await?;
-    let sent =
-        attempt.status_code.is_some() || attempt.error.as_deref() != Some("endpoint disabled");
+    let sent = attempt.latency_ms.is_some();
     let mut model: webhook_deliveries::ActiveModel = delivery.clone().into();
     model.status = Set(status.to_owned());
+    model.next_attempt_at = Set(next_attempt_at);
+    // A skipped attempt keeps the last real attempt's details.
     if sent {
         model.attempts = Set(delivery.attempts + 1);
+        model.last_status_code = Set(attempt.status_code);
+        model.last_latency_ms = Set(attempt.latency_ms);
+        model.last_response_excerpt = Set(attempt.excerpt.clone());
+        model.last_error = Set(attempt.error.clone());
     }
-    model.next_attempt_at = Set(next_attempt_at);
-    model.last_status_code = Set(attempt.status_code);
-    model.last_latency_ms = Set(attempt.latency_ms);
-    model.last_response_excerpt = Set(attempt.excerpt.clone());
-    model.last_error = Set(attempt.error.clone());
     if attempt.succeeded {
         model.delivered_at = Set(Some(now));
     }

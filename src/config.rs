@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tianguis_api::EdgeSettings;
 use tianguis_domain::automation::webhooks::WebhookSettings;
+use tianguis_domain::email::MailSettings;
 use tianguis_jobs::WorkerSettings;
 
 /// A secret that never prints.
@@ -58,6 +59,9 @@ pub struct Config {
     pub in_process_workers: bool,
     pub workers: WorkerSettings,
     pub webhooks: WebhookSettings,
+    /// SMTP server for outgoing email; without it, emails are written to `data_dir/mail`.
+    pub smtp_url: Option<Secret>,
+    pub mail: MailSettings,
 }
 
 /// Where background jobs are kept.
@@ -201,6 +205,29 @@ impl Config {
                     WorkerSettings::default().deliver_webhook_concurrency,
                     "a whole number of concurrent jobs",
                 )?,
+                send_email_concurrency: env.parse(
+                    "TIANGUIS_CONCURRENCY_SEND_EMAIL",
+                    WorkerSettings::default().send_email_concurrency,
+                    "a whole number of concurrent jobs",
+                )?,
+            },
+            smtp_url: match env.raw("SMTP_URL") {
+                Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => {
+                    return Err(ConfigError {
+                        variable: "SMTP_URL",
+                        expected: "an smtp:// or smtps:// URL",
+                        got: "another scheme".to_owned(),
+                    });
+                }
+                url => url.map(Secret::new),
+            },
+            mail: MailSettings {
+                from: env
+                    .raw("TIANGUIS_MAIL_FROM")
+                    .unwrap_or_else(|| "Tianguis <no-reply@tianguis.local>".to_owned()),
+                app_url: env
+                    .raw("TIANGUIS_APP_URL")
+                    .unwrap_or_else(|| "http://localhost:3000".to_owned()),
             },
             webhooks: WebhookSettings {
                 allow_private_targets: env.flag("TIANGUIS_WEBHOOKS_ALLOW_PRIVATE", false)?,

@@ -19,6 +19,7 @@ use tianguis_domain::events::Dispatcher;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
 use tianguis_integrations::http::ReqwestTransport;
+use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
 use tianguis_integrations::pubsub::{InProcessPubSub, RedisPubSub};
 use tianguis_integrations::rate_limit::{InMemoryRateLimiter, RedisRateLimiter};
 use tianguis_jobs::{ApalisQueue, JobStore, StoreBackend};
@@ -89,6 +90,11 @@ impl Components {
             events_wake: Arc::new(Notify::new()),
             webhooks: Arc::new(config.webhooks.clone()),
             webhook_transport: Arc::new(ReqwestTransport::new()?),
+            mailer: match &config.smtp_url {
+                Some(url) => Arc::new(SmtpMailer::from_url(url.expose()).context("SMTP_URL")?),
+                None => Arc::new(FolderMailer::new(config.data_dir.join("mail"))?),
+            },
+            mail: Arc::new(config.mail.clone()),
         };
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
         let state = AppState {

@@ -25,6 +25,9 @@ pub struct TenantTx {
     outgoing: Vec<(String, Vec<u8>)>,
     events_wake: Arc<tokio::sync::Notify>,
     wake_dispatcher: bool,
+    jobs: Arc<dyn crate::ports::JobQueue>,
+    /// Jobs that act on what this transaction writes, enqueued once it has committed.
+    jobs_after_commit: Vec<crate::ports::Job>,
 }
 
 impl TenantTx {
@@ -45,6 +48,8 @@ impl TenantTx {
             outgoing: Vec::new(),
             events_wake: deps.events_wake.clone(),
             wake_dispatcher: false,
+            jobs: deps.jobs.clone(),
+            jobs_after_commit: Vec::new(),
         })
     }
 
@@ -80,8 +85,20 @@ impl TenantTx {
         self.wake_dispatcher = true;
     }
 
+    /// Enqueues `job` once the transaction commits. The job acts on rows this transaction
+    /// writes, so it must not run before they exist.
+    pub fn enqueue_after_commit(&mut self, job: crate::ports::Job) {
+        self.jobs_after_commit.push(job);
+    }
+
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
+        for job in self.jobs_after_commit {
+            // The committed row is the durable record; a lost enqueue is found by the sweep.
+            if let Err(err) = self.jobs.enqueue(job, std::time::Duration::ZERO).await {
+                tracing::warn!(error = %err, "enqueueing a job after commit failed");
+            }
+        }
         if self.wake_dispatcher {
             self.events_wake.notify_one();
         }

@@ -6,6 +6,7 @@
 pub mod automation;
 pub mod ctx;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod events;
 pub mod jobs;
@@ -34,4 +35,6 @@ pub struct Deps {
     pub events_wake: Arc<tokio::sync::Notify>,
     pub webhooks: Arc<automation::webhooks::WebhookSettings>,
     pub webhook_transport: Arc<dyn ports::WebhookTransport>,
+    pub mailer: Arc<dyn ports::Mailer>,
+    pub mail: Arc<email::MailSettings>,
 }

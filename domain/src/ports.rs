@@ -43,6 +43,9 @@ pub enum Job {
         tenant_id: uuid::Uuid,
         delivery_id: uuid::Uuid,
     },
+    SendEmail {
+        email_id: uuid::Uuid,
+    },
 }
 
 impl Job {
@@ -50,6 +53,7 @@ impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Job::DeliverWebhook { .. } => crate::jobs::DELIVER_WEBHOOK,
+            Job::SendEmail { .. } => crate::jobs::SEND_EMAIL,
         }
     }
 }
@@ -78,4 +82,32 @@ pub trait WebhookTransport: Send + Sync {
         body: String,
         timeout: Duration,
     ) -> anyhow::Result<HttpOutcome>;
+}
+
+/// A rendered email ready for the wire.
+#[derive(Clone, Debug)]
+pub struct OutgoingEmail {
+    /// Without angle brackets: `0190…@tianguis`.
+    pub message_id: String,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The server refused this message for good (bad address, rejected content).
+    #[error("rejected: {0}")]
+    Permanent(String),
+    /// Worth trying again (connection, timeout, temporary refusal).
+    #[error("temporary failure: {0}")]
+    Transient(String),
+}
+
+/// Sends email: over SMTP, or into a folder in the embedded mode.
+#[async_trait::async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError>;
 }

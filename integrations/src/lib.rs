@@ -2,5 +2,6 @@
 //! Redis-backed ones shared by every replica.
 
 pub mod http;
+pub mod mail;
 pub mod pubsub;
 pub mod rate_limit;

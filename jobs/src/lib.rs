@@ -10,9 +10,9 @@ use apalis_postgres::PostgresStorage;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
 use serde::{Deserialize, Serialize};
-use tianguis_domain::jobs::DELIVER_WEBHOOK;
+use tianguis_domain::jobs::{DELIVER_WEBHOOK, SEND_EMAIL};
 use tianguis_domain::ports::{Job, JobQueue};
-use tianguis_domain::{Deps, automation::webhooks};
+use tianguis_domain::{Deps, automation::webhooks, email};
 use uuid::Uuid;
 
 /// Where jobs are stored.
@@ -69,6 +69,11 @@ pub struct DeliverWebhook {
     pub delivery_id: Uuid,
 }
 
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SendEmail {
+    pub email_id: Uuid,
+}
+
 /// How often an idle worker asks the store for due jobs. Without it a worker that found
 /// nothing waits for its next heartbeat, and delayed jobs (retries) would run late.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
@@ -77,12 +82,14 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
     pub deliver_webhook_concurrency: usize,
+    pub send_email_concurrency: usize,
 }
 
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
             deliver_webhook_concurrency: 8,
+            send_email_concurrency: 8,
         }
     }
 }
@@ -123,6 +130,27 @@ fn task<T>(args: T, delay: Duration) -> Task<T> {
         .build()
 }
 
+impl ApalisQueue {
+    async fn push<T>(&self, kind: &str, args: T, delay: Duration) -> anyhow::Result<()>
+    where
+        T: Serialize + for<'de> Deserialize<'de> + Send + Sync + Unpin + 'static,
+    {
+        let queue = self.store.queue(kind);
+        match &self.store.backend {
+            StoreBackend::Sqlite(pool) => sqlite(pool, &queue).push_task(task(args, delay)).await?,
+            StoreBackend::Postgres(pool) => {
+                postgres(pool, &queue).push_task(task(args, delay)).await?
+            }
+            StoreBackend::Redis(conn) => {
+                redis_store(conn, &queue)
+                    .push_task(task(args, delay))
+                    .await?
+            }
+        }
+        Ok(())
+    }
+}
+
 #[async_trait::async_trait]
 impl JobQueue for ApalisQueue {
     async fn enqueue(&self, job: Job, delay: Duration) -> anyhow::Result<()> {
@@ -131,27 +159,20 @@ impl JobQueue for ApalisQueue {
                 tenant_id,
                 delivery_id,
             } => {
-                let args = DeliverWebhook {
-                    tenant_id,
-                    delivery_id,
-                };
-                let queue = self.store.queue(DELIVER_WEBHOOK);
-                match &self.store.backend {
-                    StoreBackend::Sqlite(pool) => {
-                        sqlite(pool, &queue).push_task(task(args, delay)).await?
-                    }
-                    StoreBackend::Postgres(pool) => {
-                        postgres(pool, &queue).push_task(task(args, delay)).await?
-                    }
-                    StoreBackend::Redis(conn) => {
-                        redis_store(conn, &queue)
-                            .push_task(task(args, delay))
-                            .await?
-                    }
-                }
+                self.push(
+                    DELIVER_WEBHOOK,
+                    DeliverWebhook {
+                        tenant_id,
+                        delivery_id,
+                    },
+                    delay,
+                )
+                .await
+            }
+            Job::SendEmail { email_id } => {
+                self.push(SEND_EMAIL, SendEmail { email_id }, delay).await
             }
         }
-        Ok(())
     }
 }
 
@@ -161,6 +182,45 @@ async fn deliver_webhook(job: DeliverWebhook, deps: Data<Deps>) -> Result<(), Bo
         .map_err(|e| Box::new(e) as BoxDynError)
 }
 
+async fn send_email(job: SendEmail, deps: Data<Deps>) -> Result<(), BoxDynError> {
+    email::send(&deps, job.email_id)
+        .await
+        .map_err(|e| Box::new(e) as BoxDynError)
+}
+
+/// Registers a worker for one job kind on the store's backend.
+macro_rules! register {
+    ($monitor:expr, $store:expr, $instance:expr, $deps:expr, $kind:expr, $args:ty, $handler:expr, $concurrency:expr) => {{
+        let queue = $store.queue($kind);
+        let name = format!("{}-{}", $kind, $instance);
+        let deps = $deps.clone();
+        let concurrency = $concurrency;
+        match $store.backend.clone() {
+            StoreBackend::Sqlite(pool) => $monitor.register(move |_| {
+                WorkerBuilder::new(name.clone())
+                    .backend(sqlite::<$args>(&pool, &queue).poll_with_interval(POLL_INTERVAL))
+                    .concurrency(concurrency)
+                    .data(deps.clone())
+                    .build($handler)
+            }),
+            StoreBackend::Postgres(pool) => $monitor.register(move |_| {
+                WorkerBuilder::new(name.clone())
+                    .backend(postgres::<$args>(&pool, &queue).poll_with_interval(POLL_INTERVAL))
+                    .concurrency(concurrency)
+                    .data(deps.clone())
+                    .build($handler)
+            }),
+            StoreBackend::Redis(conn) => $monitor.register(move |_| {
+                WorkerBuilder::new(name.clone())
+                    .backend(redis_store::<$args>(&conn, &queue).poll_with_interval(POLL_INTERVAL))
+                    .concurrency(concurrency)
+                    .data(deps.clone())
+                    .build($handler)
+            }),
+        }
+    }};
+}
+
 /// Runs the worker pool until `shutdown` resolves; running jobs finish first.
 pub async fn run(
     store: JobStore,
@@ -168,40 +228,30 @@ pub async fn run(
     settings: WorkerSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let concurrency = settings.deliver_webhook_concurrency;
     // Worker names are unique per process: a store ties a running job to its worker, and a
     // restarted or second process must not pass for the one that died.
     let instance = Uuid::now_v7().simple().to_string();
-    let deliver_webhook_worker = format!("{DELIVER_WEBHOOK}-{instance}");
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(30));
-    let queue = store.queue(DELIVER_WEBHOOK);
-    let monitor = match store.backend {
-        StoreBackend::Sqlite(pool) => monitor.register(move |_| {
-            WorkerBuilder::new(deliver_webhook_worker.clone())
-                .backend(sqlite::<DeliverWebhook>(&pool, &queue).poll_with_interval(POLL_INTERVAL))
-                .concurrency(concurrency)
-                .data(deps.clone())
-                .build(deliver_webhook)
-        }),
-        StoreBackend::Postgres(pool) => monitor.register(move |_| {
-            WorkerBuilder::new(deliver_webhook_worker.clone())
-                .backend(
-                    postgres::<DeliverWebhook>(&pool, &queue).poll_with_interval(POLL_INTERVAL),
-                )
-                .concurrency(concurrency)
-                .data(deps.clone())
-                .build(deliver_webhook)
-        }),
-        StoreBackend::Redis(conn) => monitor.register(move |_| {
-            WorkerBuilder::new(deliver_webhook_worker.clone())
-                .backend(
-                    redis_store::<DeliverWebhook>(&conn, &queue).poll_with_interval(POLL_INTERVAL),
-                )
-                .concurrency(concurrency)
-                .data(deps.clone())
-                .build(deliver_webhook)
-        }),
-    };
+    let monitor = register!(
+        monitor,
+        store,
+        instance,
+        deps,
+        DELIVER_WEBHOOK,
+        DeliverWebhook,
+        deliver_webhook,
+        settings.deliver_webhook_concurrency
+    );
+    let monitor = register!(
+        monitor,
+        store,
+        instance,
+        deps,
+        SEND_EMAIL,
+        SendEmail,
+        send_email,
+        settings.send_email_concurrency
+    );
     monitor
         .run_with_signal(async move {
             shutdown.await;

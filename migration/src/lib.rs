@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod helpers;
 mod m20261122_000001_tenancy;
 mod m20261122_000002_events_webhooks;
+mod m20261122_000003_email;
 pub mod postgres;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_tenancy::Migration),
             Box::new(m20261122_000002_events_webhooks::Migration),
+            Box::new(m20261122_000003_email::Migration),
         ]
     }
 }

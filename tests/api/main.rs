@@ -5,7 +5,9 @@ mod helpers;
 
 mod auth;
 mod edge;
+mod email;
 mod isolation;
+mod mail_sink;
 mod rls;
 mod team;
 mod webhooks;

@@ -707,6 +707,7 @@ async fn record_attempt(
                     meta: Default::default(),
                 };
                 model.update(&*tx).await?;
+                email_admins_endpoint_disabled(&mut tx, &endpoint.url, since).await?;
                 audit::record(
                     &mut tx,
                     &ctx,
@@ -721,6 +722,45 @@ async fn record_attempt(
         }
     }
     tx.commit().await
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct Admin {
+    email: String,
+    locale: String,
+}
+
+/// Tells the business's owners and administrators that an endpoint was disabled.
+async fn email_admins_endpoint_disabled(
+    tx: &mut TenantTx,
+    url: &str,
+    since: DateTime<Utc>,
+) -> Result<()> {
+    let admins = <Admin as sea_orm::FromQueryResult>::find_by_statement(crate::db::raw(
+        sea_orm::ConnectionTrait::get_database_backend(&**tx),
+        "SELECT u.email, u.locale FROM memberships m
+         JOIN roles r ON r.id = m.role_id JOIN users u ON u.id = m.user_id
+         WHERE m.tenant_id = $1 AND m.status = 'active' AND r.key IN ('owner', 'admin')",
+        [tx.tenant_id().into()],
+    ))
+    .all(&**tx)
+    .await?;
+    let (branding, _) = crate::tenancy::tenants::branding(&**tx, tx.tenant_id()).await?;
+    for admin in admins {
+        let job = crate::email::queue(
+            &**tx,
+            crate::email::NewEmail {
+                tenant_id: Some(tx.tenant_id()),
+                to: &admin.email,
+                locale: &admin.locale,
+                branding: &branding,
+                template: crate::email::Template::WebhookDisabled { url, since },
+            },
+        )
+        .await?;
+        tx.enqueue_after_commit(job);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -186,6 +186,8 @@ pub async fn sign_up(deps: &Deps, meta: &RequestMeta, cmd: SignUp) -> Result<Aut
         display_name: Set(display_name),
         password_hash: Set(password_hash),
         status: Set("active".into()),
+        locale: Set(settings.locale().to_owned()),
+        email_verified_at: Set(None),
         totp_secret: Set(None),
         totp_enabled: Set(false),
         created_at: Set(now),
@@ -205,6 +207,8 @@ pub async fn sign_up(deps: &Deps, meta: &RequestMeta, cmd: SignUp) -> Result<Aut
     let (tenant, owner) = tenants::provision(&tx, deps, settings, user.id).await?;
     let tokens = open_session(&*tx, deps, &owner, meta).await?;
     let ctx = owner_ctx(&owner, &tenant.plan, meta, tokens.session_id);
+    let job = super::account::queue_verification(&*tx, deps, &user).await?;
+    tx.enqueue_after_commit(job);
     audit::record(
         &mut tx,
         &ctx,
@@ -280,8 +284,43 @@ pub async fn log_in(deps: &Deps, meta: &RequestMeta, cmd: LogIn) -> Result<AuthT
         }
     }
     let membership = active_membership(&tx, user.id, cmd.tenant_slug.as_deref()).await?;
+    let known_device = sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(user.id))
+        .filter(sessions::Column::Ip.eq(meta.ip.clone()))
+        .filter(sessions::Column::UserAgent.eq(meta.user_agent.clone()))
+        .one(&tx)
+        .await?
+        .is_some();
     let tokens = open_session(&tx, deps, &membership, meta).await?;
+    let notice = if known_device {
+        None
+    } else {
+        let (branding, _) = tenants::branding(&tx, membership.tenant_id).await?;
+        let ip = meta.ip.clone().unwrap_or_else(|| "?".into());
+        let device = meta.user_agent.clone().unwrap_or_else(|| "?".into());
+        Some(
+            crate::email::queue(
+                &tx,
+                crate::email::NewEmail {
+                    tenant_id: Some(membership.tenant_id),
+                    to: &user.email,
+                    locale: &user.locale,
+                    branding: &branding,
+                    template: crate::email::Template::NewLogin {
+                        name: &user.display_name,
+                        ip: &ip,
+                        device: &device,
+                        at: deps.clock.now(),
+                    },
+                },
+            )
+            .await?,
+        )
+    };
     tx.commit().await?;
+    if let Some(job) = notice {
+        deps.jobs.enqueue(job, std::time::Duration::ZERO).await?;
+    }
 
     let ctx = user_ctx_for(deps, &tokens, meta).await?;
     let mut tenant_tx = TenantTx::begin(deps, membership.tenant_id).await?;

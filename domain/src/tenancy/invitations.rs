@@ -121,6 +121,35 @@ pub async fn create(
     }
     .insert(&*tx)
     .await?;
+    let (branding, locale) = super::tenants::branding(&*tx, ctx.tenant_id).await?;
+    let inviter_name = match &ctx.actor {
+        crate::Actor::User { user_id, .. } => users::Entity::find_by_id(*user_id)
+            .one(&*tx)
+            .await?
+            .map_or_else(|| branding.name.clone(), |u| u.display_name),
+        _ => branding.name.clone(),
+    };
+    let link = format!(
+        "{}/accept-invitation?token={token}",
+        deps.mail.app_url.trim_end_matches('/')
+    );
+    let job = crate::email::queue(
+        &*tx,
+        crate::email::NewEmail {
+            tenant_id: Some(ctx.tenant_id),
+            to: &invitation.email,
+            locale: &locale,
+            branding: &branding,
+            template: crate::email::Template::Invitation {
+                inviter: &inviter_name,
+                role: &role.name,
+                link: &link,
+                expires_at: invitation.expires_at,
+            },
+        },
+    )
+    .await?;
+    tx.enqueue_after_commit(job);
     audit::record(
         &mut tx,
         ctx,
@@ -261,6 +290,11 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
                 display_name: Set(name),
                 password_hash: Set(password_hash),
                 status: Set("active".into()),
+                locale: Set(super::tenants::branding(&*tx, invitation.tenant_id)
+                    .await?
+                    .1),
+                // The invitee followed a link sent to this address.
+                email_verified_at: Set(Some(now)),
                 totp_secret: Set(None),
                 totp_enabled: Set(false),
                 created_at: Set(now),

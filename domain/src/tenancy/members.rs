@@ -24,6 +24,7 @@ pub struct User {
     pub display_name: String,
     pub status: String,
     pub totp_enabled: bool,
+    pub email_verified: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -35,6 +36,7 @@ impl From<users::Model> for User {
             display_name: m.display_name,
             status: m.status,
             totp_enabled: m.totp_enabled,
+            email_verified: m.email_verified_at.is_some(),
             created_at: m.created_at,
         }
     }

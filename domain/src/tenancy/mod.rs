@@ -1,6 +1,7 @@
 //! Tenancy: tenants, users, memberships, roles, invitations, API keys, sessions, 2FA and
 //! the audit log.
 
+pub mod account;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;

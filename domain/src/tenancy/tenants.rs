@@ -11,6 +11,7 @@ use super::audit;
 use super::rules::{self, Slug};
 use super::secrets::random_token;
 use crate::db::TenantTx;
+use crate::email::Branding;
 use crate::error::conflict_on;
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 
@@ -25,6 +26,8 @@ pub struct Tenant {
     pub timezone: String,
     pub currency: String,
     pub locale: String,
+    pub logo_url: Option<String>,
+    pub brand_color: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -40,9 +43,29 @@ impl From<tenants::Model> for Tenant {
             timezone: m.timezone,
             currency: m.currency,
             locale: m.locale,
+            logo_url: m.logo_url,
+            brand_color: m.brand_color,
             created_at: m.created_at,
         }
     }
+}
+
+const DEFAULT_BRAND_COLOR: &str = "#0F766E";
+
+/// The tenant's email branding and locale.
+pub async fn branding<C: ConnectionTrait>(conn: &C, tenant_id: Uuid) -> Result<(Branding, String)> {
+    let tenant = tenants::Entity::find_by_id(tenant_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    Ok((
+        Branding {
+            name: tenant.name,
+            logo_url: tenant.logo_url,
+            color: tenant.brand_color,
+        },
+        tenant.locale,
+    ))
 }
 
 /// A new tenant's validated settings; Mexican defaults where the client gives none.
@@ -72,6 +95,10 @@ impl NewTenant {
             currency: rules::currency_code(currency.unwrap_or("MXN"))?,
             locale: rules::locale_tag(locale.unwrap_or("es-MX"))?,
         })
+    }
+
+    pub fn locale(&self) -> &str {
+        &self.locale
     }
 
     /// Picks the slug: the requested one must be free; a derived one gets a suffix if taken.
@@ -123,6 +150,8 @@ pub(crate) async fn provision(
         timezone: Set(settings.timezone),
         currency: Set(settings.currency),
         locale: Set(settings.locale),
+        logo_url: Set(None),
+        brand_color: Set(DEFAULT_BRAND_COLOR.to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -190,6 +219,8 @@ pub struct UpdateSettings {
     pub timezone: Option<String>,
     pub currency: Option<String>,
     pub locale: Option<String>,
+    pub logo_url: Option<String>,
+    pub brand_color: Option<String>,
 }
 
 pub async fn update_settings(deps: &Deps, ctx: &TenantCtx, cmd: UpdateSettings) -> Result<Tenant> {
@@ -214,6 +245,26 @@ pub async fn update_settings(deps: &Deps, ctx: &TenantCtx, cmd: UpdateSettings) 
     }
     if let Some(locale) = cmd.locale {
         model.locale = Set(rules::locale_tag(&locale)?);
+    }
+    if let Some(url) = cmd.logo_url {
+        let url = url.trim();
+        if !url.is_empty() && (!url.starts_with("https://") || url.len() > 2048) {
+            return Err(Error::invalid(
+                "logoUrl",
+                "the logo must be an https:// URL",
+            ));
+        }
+        model.logo_url = Set(Some(url.to_owned()).filter(|u| !u.is_empty()));
+    }
+    if let Some(color) = cmd.brand_color {
+        let hex = color.trim().strip_prefix('#').unwrap_or_default();
+        if !(hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err(Error::invalid(
+                "brandColor",
+                "the colour must look like #0F766E",
+            ));
+        }
+        model.brand_color = Set(color.trim().to_uppercase());
     }
     model.updated_at = Set(deps.clock.now());
     let updated = model.update(&*tx).await?;

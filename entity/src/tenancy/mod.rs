@@ -8,6 +8,7 @@ pub mod refresh_tokens;
 pub mod roles;
 pub mod sessions;
 pub mod tenants;
+pub mod user_tokens;
 pub mod users;
 
 crate::tenant_owned!(api_keys, audit_logs, invitations, memberships, roles);

@@ -14,6 +14,9 @@ pub struct Model {
     pub timezone: String,
     pub currency: String,
     pub locale: String,
+    /// Branding for emails and public pages.
+    pub logo_url: Option<String>,
+    pub brand_color: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

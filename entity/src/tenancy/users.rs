@@ -11,6 +11,9 @@ pub struct Model {
     pub display_name: String,
     pub password_hash: String,
     pub status: String,
+    /// BCP 47 tag for the emails this person receives.
+    pub locale: String,
+    pub email_verified_at: Option<DateTimeUtc>,
     /// Base32 TOTP secret; set on enrolment, active once `totp_enabled`.
     pub totp_secret: Option<String>,
     pub totp_enabled: bool,

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use tianguis_domain::Permission;
-use tianguis_domain::tenancy::{auth, invitations, members, tenants, totp};
+use tianguis_domain::tenancy::{account, auth, invitations, members, tenants, totp};
 
 use super::types::{AuthPayload, Me, PermissionInfo, Tenant, TotpEnrollment};
 use crate::graphql::context::{deps, meta, tenant};
@@ -88,6 +88,27 @@ pub struct UpdateTenantSettingsInput {
     pub timezone: Option<String>,
     pub currency: Option<String>,
     pub locale: Option<String>,
+    /// An https:// image for emails and public pages; empty removes it.
+    pub logo_url: Option<String>,
+    /// A hex colour such as #0F766E.
+    pub brand_color: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RequestPasswordResetInput {
+    pub email: String,
+}
+
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    /// The token from the emailed link.
+    pub token: String,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct VerifyEmailInput {
+    pub token: String,
 }
 
 #[derive(InputObject)]
@@ -199,11 +220,57 @@ impl SessionMutation {
             timezone: input.timezone,
             currency: input.currency,
             locale: input.locale,
+            logo_url: input.logo_url,
+            brand_color: input.brand_color,
         };
         Ok(tenants::update_settings(deps(ctx)?, tenant(ctx)?, cmd)
             .await
             .gql()?
             .into())
+    }
+
+    /// Emails a reset link if the address has an account; answers true either way.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestPasswordResetInput,
+    ) -> async_graphql::Result<bool> {
+        account::request_password_reset(deps(ctx)?, &input.email)
+            .await
+            .gql()?;
+        Ok(true)
+    }
+
+    /// Sets a new password with an emailed token; every session of the account ends.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> async_graphql::Result<bool> {
+        account::reset_password(deps(ctx)?, &input.token, &input.password)
+            .await
+            .gql()?;
+        Ok(true)
+    }
+
+    /// Confirms the email address with the token from the emailed link.
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        input: VerifyEmailInput,
+    ) -> async_graphql::Result<bool> {
+        account::verify_email(deps(ctx)?, &input.token)
+            .await
+            .gql()?;
+        Ok(true)
+    }
+
+    /// Emails the signed-in user a new confirmation link.
+    async fn resend_email_verification(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        account::resend_verification(deps(ctx)?, tenant(ctx)?)
+            .await
+            .gql()?;
+        Ok(true)
     }
 
     /// Starts two-factor enrolment; confirm it with `verifyTotp`.

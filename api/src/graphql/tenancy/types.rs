@@ -26,6 +26,8 @@ pub struct Tenant {
     pub currency: String,
     /// BCP 47 tag for messages and documents.
     pub locale: String,
+    pub logo_url: Option<String>,
+    pub brand_color: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -41,6 +43,8 @@ impl From<tenants::Tenant> for Tenant {
             timezone: t.timezone,
             currency: t.currency,
             locale: t.locale,
+            logo_url: t.logo_url,
+            brand_color: t.brand_color,
             created_at: t.created_at,
         }
     }
@@ -53,6 +57,7 @@ pub struct User {
     pub display_name: String,
     pub status: String,
     pub two_factor_enabled: bool,
+    pub email_verified: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -64,6 +69,7 @@ impl From<members::User> for User {
             display_name: u.display_name,
             status: u.status,
             two_factor_enabled: u.totp_enabled,
+            email_verified: u.email_verified,
             created_at: u.created_at,
         }
     }

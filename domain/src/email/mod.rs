@@ -1,0 +1,115 @@
+//! Transactional email. A use case renders and stores an email in its own transaction
+//! ([`queue`]); the SendEmail job sends it once ([`send`]) with a Message-ID fixed at queue
+//! time, and records the outcome.
+
+pub mod templates;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use tianguis_entity::email::emails;
+use uuid::Uuid;
+
+use crate::ports::{Job, MailError, OutgoingEmail};
+use crate::{Deps, Result};
+pub use templates::{Branding, Template};
+
+/// Where emails come from and where their links point.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// `Name <address>` of the sender.
+    pub from: String,
+    /// Base URL of the web app that handles links (accept invitation, reset password).
+    pub app_url: String,
+}
+
+/// How often a temporarily failing email is tried before it is marked failed.
+const MAX_ATTEMPTS: i32 = 8;
+
+/// An email to queue.
+pub struct NewEmail<'a> {
+    pub tenant_id: Option<Uuid>,
+    pub to: &'a str,
+    pub locale: &'a str,
+    pub branding: &'a Branding,
+    pub template: Template<'a>,
+}
+
+/// Renders and stores an email in the caller's transaction; returns the job that sends it,
+/// for the caller to enqueue after commit.
+pub async fn queue<C: ConnectionTrait>(conn: &C, email: NewEmail<'_>) -> Result<Job> {
+    let rendered = templates::render(&email.template, email.locale, email.branding);
+    let id = Uuid::now_v7();
+    emails::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(email.tenant_id),
+        kind: Set(email.template.kind().to_owned()),
+        to_address: Set(email.to.to_owned()),
+        locale: Set(email.locale.to_owned()),
+        subject: Set(rendered.subject),
+        html: Set(rendered.html),
+        text: Set(rendered.text),
+        message_id: Set(format!("{}@tianguis", id.simple())),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        last_error: Set(None),
+        sent_at: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(Job::SendEmail { email_id: id })
+}
+
+/// Sends one queued email (the SendEmail job). An email already sent or given up on is
+/// left alone, so a duplicate job sends nothing.
+pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
+    let Some(email) = emails::Entity::find_by_id(email_id).one(&deps.db).await? else {
+        return Ok(());
+    };
+    if email.status != "pending" {
+        return Ok(());
+    }
+    let outgoing = OutgoingEmail {
+        message_id: email.message_id.clone(),
+        from: deps.mail.from.clone(),
+        to: email.to_address.clone(),
+        subject: email.subject.clone(),
+        html: email.html.clone(),
+        text: email.text.clone(),
+    };
+    let outcome = deps.mailer.send(&outgoing).await;
+    let attempts = email.attempts + 1;
+    let mut model: emails::ActiveModel = email.into();
+    model.attempts = Set(attempts);
+    let retry = match outcome {
+        Ok(()) => {
+            model.status = Set("sent".into());
+            model.sent_at = Set(Some(deps.clock.now()));
+            model.last_error = Set(None);
+            None
+        }
+        Err(MailError::Permanent(reason)) => {
+            model.status = Set("failed".into());
+            model.last_error = Set(Some(reason));
+            None
+        }
+        Err(MailError::Transient(reason)) => {
+            model.last_error = Set(Some(reason));
+            if attempts >= MAX_ATTEMPTS {
+                model.status = Set("failed".into());
+                None
+            } else {
+                Some(Duration::from_secs(15) * 2u32.pow(attempts as u32 - 1))
+            }
+        }
+    };
+    model.update(&deps.db).await?;
+    if let Some(delay) = retry {
+        deps.jobs
+            .enqueue(Job::SendEmail { email_id }, delay)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Transactional email: what was queued, rendered and sent.
+
+pub mod emails;

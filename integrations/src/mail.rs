@@ -1,0 +1,91 @@
+//! Mailers: SMTP through lettre (pooled, TLS or STARTTLS, authenticated), and a folder of
+//! `.eml` files for the embedded mode.
+
+use std::path::PathBuf;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tianguis_domain::ports::{MailError, Mailer, OutgoingEmail};
+
+fn build(email: &OutgoingEmail) -> Result<Message, MailError> {
+    let permanent =
+        |what: &str, e: &dyn std::fmt::Display| MailError::Permanent(format!("{what}: {e}"));
+    let from: Mailbox = email.from.parse().map_err(|e| permanent("sender", &e))?;
+    let to: Mailbox = email.to.parse().map_err(|e| permanent("recipient", &e))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&email.subject)
+        .message_id(Some(format!("<{}>", email.message_id)))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(email.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(email.html.clone()),
+                ),
+        )
+        .map_err(|e| permanent("message", &e))
+}
+
+/// SMTP from a URL such as `smtps://user:pass@smtp.example.com`,
+/// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://127.0.0.1:2525` (plain).
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl SmtpMailer {
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        let message = build(email)?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            if e.is_permanent() {
+                MailError::Permanent(e.to_string())
+            } else {
+                MailError::Transient(e.to_string())
+            }
+        })
+    }
+}
+
+/// Writes each email to `<folder>/<message id>.eml`, to open with any mail client.
+pub struct FolderMailer {
+    folder: PathBuf,
+}
+
+impl FolderMailer {
+    pub fn new(folder: PathBuf) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&folder)?;
+        Ok(Self { folder })
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for FolderMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        let message = build(email)?;
+        let name: String = email
+            .message_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let path = self.folder.join(format!("{name}.eml"));
+        tokio::fs::write(&path, message.formatted())
+            .await
+            .map_err(|e| MailError::Transient(format!("writing {}: {e}", path.display())))
+    }
+}

@@ -1,0 +1,125 @@
+//! A real SMTP server on a random local port, collecting what it receives.
+
+use std::io;
+use std::time::Duration;
+
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl ReceivedMail {
+    /// The value of a header line of the message.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}:", name.to_lowercase());
+        self.data
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .find(|l| l.to_lowercase().starts_with(&prefix))
+            .map(|l| l[prefix.len()..].trim().to_owned())
+    }
+
+    /// The `token` query value of the first link to `path` in the plain-text part.
+    pub fn token_for(&self, path: &str) -> String {
+        let unfolded = self.data.replace("=\r\n", "").replace("=3D", "=");
+        let start = unfolded
+            .find(&format!("/{path}?token="))
+            .unwrap_or_else(|| panic!("no /{path} link in {}", self.data))
+            + path.len()
+            + "/?token=".len();
+        unfolded[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect()
+    }
+}
+
+#[derive(Clone)]
+struct Collector {
+    to: Vec<String>,
+    data: Vec<u8>,
+    sink: mpsc::UnboundedSender<ReceivedMail>,
+}
+
+impl Handler for Collector {
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.to = to.to_vec();
+        self.data.clear();
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let _ = self.sink.send(ReceivedMail {
+            to: std::mem::take(&mut self.to),
+            data: String::from_utf8_lossy(&self.data).into_owned(),
+        });
+        response::OK
+    }
+}
+
+pub struct SmtpSink {
+    pub url: String,
+    received: mpsc::UnboundedReceiver<ReceivedMail>,
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("smtp://{}", listener.local_addr().expect("addr"));
+        let (sink, received) = mpsc::unbounded_channel();
+        let mut server = Server::new(Collector {
+            to: Vec::new(),
+            data: Vec::new(),
+            sink,
+        });
+        server
+            .with_name("sink.test")
+            .with_ssl(SslConfig::None)
+            .expect("no TLS")
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        Self { url, received }
+    }
+
+    pub async fn next(&mut self) -> ReceivedMail {
+        tokio::time::timeout(Duration::from_secs(20), self.received.recv())
+            .await
+            .expect("an email arrived in time")
+            .expect("sink open")
+    }
+
+    /// The next email to `address`, skipping others.
+    pub async fn next_to(&mut self, address: &str) -> ReceivedMail {
+        loop {
+            let mail = self.next().await;
+            if mail.to.iter().any(|t| t.contains(address)) {
+                return mail;
+            }
+        }
+    }
+
+    pub async fn assert_quiet(&mut self, wait: Duration) {
+        if let Ok(Some(extra)) = tokio::time::timeout(wait, self.received.recv()).await {
+            panic!(
+                "unexpected email to {:?}: {}",
+                extra.to,
+                extra
+                    .data
+                    .lines()
+                    .find(|l| l.starts_with("Subject"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+}

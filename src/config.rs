@@ -210,6 +210,11 @@ impl Config {
                     WorkerSettings::default().send_email_concurrency,
                     "a whole number of concurrent jobs",
                 )?,
+                heartbeat: Duration::from_secs(env.parse(
+                    "TIANGUIS_JOB_HEARTBEAT_SECS",
+                    WorkerSettings::default().heartbeat.as_secs(),
+                    "a number of seconds",
+                )?),
             },
             smtp_url: match env.raw("SMTP_URL") {
                 Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => {

@@ -22,7 +22,7 @@ use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
 use tianguis_integrations::pubsub::{InProcessPubSub, RedisPubSub};
 use tianguis_integrations::rate_limit::{InMemoryRateLimiter, RedisRateLimiter};
-use tianguis_jobs::{ApalisQueue, JobStore, StoreBackend};
+use tianguis_jobs::{ApalisQueue, JobContext, JobMetrics, JobStore, StoreBackend};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
@@ -33,6 +33,7 @@ use config::JobStoreKind;
 pub struct Components {
     pub state: AppState,
     job_store: JobStore,
+    job_metrics: JobMetrics,
     config: Config,
 }
 
@@ -97,16 +98,20 @@ impl Components {
             mail: Arc::new(config.mail.clone()),
         };
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
+        let job_metrics = JobMetrics::default();
         let state = AppState {
             deps,
             schema,
             rate_limiter,
             settings: Arc::new(config.edge.clone()),
-            metrics: Arc::new(Metrics::new(sql_statements)),
+            metrics: Arc::new(Metrics::new(sql_statements, |registry| {
+                job_metrics.register(registry)
+            })),
         };
         Ok(Self {
             state,
             job_store,
+            job_metrics,
             config: config.clone(),
         })
     }
@@ -123,12 +128,33 @@ impl Components {
             dispatcher.run(deps.events_wake.clone(), stopped(stop.clone())),
             tianguis_jobs::run(
                 self.job_store.clone(),
-                deps,
+                JobContext {
+                    deps,
+                    metrics: self.job_metrics.clone(),
+                },
                 self.config.workers.clone(),
                 stopped(stop),
             ),
         );
         workers
+    }
+}
+
+impl Components {
+    /// Serves health, readiness and metrics on `addr` until `stop`, for worker processes.
+    pub async fn serve_ops(
+        &self,
+        addr: SocketAddr,
+        stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding TIANGUIS_ADDR {addr}"))?;
+        tracing::info!(addr = %listener.local_addr()?, "serving /healthz, /readyz and /metrics");
+        axum::serve(listener, tianguis_api::ops_router(self.state.clone()))
+            .with_graceful_shutdown(stopped(stop))
+            .await
+            .context("serving HTTP")
     }
 }
 

@@ -124,7 +124,11 @@ async fn worker(config: Config) -> anyhow::Result<()> {
         tracing::info!("shutting down: letting running jobs finish");
         let _ = stop_tx.send(true);
     });
-    components.run_background(stop_rx).await
+    let (ops, background) = tokio::join!(
+        components.serve_ops(config.addr, stop_rx.clone()),
+        components.run_background(stop_rx),
+    );
+    ops.and(background)
 }
 
 async fn shutdown_signal() {

@@ -7,5 +7,5 @@ pub mod http;
 pub mod metrics;
 pub mod state;
 
-pub use http::router;
+pub use http::{ops_router, router};
 pub use state::{AppState, EdgeSettings};

@@ -50,7 +50,8 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(sql_statements: Arc<AtomicU64>) -> Self {
+    /// `more` registers the metrics of other parts of the process (the job pool).
+    pub fn new(sql_statements: Arc<AtomicU64>, more: impl FnOnce(&mut Registry)) -> Self {
         let mut registry = Registry::with_prefix("tianguis");
         let requests = Family::<HttpLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
@@ -70,6 +71,7 @@ impl Metrics {
         );
         let statements = SqlStatements(sql_statements.clone());
         registry.register_collector(Box::new(statements));
+        more(&mut registry);
         Self {
             registry,
             requests,

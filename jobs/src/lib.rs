@@ -9,6 +9,11 @@ use apalis::prelude::*;
 use apalis_postgres::PostgresStorage;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 use tianguis_domain::jobs::{DELIVER_WEBHOOK, SEND_EMAIL};
 use tianguis_domain::ports::{Job, JobQueue};
@@ -74,6 +79,77 @@ pub struct SendEmail {
     pub email_id: Uuid,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RunLabels {
+    kind: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: String,
+}
+
+fn duration_histogram() -> Histogram {
+    // 1 ms to about 33 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 16))
+}
+
+/// Counters and durations of job runs per kind, exposed with the process's other metrics.
+#[derive(Clone)]
+pub struct JobMetrics {
+    runs: Family<RunLabels, Counter>,
+    durations: Family<KindLabels, Histogram, fn() -> Histogram>,
+}
+
+impl Default for JobMetrics {
+    fn default() -> Self {
+        Self {
+            runs: Family::default(),
+            durations: Family::new_with_constructor(duration_histogram),
+        }
+    }
+}
+
+impl JobMetrics {
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "job_runs",
+            "Job runs by kind and outcome",
+            self.runs.clone(),
+        );
+        registry.register(
+            "job_duration_seconds",
+            "Time a job run took, by kind",
+            self.durations.clone(),
+        );
+    }
+
+    async fn time<F>(&self, kind: &str, run: F) -> Result<(), BoxDynError>
+    where
+        F: Future<Output = tianguis_domain::Result<()>>,
+    {
+        let started = std::time::Instant::now();
+        let result = run.await;
+        let outcome = if result.is_ok() { "ok" } else { "error" };
+        self.runs
+            .get_or_create(&RunLabels {
+                kind: kind.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        self.durations
+            .get_or_create(&KindLabels {
+                kind: kind.to_owned(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+        result.map_err(|e| {
+            tracing::error!(kind, error = %e, "job failed");
+            Box::new(e) as BoxDynError
+        })
+    }
+}
+
 /// How often an idle worker asks the store for due jobs. Without it a worker that found
 /// nothing waits for its next heartbeat, and delayed jobs (retries) would run late.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
@@ -83,6 +159,9 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 pub struct WorkerSettings {
     pub deliver_webhook_concurrency: usize,
     pub send_email_concurrency: usize,
+    /// How often a worker tells the store it is alive. A worker silent for
+    /// [`MISSED_HEARTBEATS`] of these is dead, and its running jobs go back to the queue.
+    pub heartbeat: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -90,23 +169,50 @@ impl Default for WorkerSettings {
         Self {
             deliver_webhook_concurrency: 8,
             send_email_concurrency: 8,
+            heartbeat: Duration::from_secs(20),
         }
     }
 }
 
-fn sqlite<T>(pool: &apalis_sqlite::SqlitePool, queue: &str) -> SqliteStorage<T> {
-    SqliteStorage::new(pool).with_config(apalis_sqlite::Config::default().queue(queue))
+pub const MISSED_HEARTBEATS: usize = 3;
+
+fn sqlite<T>(
+    pool: &apalis_sqlite::SqlitePool,
+    queue: &str,
+    heartbeat: Duration,
+) -> SqliteStorage<T> {
+    SqliteStorage::new(pool).with_config(
+        apalis_sqlite::Config::default()
+            .queue(queue)
+            .heartbeat_interval(heartbeat)
+            .missed_heartbeats(MISSED_HEARTBEATS),
+    )
 }
 
-fn postgres<T>(pool: &apalis_postgres::PgPool, queue: &str) -> PostgresStorage<T> {
-    PostgresStorage::new(pool).with_config(apalis_postgres::Config::default().queue(queue))
+fn postgres<T>(
+    pool: &apalis_postgres::PgPool,
+    queue: &str,
+    heartbeat: Duration,
+) -> PostgresStorage<T> {
+    PostgresStorage::new(pool).with_config(
+        apalis_postgres::Config::default()
+            .queue(queue)
+            .heartbeat_interval(heartbeat)
+            .missed_heartbeats(MISSED_HEARTBEATS),
+    )
 }
 
 fn redis_store<T>(
     conn: &redis::aio::ConnectionManager,
     queue: &str,
+    heartbeat: Duration,
 ) -> RedisStorage<T, redis::aio::ConnectionManager> {
-    RedisStorage::new(conn.clone()).with_config(apalis_redis::Config::default().queue(queue))
+    RedisStorage::new(conn.clone()).with_config(
+        apalis_redis::Config::default()
+            .queue(queue)
+            .heartbeat_interval(heartbeat)
+            .missed_heartbeats(MISSED_HEARTBEATS),
+    )
 }
 
 /// The domain's job queue on the configured store.
@@ -130,6 +236,9 @@ fn task<T>(args: T, delay: Duration) -> Task<T> {
         .build()
 }
 
+/// Pushing does not heartbeat; any value will do.
+const PUSH_ONLY: Duration = Duration::from_secs(30);
+
 impl ApalisQueue {
     async fn push<T>(&self, kind: &str, args: T, delay: Duration) -> anyhow::Result<()>
     where
@@ -137,12 +246,18 @@ impl ApalisQueue {
     {
         let queue = self.store.queue(kind);
         match &self.store.backend {
-            StoreBackend::Sqlite(pool) => sqlite(pool, &queue).push_task(task(args, delay)).await?,
+            StoreBackend::Sqlite(pool) => {
+                sqlite(pool, &queue, PUSH_ONLY)
+                    .push_task(task(args, delay))
+                    .await?
+            }
             StoreBackend::Postgres(pool) => {
-                postgres(pool, &queue).push_task(task(args, delay)).await?
+                postgres(pool, &queue, PUSH_ONLY)
+                    .push_task(task(args, delay))
+                    .await?
             }
             StoreBackend::Redis(conn) => {
-                redis_store(conn, &queue)
+                redis_store(conn, &queue, PUSH_ONLY)
                     .push_task(task(args, delay))
                     .await?
             }
@@ -176,43 +291,62 @@ impl JobQueue for ApalisQueue {
     }
 }
 
-async fn deliver_webhook(job: DeliverWebhook, deps: Data<Deps>) -> Result<(), BoxDynError> {
-    webhooks::deliver(&deps, job.tenant_id, job.delivery_id)
-        .await
-        .map_err(|e| Box::new(e) as BoxDynError)
+/// What every handler gets: the domain's dependencies and the metrics to record into.
+#[derive(Clone)]
+pub struct JobContext {
+    pub deps: Deps,
+    pub metrics: JobMetrics,
 }
 
-async fn send_email(job: SendEmail, deps: Data<Deps>) -> Result<(), BoxDynError> {
-    email::send(&deps, job.email_id)
+async fn deliver_webhook(job: DeliverWebhook, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    ctx.metrics
+        .time(
+            DELIVER_WEBHOOK,
+            webhooks::deliver(&ctx.deps, job.tenant_id, job.delivery_id),
+        )
         .await
-        .map_err(|e| Box::new(e) as BoxDynError)
+}
+
+async fn send_email(job: SendEmail, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    ctx.metrics
+        .time(SEND_EMAIL, email::send(&ctx.deps, job.email_id))
+        .await
 }
 
 /// Registers a worker for one job kind on the store's backend.
 macro_rules! register {
-    ($monitor:expr, $store:expr, $instance:expr, $deps:expr, $kind:expr, $args:ty, $handler:expr, $concurrency:expr) => {{
+    ($monitor:expr, $store:expr, $instance:expr, $deps:expr, $kind:expr, $args:ty, $handler:expr, $concurrency:expr, $heartbeat:expr) => {{
         let queue = $store.queue($kind);
+        let heartbeat = $heartbeat;
         let name = format!("{}-{}", $kind, $instance);
         let deps = $deps.clone();
         let concurrency = $concurrency;
         match $store.backend.clone() {
             StoreBackend::Sqlite(pool) => $monitor.register(move |_| {
                 WorkerBuilder::new(name.clone())
-                    .backend(sqlite::<$args>(&pool, &queue).poll_with_interval(POLL_INTERVAL))
+                    .backend(
+                        sqlite::<$args>(&pool, &queue, heartbeat).poll_with_interval(POLL_INTERVAL),
+                    )
                     .concurrency(concurrency)
                     .data(deps.clone())
                     .build($handler)
             }),
             StoreBackend::Postgres(pool) => $monitor.register(move |_| {
                 WorkerBuilder::new(name.clone())
-                    .backend(postgres::<$args>(&pool, &queue).poll_with_interval(POLL_INTERVAL))
+                    .backend(
+                        postgres::<$args>(&pool, &queue, heartbeat)
+                            .poll_with_interval(POLL_INTERVAL),
+                    )
                     .concurrency(concurrency)
                     .data(deps.clone())
                     .build($handler)
             }),
             StoreBackend::Redis(conn) => $monitor.register(move |_| {
                 WorkerBuilder::new(name.clone())
-                    .backend(redis_store::<$args>(&conn, &queue).poll_with_interval(POLL_INTERVAL))
+                    .backend(
+                        redis_store::<$args>(&conn, &queue, heartbeat)
+                            .poll_with_interval(POLL_INTERVAL),
+                    )
                     .concurrency(concurrency)
                     .data(deps.clone())
                     .build($handler)
@@ -224,7 +358,7 @@ macro_rules! register {
 /// Runs the worker pool until `shutdown` resolves; running jobs finish first.
 pub async fn run(
     store: JobStore,
-    deps: Deps,
+    deps: JobContext,
     settings: WorkerSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -240,7 +374,8 @@ pub async fn run(
         DELIVER_WEBHOOK,
         DeliverWebhook,
         deliver_webhook,
-        settings.deliver_webhook_concurrency
+        settings.deliver_webhook_concurrency,
+        settings.heartbeat
     );
     let monitor = register!(
         monitor,
@@ -250,7 +385,8 @@ pub async fn run(
         SEND_EMAIL,
         SendEmail,
         send_email,
-        settings.send_email_concurrency
+        settings.send_email_concurrency,
+        settings.heartbeat
     );
     monitor
         .run_with_signal(async move {

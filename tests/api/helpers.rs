@@ -89,10 +89,11 @@ impl TestApp {
         }
         let mut vars: HashMap<&str, String> = HashMap::new();
         let sqlite = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
-        vars.insert(
-            "DATABASE_URL",
-            std::env::var("TEST_DATABASE_URL").unwrap_or(sqlite),
-        );
+        let database_url = match std::env::var("TEST_DATABASE_URL") {
+            Ok(server) => fresh_postgres_database(&server).await,
+            Err(_) => sqlite,
+        };
+        vars.insert("DATABASE_URL", database_url);
         if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
             vars.insert("REDIS_URL", redis);
         }
@@ -251,6 +252,26 @@ impl TestApp {
             user_id: text(&auth["userId"]),
         }
     }
+}
+
+/// A new, empty database on the test PostgreSQL server. Each application gets its own, as a
+/// deployment would: background dispatchers of concurrently running tests would otherwise
+/// pick up each other's events. `.ci/run` drops them before a run.
+async fn fresh_postgres_database(server_url: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    let name = format!("tianguis_t_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(server_url)
+        .await
+        .expect("test PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let (base, _) = server_url
+        .rsplit_once('/')
+        .expect("URL with a database name");
+    format!("{base}/{name}")
 }
 
 pub fn text(value: &Value) -> String {

@@ -1,93 +1,15 @@
 //! Outgoing webhooks: endpoints, signed deliveries, retries, disabling, isolation.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use chrono::TimeDelta;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::sync::mpsc;
 
 use crate::helpers::*;
-
-/// One request a receiver got.
-#[derive(Debug)]
-struct Received {
-    event_id: String,
-    signature: String,
-    body: String,
-}
-
-/// A local HTTP endpoint that records what it receives and answers with a chosen status.
-struct Receiver {
-    url: String,
-    status: Arc<AtomicU16>,
-    requests: mpsc::UnboundedReceiver<Received>,
-}
-
-#[derive(Clone)]
-struct ReceiverState {
-    status: Arc<AtomicU16>,
-    sink: mpsc::UnboundedSender<Received>,
-}
-
-async fn record(State(state): State<ReceiverState>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let _ = state.sink.send(Received {
-        event_id: header("tianguis-event-id"),
-        signature: header("tianguis-signature"),
-        body: String::from_utf8_lossy(&body).into_owned(),
-    });
-    StatusCode::from_u16(state.status.load(Ordering::SeqCst)).expect("status")
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        let status = Arc::new(AtomicU16::new(200));
-        let (sink, requests) = mpsc::unbounded_channel();
-        let router = axum::Router::new()
-            .route("/hook", axum::routing::post(record))
-            .with_state(ReceiverState {
-                status: status.clone(),
-                sink,
-            });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        Self {
-            url,
-            status,
-            requests,
-        }
-    }
-
-    async fn next(&mut self) -> Received {
-        tokio::time::timeout(Duration::from_secs(20), self.requests.recv())
-            .await
-            .expect("a delivery arrived in time")
-            .expect("receiver open")
-    }
-
-    /// Nothing more arrives within `wait`.
-    async fn assert_quiet(&mut self, wait: Duration) {
-        if let Ok(Some(extra)) = tokio::time::timeout(wait, self.requests.recv()).await {
-            panic!("unexpected extra delivery: {extra:?}");
-        }
-    }
-}
+use crate::webhook_receiver::Receiver;
 
 /// Checks a `Tianguis-Signature` header as a receiver would.
 fn signature_valid(secret: &str, header: &str, body: &str) -> bool {
@@ -111,7 +33,12 @@ fn signature_valid(secret: &str, header: &str, body: &str) -> bool {
 const CREATE_ENDPOINT: &str = "mutation($input: CreateWebhookEndpointInput!) {
     createWebhookEndpoint(input: $input) { secret endpoint { id enabled } } }";
 
-async fn subscribe(app: &TestApp, owner: &Session, url: &str, types: Value) -> (String, String) {
+pub async fn subscribe(
+    app: &TestApp,
+    owner: &Session,
+    url: &str,
+    types: Value,
+) -> (String, String) {
     let created = app
         .ok(
             Some(&owner.access_token),
@@ -125,7 +52,7 @@ async fn subscribe(app: &TestApp, owner: &Session, url: &str, types: Value) -> (
     )
 }
 
-async fn create_role(app: &TestApp, owner: &Session) -> String {
+pub async fn create_role(app: &TestApp, owner: &Session) -> String {
     let role = app
         .ok(
             Some(&owner.access_token),
@@ -321,7 +248,7 @@ async fn fresh_session(app: &TestApp, session: &Session) -> Session {
 }
 
 /// Polls a query until `done` holds; the state changes in a background job.
-async fn eventually(
+pub async fn eventually(
     app: &TestApp,
     session: &Session,
     query: &str,

@@ -31,6 +31,15 @@ impl MakeRequestId for MakeRequestUuidV7 {
     }
 }
 
+/// Health, readiness and metrics only: what a worker process serves.
+pub fn ops_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::endpoint))
+        .with_state(state)
+}
+
 pub fn router(state: AppState) -> Router {
     let graphql = Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))

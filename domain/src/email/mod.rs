@@ -7,7 +7,10 @@ pub mod templates;
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use tianguis_entity::email::emails;
 use uuid::Uuid;
 
@@ -62,15 +65,28 @@ pub async fn queue<C: ConnectionTrait>(conn: &C, email: NewEmail<'_>) -> Result<
     Ok(Job::SendEmail { email_id: id })
 }
 
-/// Sends one queued email (the SendEmail job). An email already sent or given up on is
-/// left alone, so a duplicate job sends nothing.
+/// Sends one queued email (the SendEmail job). The job first claims the email
+/// (pending → sending) so that of two concurrent runs only one sends. An email found in any
+/// other state is left alone, so a duplicate job sends nothing. If the process dies while
+/// sending, the email stays `sending`: whether the server took it is unknown, and sending
+/// it again could deliver it twice, so it is not retried by itself.
 pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
+    let claimed = emails::Entity::update_many()
+        .col_expr(emails::Column::Status, Expr::value("sending"))
+        .col_expr(
+            emails::Column::Attempts,
+            Expr::col(emails::Column::Attempts).add(1),
+        )
+        .filter(emails::Column::Id.eq(email_id))
+        .filter(emails::Column::Status.eq("pending"))
+        .exec(&deps.db)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Ok(());
+    }
     let Some(email) = emails::Entity::find_by_id(email_id).one(&deps.db).await? else {
         return Ok(());
     };
-    if email.status != "pending" {
-        return Ok(());
-    }
     let outgoing = OutgoingEmail {
         message_id: email.message_id.clone(),
         from: deps.mail.from.clone(),
@@ -80,9 +96,8 @@ pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
         text: email.text.clone(),
     };
     let outcome = deps.mailer.send(&outgoing).await;
-    let attempts = email.attempts + 1;
+    let attempts = email.attempts;
     let mut model: emails::ActiveModel = email.into();
-    model.attempts = Set(attempts);
     let retry = match outcome {
         Ok(()) => {
             model.status = Set("sent".into());
@@ -101,7 +116,9 @@ pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
                 model.status = Set("failed".into());
                 None
             } else {
-                Some(Duration::from_secs(15) * 2u32.pow(attempts as u32 - 1))
+                // Not taken by the server: safe to send again later.
+                model.status = Set("pending".into());
+                Some(Duration::from_secs(15) * 2u32.pow(Ord::max(attempts, 1) as u32 - 1))
             }
         }
     };

@@ -18,7 +18,7 @@ pub struct Model {
     pub text: String,
     /// Fixed when queued, so a resend after a crash carries the same Message-ID.
     pub message_id: String,
-    /// pending, sent or failed.
+    /// pending, sending (claimed by a job), sent or failed.
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,

@@ -1,0 +1,94 @@
+//! The worker pool: a job whose worker dies mid-run is run again by another worker.
+
+use std::process::Stdio;
+use std::sync::atomic::Ordering;
+
+use serde_json::json;
+use tianguis::config::JobStoreKind;
+
+use crate::helpers::*;
+use crate::webhook_receiver::Receiver;
+use crate::webhooks::{create_role, eventually, subscribe};
+
+/// A `tianguis worker` process on the test app's database and job store.
+fn spawn_worker(app: &TestApp, dir: &std::path::Path) -> tokio::process::Child {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tianguis"));
+    command
+        .arg("worker")
+        .env_clear()
+        .env("DATABASE_URL", &app.config.database_url)
+        .env(
+            "TIANGUIS_JWT_SECRET",
+            "test-secret-0123456789-0123456789-abc",
+        )
+        .env("TIANGUIS_JOB_NAMESPACE", &app.config.job_namespace)
+        .env(
+            "TIANGUIS_JOB_STORE",
+            match app.config.job_store {
+                JobStoreKind::Redis => "redis",
+                JobStoreKind::Database => "database",
+            },
+        )
+        .env("TIANGUIS_JOB_HEARTBEAT_SECS", "1")
+        .env("TIANGUIS_WEBHOOKS_ALLOW_PRIVATE", "true")
+        .env("TIANGUIS_ADDR", "127.0.0.1:0")
+        .env("TIANGUIS_DATA_DIR", dir)
+        .env("TIANGUIS_LOG", "warn")
+        .env("TIANGUIS_LOG_FORMAT", "pretty")
+        .stdout(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(redis) = &app.config.redis_url {
+        command.env("REDIS_URL", redis);
+    }
+    command.spawn().expect("worker process starts")
+}
+
+async fn killed_job_runs_again(store: JobStoreKind) {
+    let app = TestApp::spawn_with(|c| {
+        c.in_process_workers = false;
+        c.job_store = store;
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let owner = app.sign_up().await;
+    let mut receiver = Receiver::start().await;
+    receiver.hang.store(true, Ordering::SeqCst);
+    subscribe(&app, &owner, &receiver.url, json!(["tenancy.role.created"])).await;
+
+    let mut doomed = spawn_worker(&app, dir.path());
+    create_role(&app, &owner).await;
+    // The delivery is under way in the first worker: kill it there, without warning.
+    let first = receiver.next().await;
+    doomed.kill().await.expect("killed");
+    receiver.hang.store(false, Ordering::SeqCst);
+
+    let _survivor = spawn_worker(&app, dir.path());
+    eprintln!("killed a worker mid-delivery on the {store:?} store");
+    let again = receiver.next().await;
+    assert_eq!(
+        again.event_id, first.event_id,
+        "the interrupted job ran again"
+    );
+    let query = "{ webhookDeliveries { edges { node { eventId status } } } }";
+    let done = eventually(&app, &owner, query, |s| {
+        s["webhookDeliveries"]["edges"][0]["node"]["status"] == "SUCCEEDED"
+    })
+    .await;
+    assert_eq!(
+        done["webhookDeliveries"]["edges"][0]["node"]["eventId"],
+        json!(first.event_id)
+    );
+}
+
+/// Runs on PostgreSQL (database job store) and on Redis; SQLite is one process's database.
+#[tokio::test]
+async fn a_job_whose_worker_is_killed_runs_again_on_another_worker() {
+    if std::env::var("TEST_DATABASE_URL").is_err() {
+        eprintln!("needs PostgreSQL (TEST_DATABASE_URL): a second process shares the job store");
+        return;
+    }
+    killed_job_runs_again(JobStoreKind::Database).await;
+    if std::env::var("TEST_REDIS_URL").is_ok() {
+        killed_job_runs_again(JobStoreKind::Redis).await;
+    }
+}

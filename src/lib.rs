@@ -79,7 +79,7 @@ impl Components {
 
         let jwt_secret = db::jwt_secret(config)?;
         let deps = Deps {
-            db,
+            db: db.clone(),
             pubsub,
             clock,
             auth: Arc::new(AuthSettings::new(
@@ -87,7 +87,7 @@ impl Components {
                 config.access_token_ttl,
                 config.refresh_token_ttl,
             )),
-            jobs: Arc::new(ApalisQueue::new(job_store.clone())),
+            jobs: Arc::new(ApalisQueue::new(job_store.clone(), db.clone())),
             events_wake: Arc::new(Notify::new()),
             webhooks: Arc::new(config.webhooks.clone()),
             webhook_transport: Arc::new(ReqwestTransport::new()?),

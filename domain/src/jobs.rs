@@ -1,6 +1,268 @@
-//! Job kinds: stable names used as queue names, in metrics and in the admin view.
+//! The job ledger. Every enqueued job gets a row here (kind, payload, tenant); the queue
+//! store only carries the row's id. Workers claim the row before running and record how
+//! it ended; admins list, retry and cancel their business's jobs through it, the same way
+//! whichever store (SQLite, PostgreSQL, Redis) runs them.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use tianguis_entity::jobs::job_runs;
+use uuid::Uuid;
+
+use crate::db::TenantTx;
+use crate::page::{Page, PageRequest, SortDirection, paginate};
+use crate::ports::Job;
+use crate::tenancy::audit;
+use crate::{Deps, Error, Permission, Result, TenantCtx};
 
 pub const DELIVER_WEBHOOK: &str = "deliver_webhook";
 pub const SEND_EMAIL: &str = "send_email";
 
 pub const ALL: &[&str] = &[DELIVER_WEBHOOK, SEND_EMAIL];
+
+/// Attempts a job gets when its handler fails unexpectedly, before it is marked failed.
+pub const MAX_ATTEMPTS: i32 = 5;
+
+/// The wait before the next attempt after `attempts` failed ones: 10 s, 40 s, 160 s, …
+pub fn backoff(attempts: i32) -> Duration {
+    Duration::from_secs(10) * 4u32.saturating_pow(attempts.saturating_sub(1).clamp(0, 8) as u32)
+}
+
+/// Writes the ledger row of a job about to be pushed to the queue store.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    job: &Job,
+    run_at: DateTime<Utc>,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    job_runs::Entity::insert(job_runs::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(job.tenant_id()),
+        kind: Set(job.kind().to_owned()),
+        payload: Set(serde_json::to_value(job).map_err(anyhow::Error::from)?),
+        status: Set("queued".into()),
+        attempts: Set(0),
+        last_error: Set(None),
+        run_at: Set(run_at),
+        started_at: Set(None),
+        finished_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Claims a job for running: its payload, or None when it was cancelled or has already
+/// finished (a duplicate delivery of the queue message). A job still marked running was
+/// interrupted with its worker and is claimed again.
+pub async fn claim<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Job>> {
+    let now = Utc::now();
+    let claimed = job_runs::Entity::update_many()
+        .col_expr(job_runs::Column::Status, Expr::value("running"))
+        .col_expr(
+            job_runs::Column::Attempts,
+            Expr::col(job_runs::Column::Attempts).add(1),
+        )
+        .col_expr(job_runs::Column::StartedAt, Expr::value(now))
+        .col_expr(job_runs::Column::UpdatedAt, Expr::value(now))
+        .filter(job_runs::Column::Id.eq(id))
+        .filter(job_runs::Column::Status.is_in(["queued", "running"]))
+        .exec(conn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Ok(None);
+    }
+    let Some(row) = job_runs::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        serde_json::from_value(row.payload).map_err(anyhow::Error::from)?,
+    ))
+}
+
+/// What became of a run.
+pub enum Outcome {
+    Succeeded,
+    /// Failed unexpectedly; run again after the returned delay, unless attempts are spent.
+    Failed(String),
+}
+
+/// Records a run's end. Returns the delay after which the job must run again, if any.
+pub async fn finish<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    outcome: Outcome,
+) -> Result<Option<Duration>> {
+    let now = Utc::now();
+    let Some(row) = job_runs::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
+    let mut model: job_runs::ActiveModel = row.clone().into();
+    model.updated_at = Set(now);
+    let again = match outcome {
+        Outcome::Succeeded => {
+            model.status = Set("succeeded".into());
+            model.finished_at = Set(Some(now));
+            model.last_error = Set(None);
+            None
+        }
+        Outcome::Failed(error) => {
+            model.last_error = Set(Some(error.chars().take(2000).collect()));
+            if row.attempts >= MAX_ATTEMPTS {
+                model.status = Set("failed".into());
+                model.finished_at = Set(Some(now));
+                None
+            } else {
+                let delay = backoff(row.attempts);
+                model.status = Set("queued".into());
+                model.run_at = Set(now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1)));
+                Some(delay)
+            }
+        }
+    };
+    sea_orm::ActiveModelTrait::update(model, conn).await?;
+    Ok(again)
+}
+
+#[derive(Clone, Debug)]
+pub struct JobRun {
+    pub id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub run_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<job_runs::Model> for JobRun {
+    fn from(m: job_runs::Model) -> Self {
+        Self {
+            id: m.id,
+            kind: m.kind,
+            status: m.status,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            run_at: m.run_at,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+            created_at: m.created_at,
+        }
+    }
+}
+
+pub async fn list(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    kind: Option<String>,
+    status: Option<String>,
+    page: &PageRequest,
+) -> Result<Page<JobRun>> {
+    ctx.require(Permission::JobsAdmin)?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let mut select = tx.select::<job_runs::Entity>();
+    if let Some(kind) = kind {
+        select = select.filter(job_runs::Column::Kind.eq(kind));
+    }
+    if let Some(status) = status {
+        select = select.filter(job_runs::Column::Status.eq(status));
+    }
+    let page = paginate(
+        &*tx,
+        select,
+        job_runs::Column::Id,
+        SortDirection::Desc,
+        page,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(page.map(JobRun::from))
+}
+
+/// Runs a failed or cancelled job again, now.
+pub async fn retry(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<JobRun> {
+    ctx.require(Permission::JobsAdmin)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let row = tx.get::<job_runs::Entity>(id, "job").await?;
+    if !["failed", "cancelled"].contains(&row.status.as_str()) {
+        return Err(Error::conflict(
+            "id",
+            format!(
+                "the job is {}; only failed or cancelled jobs can be retried",
+                row.status
+            ),
+        ));
+    }
+    let now = deps.clock.now();
+    let kind = row.kind.clone();
+    let mut model: job_runs::ActiveModel = row.into();
+    model.status = Set("queued".into());
+    model.run_at = Set(now);
+    model.finished_at = Set(None);
+    model.updated_at = Set(now);
+    let row = sea_orm::ActiveModelTrait::update(model, &*tx).await?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "jobs.job.retried",
+        ("job", Some(id)),
+        serde_json::json!({ "kind": kind }),
+    )
+    .await?;
+    tx.commit().await?;
+    deps.jobs.requeue(id, &kind, Duration::ZERO).await?;
+    Ok(row.into())
+}
+
+/// Cancels a job that has not started; a running job cannot be stopped.
+pub async fn cancel(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<JobRun> {
+    ctx.require(Permission::JobsAdmin)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let row = tx.get::<job_runs::Entity>(id, "job").await?;
+    if row.status != "queued" {
+        return Err(Error::conflict(
+            "id",
+            format!(
+                "the job is {}; only queued jobs can be cancelled",
+                row.status
+            ),
+        ));
+    }
+    let now = deps.clock.now();
+    let kind = row.kind.clone();
+    let mut model: job_runs::ActiveModel = row.into();
+    model.status = Set("cancelled".into());
+    model.finished_at = Set(Some(now));
+    model.updated_at = Set(now);
+    let row = sea_orm::ActiveModelTrait::update(model, &*tx).await?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "jobs.job.cancelled",
+        ("job", Some(id)),
+        serde_json::json!({ "kind": kind }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_fourfold_and_stays_bounded() {
+        assert_eq!(backoff(1), Duration::from_secs(10));
+        assert_eq!(backoff(2), Duration::from_secs(40));
+        assert_eq!(backoff(3), Duration::from_secs(160));
+        assert!(backoff(100) <= Duration::from_secs(10 * 4u64.pow(8)));
+    }
+}

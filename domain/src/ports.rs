@@ -44,6 +44,7 @@ pub enum Job {
         delivery_id: uuid::Uuid,
     },
     SendEmail {
+        tenant_id: Option<uuid::Uuid>,
         email_id: uuid::Uuid,
     },
 }
@@ -56,13 +57,24 @@ impl Job {
             Job::SendEmail { .. } => crate::jobs::SEND_EMAIL,
         }
     }
+
+    /// The business the job works for, if any: its admins see it.
+    pub fn tenant_id(&self) -> Option<uuid::Uuid> {
+        match self {
+            Job::DeliverWebhook { tenant_id, .. } => Some(*tenant_id),
+            Job::SendEmail { tenant_id, .. } => *tenant_id,
+        }
+    }
 }
 
 /// The durable job queue (SQLite, PostgreSQL or Redis, by configuration).
 #[async_trait::async_trait]
 pub trait JobQueue: Send + Sync {
-    /// Enqueues `job` to run after `delay`.
+    /// Records `job` in the ledger and enqueues it to run after `delay`.
     async fn enqueue(&self, job: Job, delay: Duration) -> anyhow::Result<()>;
+
+    /// Enqueues an existing ledger entry again (a retry).
+    async fn requeue(&self, job_id: uuid::Uuid, kind: &str, delay: Duration) -> anyhow::Result<()>;
 }
 
 /// What one HTTP POST of a webhook came back with.

@@ -6,6 +6,7 @@
 pub mod automation;
 pub mod email;
 pub mod events;
+pub mod jobs;
 pub mod tenancy;
 
 use sea_orm::EntityTrait;

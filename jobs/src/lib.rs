@@ -15,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
-use tianguis_domain::jobs::{DELIVER_WEBHOOK, SEND_EMAIL};
+use tianguis_domain::jobs::{self, DELIVER_WEBHOOK, SEND_EMAIL};
 use tianguis_domain::ports::{Job, JobQueue};
 use tianguis_domain::{Deps, automation::webhooks, email};
 use uuid::Uuid;
@@ -68,15 +68,10 @@ impl JobStore {
     }
 }
 
+/// What the queue store carries: the id of the job's ledger row.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DeliverWebhook {
-    pub tenant_id: Uuid,
-    pub delivery_id: Uuid,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SendEmail {
-    pub email_id: Uuid,
+pub struct JobRef {
+    pub job_id: Uuid,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -125,7 +120,7 @@ impl JobMetrics {
         );
     }
 
-    async fn time<F>(&self, kind: &str, run: F) -> Result<(), BoxDynError>
+    async fn time<F>(&self, kind: &str, run: F) -> tianguis_domain::Result<()>
     where
         F: Future<Output = tianguis_domain::Result<()>>,
     {
@@ -143,10 +138,10 @@ impl JobMetrics {
                 kind: kind.to_owned(),
             })
             .observe(started.elapsed().as_secs_f64());
-        result.map_err(|e| {
-            tracing::error!(kind, error = %e, "job failed");
-            Box::new(e) as BoxDynError
-        })
+        if let Err(err) = &result {
+            tracing::error!(kind, error = %err, "job failed");
+        }
+        result
     }
 }
 
@@ -219,11 +214,13 @@ fn redis_store<T>(
 #[derive(Clone)]
 pub struct ApalisQueue {
     store: JobStore,
+    db: sea_orm::DatabaseConnection,
 }
 
 impl ApalisQueue {
-    pub fn new(store: JobStore) -> Self {
-        Self { store }
+    /// `db` holds the job ledger.
+    pub fn new(store: JobStore, db: sea_orm::DatabaseConnection) -> Self {
+        Self { store, db }
     }
 }
 
@@ -269,25 +266,13 @@ impl ApalisQueue {
 #[async_trait::async_trait]
 impl JobQueue for ApalisQueue {
     async fn enqueue(&self, job: Job, delay: Duration) -> anyhow::Result<()> {
-        match job {
-            Job::DeliverWebhook {
-                tenant_id,
-                delivery_id,
-            } => {
-                self.push(
-                    DELIVER_WEBHOOK,
-                    DeliverWebhook {
-                        tenant_id,
-                        delivery_id,
-                    },
-                    delay,
-                )
-                .await
-            }
-            Job::SendEmail { email_id } => {
-                self.push(SEND_EMAIL, SendEmail { email_id }, delay).await
-            }
-        }
+        let run_at = chrono::Utc::now() + chrono::TimeDelta::from_std(delay)?;
+        let job_id = jobs::record(&self.db, &job, run_at).await?;
+        self.push(job.kind(), JobRef { job_id }, delay).await
+    }
+
+    async fn requeue(&self, job_id: Uuid, kind: &str, delay: Duration) -> anyhow::Result<()> {
+        self.push(kind, JobRef { job_id }, delay).await
     }
 }
 
@@ -298,19 +283,41 @@ pub struct JobContext {
     pub metrics: JobMetrics,
 }
 
-async fn deliver_webhook(job: DeliverWebhook, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    ctx.metrics
-        .time(
-            DELIVER_WEBHOOK,
-            webhooks::deliver(&ctx.deps, job.tenant_id, job.delivery_id),
-        )
-        .await
+/// Runs one job from its ledger row: claims it, runs the use case, records the outcome and
+/// schedules the next attempt of a failed run. The queue store sees every run succeed; the
+/// ledger holds what happened.
+async fn run_job(kind: &'static str, job: JobRef, ctx: &JobContext) -> Result<(), BoxDynError> {
+    let deps = &ctx.deps;
+    let Some(payload) = jobs::claim(&deps.db, job.job_id).await? else {
+        return Ok(());
+    };
+    let result = ctx.metrics.time(kind, execute(deps, payload)).await;
+    let outcome = match result {
+        Ok(()) => jobs::Outcome::Succeeded,
+        Err(err) => jobs::Outcome::Failed(err.to_string()),
+    };
+    if let Some(delay) = jobs::finish(&deps.db, job.job_id, outcome).await? {
+        deps.jobs.requeue(job.job_id, kind, delay).await?;
+    }
+    Ok(())
 }
 
-async fn send_email(job: SendEmail, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    ctx.metrics
-        .time(SEND_EMAIL, email::send(&ctx.deps, job.email_id))
-        .await
+async fn execute(deps: &Deps, job: Job) -> tianguis_domain::Result<()> {
+    match job {
+        Job::DeliverWebhook {
+            tenant_id,
+            delivery_id,
+        } => webhooks::deliver(deps, tenant_id, delivery_id).await,
+        Job::SendEmail { email_id, .. } => email::send(deps, email_id).await,
+    }
+}
+
+async fn deliver_webhook(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    run_job(DELIVER_WEBHOOK, job, &ctx).await
+}
+
+async fn send_email(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    run_job(SEND_EMAIL, job, &ctx).await
 }
 
 /// Registers a worker for one job kind on the store's backend.
@@ -372,7 +379,7 @@ pub async fn run(
         instance,
         deps,
         DELIVER_WEBHOOK,
-        DeliverWebhook,
+        JobRef,
         deliver_webhook,
         settings.deliver_webhook_concurrency,
         settings.heartbeat
@@ -383,7 +390,7 @@ pub async fn run(
         instance,
         deps,
         SEND_EMAIL,
-        SendEmail,
+        JobRef,
         send_email,
         settings.send_email_concurrency,
         settings.heartbeat

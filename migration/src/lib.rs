@@ -8,6 +8,7 @@ mod helpers;
 mod m20261122_000001_tenancy;
 mod m20261122_000002_events_webhooks;
 mod m20261122_000003_email;
+mod m20261122_000004_job_runs;
 pub mod postgres;
 
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_tenancy::Migration),
             Box::new(m20261122_000002_events_webhooks::Migration),
             Box::new(m20261122_000003_email::Migration),
+            Box::new(m20261122_000004_job_runs::Migration),
         ]
     }
 }

@@ -211,7 +211,13 @@ async fn a_sent_email_is_never_sent_again() {
     app.state
         .deps
         .jobs
-        .enqueue(Job::SendEmail { email_id }, Duration::ZERO)
+        .enqueue(
+            Job::SendEmail {
+                tenant_id: Some(uuid::Uuid::parse_str(&owner.tenant_id).expect("tenant id")),
+                email_id,
+            },
+            Duration::ZERO,
+        )
         .await
         .expect("enqueued");
     sink.assert_quiet(Duration::from_millis(800)).await;

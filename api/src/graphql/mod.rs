@@ -4,6 +4,7 @@ pub mod automation;
 pub mod connection;
 pub mod context;
 pub mod error;
+pub mod jobs;
 pub mod loaders;
 pub mod tenancy;
 
@@ -16,10 +17,18 @@ use tianguis_domain::Deps;
 use crate::EdgeSettings;
 
 #[derive(MergedObject, Default)]
-pub struct Query(tenancy::TenancyQuery, automation::AutomationQuery);
+pub struct Query(
+    tenancy::TenancyQuery,
+    automation::AutomationQuery,
+    jobs::JobsQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(tenancy::TenancyMutation, automation::AutomationMutation);
+pub struct Mutation(
+    tenancy::TenancyMutation,
+    automation::AutomationMutation,
+    jobs::JobsMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(tenancy::TenancySubscription);

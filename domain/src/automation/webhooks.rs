@@ -534,13 +534,6 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, delivery_id: Uuid) -> Result<
         return Ok(());
     }
     let now = deps.clock.now();
-    if delivery
-        .next_attempt_at
-        .is_some_and(|at| at > now + TimeDelta::seconds(1))
-    {
-        // An early duplicate of a job scheduled for later.
-        return Ok(());
-    }
     let endpoint = tx
         .get::<webhook_endpoints::Entity>(delivery.endpoint_id, "webhook endpoint")
         .await?;

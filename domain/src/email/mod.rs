@@ -62,7 +62,10 @@ pub async fn queue<C: ConnectionTrait>(conn: &C, email: NewEmail<'_>) -> Result<
     }
     .insert(conn)
     .await?;
-    Ok(Job::SendEmail { email_id: id })
+    Ok(Job::SendEmail {
+        tenant_id: email.tenant_id,
+        email_id: id,
+    })
 }
 
 /// Sends one queued email (the SendEmail job). The job first claims the email
@@ -97,6 +100,7 @@ pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
     };
     let outcome = deps.mailer.send(&outgoing).await;
     let attempts = email.attempts;
+    let tenant_id = email.tenant_id;
     let mut model: emails::ActiveModel = email.into();
     let retry = match outcome {
         Ok(()) => {
@@ -125,7 +129,13 @@ pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
     model.update(&deps.db).await?;
     if let Some(delay) = retry {
         deps.jobs
-            .enqueue(Job::SendEmail { email_id }, delay)
+            .enqueue(
+                Job::SendEmail {
+                    tenant_id,
+                    email_id,
+                },
+                delay,
+            )
             .await?;
     }
     Ok(())

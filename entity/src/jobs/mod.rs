@@ -1,0 +1,5 @@
+//! The ledger of background jobs: what was asked, what became of it.
+
+pub mod job_runs;
+
+crate::tenant_owned!(job_runs);

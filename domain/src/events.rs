@@ -102,6 +102,9 @@ pub trait EventConsumer: Send + Sync {
     async fn consume(&self, tx: &DatabaseTransaction, event: &DomainEvent) -> Result<Vec<Job>>;
 }
 
+/// How often a dispatcher looks for work whose job was lost.
+const SWEEP_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 /// Events a dispatcher takes from one tenant in one transaction.
 const BATCH: u64 = 200;
 /// How often a dispatcher looks for events written by other processes.
@@ -198,11 +201,45 @@ impl Dispatcher {
         Ok(ids.len())
     }
 
+    /// Runs the lost-job sweep in one dispatcher at a time (an advisory lock on PostgreSQL).
+    async fn sweep(&self) -> Result<usize> {
+        if self.deps.db.get_database_backend() != DbBackend::Postgres {
+            return crate::jobs::sweep(&self.deps).await;
+        }
+        let tx = self.deps.db.begin().await?;
+        #[derive(FromQueryResult)]
+        struct Locked {
+            locked: bool,
+        }
+        let locked = Locked::find_by_statement(raw(
+            DbBackend::Postgres,
+            "SELECT pg_try_advisory_xact_lock(hashtextextended('tianguis.sweep', 0)) AS locked",
+            [],
+        ))
+        .one(&tx)
+        .await?
+        .is_some_and(|l| l.locked);
+        let swept = if locked {
+            crate::jobs::sweep(&self.deps).await?
+        } else {
+            0
+        };
+        tx.commit().await?;
+        Ok(swept)
+    }
+
     /// Dispatches until `shutdown` resolves: at once when this process writes events, and
     /// every poll interval for events written elsewhere.
     pub async fn run(self, wake: Arc<Notify>, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let mut last_sweep = self.deps.clock.now();
         loop {
+            if self.deps.clock.now() - last_sweep >= SWEEP_EVERY {
+                last_sweep = self.deps.clock.now();
+                if let Err(err) = self.sweep().await {
+                    tracing::error!(error = %err, "sweeping for lost jobs failed");
+                }
+            }
             match self.dispatch_pending().await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}

@@ -129,6 +129,60 @@ pub async fn finish<C: ConnectionTrait>(
     Ok(again)
 }
 
+/// How long work may wait for its job before the sweep assumes the job was lost.
+pub const LOST_AFTER: TimeDelta = TimeDelta::minutes(2);
+
+/// Finds work whose job was lost (the process died between committing the work and
+/// enqueuing its job, or the store lost the job) and enqueues it again. Every job it
+/// enqueues is safe to run twice. Returns how many jobs it enqueued.
+pub async fn sweep(deps: &Deps) -> Result<usize> {
+    use tianguis_entity::automation::webhook_deliveries;
+    use tianguis_entity::email::emails;
+
+    let cutoff = deps.clock.now() - LOST_AFTER;
+    let mut enqueued = 0;
+    let stale_jobs = job_runs::Entity::find()
+        .filter(job_runs::Column::Status.eq("queued"))
+        .filter(job_runs::Column::RunAt.lt(cutoff))
+        .all(&deps.db)
+        .await?;
+    for job in stale_jobs {
+        deps.jobs.requeue(job.id, &job.kind, Duration::ZERO).await?;
+        enqueued += 1;
+    }
+    let unsent = emails::Entity::find()
+        .filter(emails::Column::Status.eq("pending"))
+        .filter(emails::Column::Attempts.eq(0))
+        .filter(emails::Column::CreatedAt.lt(cutoff))
+        .all(&deps.db)
+        .await?;
+    for email in unsent {
+        let job = Job::SendEmail {
+            tenant_id: email.tenant_id,
+            email_id: email.id,
+        };
+        deps.jobs.enqueue(job, Duration::ZERO).await?;
+        enqueued += 1;
+    }
+    let undelivered = webhook_deliveries::Entity::find()
+        .filter(webhook_deliveries::Column::Status.eq("pending"))
+        .filter(webhook_deliveries::Column::NextAttemptAt.lt(cutoff))
+        .all(&deps.db)
+        .await?;
+    for delivery in undelivered {
+        let job = Job::DeliverWebhook {
+            tenant_id: delivery.tenant_id,
+            delivery_id: delivery.id,
+        };
+        deps.jobs.enqueue(job, Duration::ZERO).await?;
+        enqueued += 1;
+    }
+    if enqueued > 0 {
+        tracing::warn!(enqueued, "re-enqueued work whose job was lost");
+    }
+    Ok(enqueued)
+}
+
 #[derive(Clone, Debug)]
 pub struct JobRun {
     pub id: Uuid,

@@ -245,3 +245,32 @@ async fn without_smtp_emails_land_in_the_mail_folder() {
     let content = std::fs::read_to_string(path).expect("readable");
     assert!(content.contains(&owner.email), "addressed to the new owner");
 }
+
+#[tokio::test]
+async fn an_email_whose_job_was_lost_is_sent_by_the_sweep() {
+    use tianguis_domain::email::{Branding, NewEmail, Template, queue};
+    let (app, mut sink) = app_with_smtp().await;
+    let owner = app.sign_up().await;
+    sink.next_to(&owner.email).await;
+    // Committed without its job, as when a process dies between the two.
+    queue(
+        &app.state.deps.db,
+        NewEmail {
+            tenant_id: None,
+            to: "lost@example.mx",
+            locale: "es-MX",
+            branding: &Branding::tianguis(),
+            template: Template::VerifyEmail {
+                name: "Lupita",
+                link: "https://app.example/verify-email?token=x",
+            },
+        },
+    )
+    .await
+    .expect("queued");
+    sink.assert_quiet(Duration::from_millis(500)).await;
+    app.clock.advance(chrono::TimeDelta::minutes(3));
+    let mail = sink.next_to("lost@example.mx").await;
+    assert!(mail.data.contains("Lupita"));
+    sink.assert_quiet(Duration::from_millis(500)).await;
+}

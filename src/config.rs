@@ -210,6 +210,11 @@ impl Config {
                     WorkerSettings::default().send_email_concurrency,
                     "a whole number of concurrent jobs",
                 )?,
+                noop_concurrency: env.parse(
+                    "TIANGUIS_CONCURRENCY_NOOP",
+                    WorkerSettings::default().noop_concurrency,
+                    "a whole number of concurrent jobs",
+                )?,
                 heartbeat: Duration::from_secs(env.parse(
                     "TIANGUIS_JOB_HEARTBEAT_SECS",
                     WorkerSettings::default().heartbeat.as_secs(),

@@ -24,6 +24,14 @@ pub async fn connect(
     } else {
         1
     };
+    options.map_sqlx_sqlite_opts(|sqlite| {
+        // WAL lets readers run beside the writer; NORMAL syncs at checkpoints rather than
+        // every commit, which keeps the database consistent after a crash and may lose only
+        // the last moments of work on a power cut: the right trade for the embedded mode.
+        sqlite
+            .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+    });
     options
         .max_connections(max_connections)
         .min_connections(1)

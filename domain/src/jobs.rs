@@ -19,8 +19,9 @@ use crate::{Deps, Error, Permission, Result, TenantCtx};
 
 pub const DELIVER_WEBHOOK: &str = "deliver_webhook";
 pub const SEND_EMAIL: &str = "send_email";
+pub const NOOP: &str = "noop";
 
-pub const ALL: &[&str] = &[DELIVER_WEBHOOK, SEND_EMAIL];
+pub const ALL: &[&str] = &[DELIVER_WEBHOOK, SEND_EMAIL, NOOP];
 
 /// Attempts a job gets when its handler fails unexpectedly, before it is marked failed.
 pub const MAX_ATTEMPTS: i32 = 5;

@@ -47,6 +47,8 @@ pub enum Job {
         tenant_id: Option<uuid::Uuid>,
         email_id: uuid::Uuid,
     },
+    /// Does nothing: measures the pool's own cost (ledger and store round trips).
+    Noop,
 }
 
 impl Job {
@@ -55,6 +57,7 @@ impl Job {
         match self {
             Job::DeliverWebhook { .. } => crate::jobs::DELIVER_WEBHOOK,
             Job::SendEmail { .. } => crate::jobs::SEND_EMAIL,
+            Job::Noop => crate::jobs::NOOP,
         }
     }
 
@@ -63,6 +66,7 @@ impl Job {
         match self {
             Job::DeliverWebhook { tenant_id, .. } => Some(*tenant_id),
             Job::SendEmail { tenant_id, .. } => *tenant_id,
+            Job::Noop => None,
         }
     }
 }

@@ -15,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
-use tianguis_domain::jobs::{self, DELIVER_WEBHOOK, SEND_EMAIL};
+use tianguis_domain::jobs::{self, DELIVER_WEBHOOK, NOOP, SEND_EMAIL};
 use tianguis_domain::ports::{Job, JobQueue};
 use tianguis_domain::{Deps, automation::webhooks, email};
 use uuid::Uuid;
@@ -154,6 +154,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 pub struct WorkerSettings {
     pub deliver_webhook_concurrency: usize,
     pub send_email_concurrency: usize,
+    pub noop_concurrency: usize,
     /// How often a worker tells the store it is alive. A worker silent for
     /// [`MISSED_HEARTBEATS`] of these is dead, and its running jobs go back to the queue.
     pub heartbeat: Duration,
@@ -164,6 +165,7 @@ impl Default for WorkerSettings {
         Self {
             deliver_webhook_concurrency: 8,
             send_email_concurrency: 8,
+            noop_concurrency: 8,
             heartbeat: Duration::from_secs(20),
         }
     }
@@ -309,6 +311,7 @@ async fn execute(deps: &Deps, job: Job) -> tianguis_domain::Result<()> {
             delivery_id,
         } => webhooks::deliver(deps, tenant_id, delivery_id).await,
         Job::SendEmail { email_id, .. } => email::send(deps, email_id).await,
+        Job::Noop => Ok(()),
     }
 }
 
@@ -318,6 +321,10 @@ async fn deliver_webhook(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDy
 
 async fn send_email(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     run_job(SEND_EMAIL, job, &ctx).await
+}
+
+async fn noop(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    run_job(NOOP, job, &ctx).await
 }
 
 /// Registers a worker for one job kind on the store's backend.
@@ -393,6 +400,17 @@ pub async fn run(
         JobRef,
         send_email,
         settings.send_email_concurrency,
+        settings.heartbeat
+    );
+    let monitor = register!(
+        monitor,
+        store,
+        instance,
+        deps,
+        NOOP,
+        JobRef,
+        noop,
+        settings.noop_concurrency,
         settings.heartbeat
     );
     monitor

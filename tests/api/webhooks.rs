@@ -181,8 +181,12 @@ async fn each_event_is_delivered_once_across_a_dispatcher_restart() {
 
 #[tokio::test]
 async fn a_failing_endpoint_is_retried_then_disabled_after_a_day() {
-    let app = TestApp::spawn().await;
+    let mut mail = crate::mail_sink::SmtpSink::start();
+    let smtp = mail.url.clone();
+    let app =
+        TestApp::spawn_with(move |c| c.smtp_url = Some(tianguis::config::Secret::new(smtp))).await;
     let owner = app.sign_up().await;
+    mail.next_to(&owner.email).await; // the address confirmation
     let mut receiver = Receiver::start().await;
     receiver.status.store(500, Ordering::SeqCst);
     let (endpoint_id, _) = subscribe(&app, &owner, &receiver.url, json!(["tenancy.*"])).await;
@@ -222,6 +226,12 @@ async fn a_failing_endpoint_is_retried_then_disabled_after_a_day() {
     );
     assert_eq!(delivery["lastStatusCode"], 500);
     assert_eq!(state["auditLogs"]["totalCount"], 1);
+    // The owner is told.
+    let notice = mail.next_to(&owner.email).await;
+    assert!(
+        notice.data.replace("=\r\n", "").contains(&receiver.url),
+        "the email names the endpoint"
+    );
 
     // Disabled: nothing more is sent to it, old or new.
     while let Ok(Some(_)) =

@@ -1,0 +1,41 @@
+//! Shared pieces of the benchmark scenarios.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+
+/// An SMTP server on a random local port that counts the messages it accepts.
+#[derive(Clone)]
+struct Counter(Arc<AtomicUsize>);
+
+impl Handler for Counter {
+    fn data_end(&mut self) -> Response {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        response::OK
+    }
+}
+
+pub struct SmtpSink {
+    pub url: String,
+    pub received: Arc<AtomicUsize>,
+}
+
+impl SmtpSink {
+    pub fn start(threads: u32) -> anyhow::Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let url = format!("smtp://{}", listener.local_addr()?);
+        let received = Arc::new(AtomicUsize::new(0));
+        let mut server = Server::new(Counter(received.clone()));
+        server
+            .with_name("sink.bench")
+            .with_ssl(SslConfig::None)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .with_num_threads(threads)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        Ok(Self { url, received })
+    }
+}

@@ -46,6 +46,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Absent in the embedded mode, where one is generated and kept in `data_dir`.
     pub jwt_secret: Option<Secret>,
+    /// 32-byte key (64 hex characters) encrypting stored secrets; generated like the JWT
+    /// secret in the embedded mode.
+    pub encryption_key: Option<Secret>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub log_filter: String,
@@ -168,6 +171,23 @@ impl Config {
                 got: String::new(),
             });
         }
+        let encryption_key = env.raw("TIANGUIS_ENCRYPTION_KEY").map(Secret::new);
+        if let Some(key) = &encryption_key
+            && decode_key(key.expose()).is_none()
+        {
+            return Err(ConfigError {
+                variable: "TIANGUIS_ENCRYPTION_KEY",
+                expected: "64 hexadecimal characters (32 random bytes)",
+                got: format!("{} characters", key.expose().len()),
+            });
+        }
+        if encryption_key.is_none() && !database_url.starts_with("sqlite:") {
+            return Err(ConfigError {
+                variable: "TIANGUIS_ENCRYPTION_KEY",
+                expected: "a key of 64 hexadecimal characters when DATABASE_URL is PostgreSQL (every process must share it)",
+                got: String::new(),
+            });
+        }
         let log_format = match env.raw("TIANGUIS_LOG_FORMAT").as_deref().map(str::trim) {
             None | Some("json") => LogFormat::Json,
             Some("pretty") => LogFormat::Pretty,
@@ -266,6 +286,7 @@ impl Config {
                 "a directory path",
             )?,
             jwt_secret,
+            encryption_key,
             access_token_ttl: Duration::from_secs(env.parse(
                 "TIANGUIS_ACCESS_TOKEN_TTL_SECS",
                 900,
@@ -321,6 +342,19 @@ impl Config {
     }
 }
 
+/// The 32 bytes of a hex-encoded key.
+pub fn decode_key(hex: &str) -> Option<[u8; 32]> {
+    let hex = hex.trim();
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(key)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -356,12 +390,29 @@ mod tests {
     fn postgres_needs_a_shared_jwt_secret() {
         let err = config(&[("DATABASE_URL", "postgres://localhost/x")]).expect_err("must fail");
         assert_eq!(err.variable, "TIANGUIS_JWT_SECRET");
+        let err = config(&[
+            ("DATABASE_URL", "postgres://localhost/x"),
+            (
+                "TIANGUIS_JWT_SECRET",
+                "0123456789abcdef0123456789abcdef0123",
+            ),
+        ])
+        .expect_err("must fail");
+        assert_eq!(err.variable, "TIANGUIS_ENCRYPTION_KEY");
         let short = config(&[("TIANGUIS_JWT_SECRET", "short")]).expect_err("must fail");
         assert_eq!(short.variable, "TIANGUIS_JWT_SECRET");
         assert!(
             !short.to_string().contains("short'"),
             "the secret itself is never echoed"
         );
+    }
+
+    #[test]
+    fn the_encryption_key_must_be_32_hex_bytes() {
+        let short = config(&[("TIANGUIS_ENCRYPTION_KEY", "abcd")]).expect_err("must fail");
+        assert_eq!(short.variable, "TIANGUIS_ENCRYPTION_KEY");
+        assert_eq!(decode_key(&"0f".repeat(32)), Some([0x0f; 32]));
+        assert_eq!(decode_key(&"zz".repeat(32)), None);
     }
 
     #[test]

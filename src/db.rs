@@ -8,7 +8,7 @@ use anyhow::Context;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use tianguis_migration::{Migrator, MigratorTrait};
 
-use crate::config::{Config, Secret};
+use crate::config::{Config, Secret, decode_key};
 
 /// Opens the pool; every statement it runs increments `statements`.
 pub async fn connect(
@@ -129,18 +129,50 @@ where
 /// The access-token signing secret: configured, or in the embedded mode generated once and
 /// kept in the data directory so tokens survive a restart.
 pub fn jwt_secret(config: &Config) -> anyhow::Result<Secret> {
-    if let Some(secret) = &config.jwt_secret {
-        return Ok(secret.clone());
+    match &config.jwt_secret {
+        Some(secret) => Ok(secret.clone()),
+        None => kept_in_data_dir(
+            config,
+            "jwt-secret",
+            |s| s.len() >= 32,
+            || tianguis_domain::tenancy::secrets::random_token(64),
+        ),
     }
-    let path = config.data_dir.join("jwt-secret");
+}
+
+/// The key encrypting stored secrets, found like [`jwt_secret`].
+pub fn encryption_key(config: &Config) -> anyhow::Result<[u8; 32]> {
+    let hex = match &config.encryption_key {
+        Some(key) => key.clone(),
+        None => kept_in_data_dir(
+            config,
+            "encryption-key",
+            |s| decode_key(s).is_some(),
+            || {
+                let bytes: [u8; 32] = rand::random();
+                bytes.iter().map(|b| format!("{b:02x}")).collect()
+            },
+        )?,
+    };
+    decode_key(hex.expose()).context("TIANGUIS_ENCRYPTION_KEY")
+}
+
+/// A generated secret kept in a file of the data directory (embedded mode only).
+fn kept_in_data_dir(
+    config: &Config,
+    name: &str,
+    valid: impl Fn(&str) -> bool,
+    generate: impl Fn() -> String,
+) -> anyhow::Result<Secret> {
+    let path = config.data_dir.join(name);
     if let Ok(existing) = std::fs::read_to_string(&path)
-        && existing.trim().len() >= 32
+        && valid(existing.trim())
     {
         return Ok(Secret::new(existing.trim()));
     }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let secret = tianguis_domain::tenancy::secrets::random_token(64);
+    let secret = generate();
     std::fs::write(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
     Ok(Secret::new(secret))
 }

@@ -15,6 +15,7 @@ use tianguis_api::AppState;
 use tianguis_api::metrics::Metrics;
 use tianguis_domain::Deps;
 use tianguis_domain::automation::webhooks::WebhookConsumer;
+use tianguis_domain::crypto::SecretBox;
 use tianguis_domain::events::Dispatcher;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
@@ -96,6 +97,7 @@ impl Components {
                 None => Arc::new(FolderMailer::new(config.data_dir.join("mail"))?),
             },
             mail: Arc::new(config.mail.clone()),
+            secrets: Arc::new(SecretBox::new(&db::encryption_key(config)?)),
         };
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
         let job_metrics = JobMetrics::default();

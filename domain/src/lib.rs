@@ -4,6 +4,7 @@
 //! and commands, calls one use case, and maps the result or the [`Error`].
 
 pub mod automation;
+pub mod crypto;
 pub mod ctx;
 pub mod db;
 pub mod email;
@@ -37,4 +38,6 @@ pub struct Deps {
     pub webhook_transport: Arc<dyn ports::WebhookTransport>,
     pub mailer: Arc<dyn ports::Mailer>,
     pub mail: Arc<email::MailSettings>,
+    /// Encrypts secrets before they are stored.
+    pub secrets: Arc<crypto::SecretBox>,
 }

@@ -139,7 +139,7 @@ impl JobMetrics {
             })
             .observe(started.elapsed().as_secs_f64());
         if let Err(err) = &result {
-            tracing::error!(kind, error = %err, "job failed");
+            tracing::error!(kind, error = ?err, "job failed");
         }
         result
     }
@@ -379,6 +379,17 @@ pub async fn run(
     // Worker names are unique per process: a store ties a running job to its worker, and a
     // restarted or second process must not pass for the one that died.
     let instance = Uuid::now_v7().simple().to_string();
+    // SQLite has one connection and one writer: parallel jobs there only wait on each other,
+    // and the store's own bookkeeping then starves the handlers of the connection.
+    let settings = match store.backend {
+        StoreBackend::Sqlite(_) => WorkerSettings {
+            deliver_webhook_concurrency: 1,
+            send_email_concurrency: 1,
+            noop_concurrency: 1,
+            ..settings
+        },
+        _ => settings,
+    };
     let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(30));
     let monitor = register!(
         monitor,

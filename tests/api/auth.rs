@@ -351,3 +351,52 @@ async fn a_person_in_two_businesses_switches_between_them() {
     let old = app.gql(Some(&first.access_token), ME, json!({})).await;
     assert_eq!(error_ext(&old, "reason"), "SESSION_REVOKED");
 }
+
+/// A database dump alone does not reveal two-factor seeds or webhook signing secrets.
+#[tokio::test]
+async fn stored_secrets_are_encrypted() {
+    use sea_orm::EntityTrait;
+    use tianguis_entity::automation::webhook_endpoints;
+    use tianguis_entity::tenancy::users;
+
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let enrollment = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation { enrollTotp { secret } }",
+            json!({}),
+        )
+        .await;
+    let totp_secret = text(&enrollment["enrollTotp"]["secret"]);
+    let endpoint = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation { createWebhookEndpoint(input: { url: \"http://127.0.0.1:9/hook\", eventTypes: [\"*\"] }) { secret } }",
+            json!({}),
+        )
+        .await;
+    let signing_secret = text(&endpoint["createWebhookEndpoint"]["secret"]);
+
+    let db = &app.state.deps.db;
+    let user_id = uuid::Uuid::parse_str(&owner.user_id).expect("id");
+    let stored_seed = users::Entity::find_by_id(user_id)
+        .one(db)
+        .await
+        .expect("query")
+        .expect("user")
+        .totp_secret
+        .expect("seed");
+    let stored_signing = webhook_endpoints::Entity::find()
+        .all(db)
+        .await
+        .expect("query")
+        .pop()
+        .expect("endpoint")
+        .secret;
+    for (stored, plain) in [(stored_seed, totp_secret), (stored_signing, signing_secret)] {
+        assert!(stored.starts_with("v1:"), "{stored}");
+        assert!(!stored.contains(&plain));
+        assert_eq!(app.state.deps.secrets.open(&stored).expect("opens"), plain);
+    }
+}

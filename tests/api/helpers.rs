@@ -55,6 +55,8 @@ pub fn unique(prefix: &str) -> String {
 }
 
 pub const PASSWORD: &str = "tortilla-de-maiz-7";
+pub const TEST_ENCRYPTION_KEY: &str =
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 impl TestApp {
     pub async fn spawn() -> Self {
@@ -103,6 +105,7 @@ impl TestApp {
             "TIANGUIS_JWT_SECRET",
             "test-secret-0123456789-0123456789-abc".into(),
         );
+        vars.insert("TIANGUIS_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY.into());
         // Many tests share one client address; the rate-limit test lowers this.
         vars.insert("TIANGUIS_RATE_LIMIT_ANONYMOUS", "100000".into());
         vars.insert("TIANGUIS_DB_MAX_CONNECTIONS", "5".into());
@@ -143,6 +146,14 @@ impl TestApp {
         if let Some(stopped) = self.stopped.take() {
             stopped.await.expect("joined").expect("clean shutdown");
         }
+        // As the process would on exit: release the database, and with it any lock an
+        // interrupted transaction still holds.
+        self.state
+            .deps
+            .db
+            .close_by_ref()
+            .await
+            .expect("database closed");
     }
 
     pub fn is_postgres(&self) -> bool {

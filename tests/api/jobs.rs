@@ -21,6 +21,7 @@ fn spawn_worker(app: &TestApp, dir: &std::path::Path) -> tokio::process::Child {
             "TIANGUIS_JWT_SECRET",
             "test-secret-0123456789-0123456789-abc",
         )
+        .env("TIANGUIS_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
         .env("TIANGUIS_JOB_NAMESPACE", &app.config.job_namespace)
         .env(
             "TIANGUIS_JOB_STORE",

@@ -233,7 +233,7 @@ pub async fn create_endpoint(
         url: Set(url),
         description: Set(input.description.unwrap_or_default().trim().to_owned()),
         event_types: Set(serde_json::json!(event_types)),
-        secret: Set(secret.clone()),
+        secret: Set(deps.secrets.seal(&secret)?),
         enabled: Set(true),
         disabled_reason: Set(None),
         failing_since: Set(None),
@@ -557,7 +557,11 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, delivery_id: Uuid) -> Result<
         ("User-Agent".to_owned(), "Tianguis-Webhooks/1".to_owned()),
         (
             SIGNATURE_HEADER.to_owned(),
-            sign(&endpoint.secret, timestamp, &delivery.body),
+            sign(
+                &deps.secrets.open(&endpoint.secret)?,
+                timestamp,
+                &delivery.body,
+            ),
         ),
         (EVENT_ID_HEADER.to_owned(), delivery.event_id.to_string()),
         (EVENT_TYPE_HEADER.to_owned(), delivery.event_type.clone()),

@@ -276,7 +276,7 @@ pub async fn log_in(deps: &Deps, meta: &RequestMeta, cmd: LogIn) -> Result<AuthT
                 "enter the code from your authenticator app",
             ));
         };
-        if !totp::check(&user, code)? {
+        if !totp::check(deps, &user, code)? {
             return Err(Error::unauthenticated(
                 "TOTP_INVALID",
                 "the two-factor code is wrong",

@@ -27,12 +27,13 @@ fn totp_for(secret_base32: &str, account: &str) -> Result<TOTP> {
     .map_err(|e| anyhow::anyhow!("TOTP parameters: {e}").into())
 }
 
-/// Whether `code` is valid now for the user's stored secret.
-pub(crate) fn check(user: &users::Model, code: &str) -> Result<bool> {
-    let Some(secret) = user.totp_secret.as_deref() else {
+/// Whether `code` is valid now for the user's stored (encrypted) secret.
+pub(crate) fn check(deps: &Deps, user: &users::Model, code: &str) -> Result<bool> {
+    let Some(sealed) = user.totp_secret.as_deref() else {
         return Ok(false);
     };
-    totp_for(secret, &user.email)?
+    let secret = deps.secrets.open(sealed)?;
+    totp_for(&secret, &user.email)?
         .check_current(code.trim())
         .map_err(|e| anyhow::anyhow!("system clock: {e}").into())
 }
@@ -64,7 +65,7 @@ pub async fn enroll(deps: &Deps, ctx: &TenantCtx) -> Result<Enrollment> {
     let otpauth_url = totp_for(&secret, &user.email)?.get_url();
     let user_id = user.id;
     let mut model: users::ActiveModel = user.into();
-    model.totp_secret = Set(Some(secret.clone()));
+    model.totp_secret = Set(Some(deps.secrets.seal(&secret)?));
     model.updated_at = Set(deps.clock.now());
     model.update(&*tx).await?;
     audit::record(
@@ -88,7 +89,7 @@ pub async fn verify(deps: &Deps, ctx: &TenantCtx, code: &str) -> Result<()> {
     if user.totp_secret.is_none() {
         return Err(Error::invalid("code", "start enrolment first"));
     }
-    if !check(&user, code)? {
+    if !check(deps, &user, code)? {
         return Err(Error::invalid("code", "the code is wrong or too old"));
     }
     let user_id = user.id;
@@ -117,7 +118,7 @@ pub async fn disable(deps: &Deps, ctx: &TenantCtx, code: &str) -> Result<()> {
             "two-factor authentication is not on",
         ));
     }
-    if !check(&user, code)? {
+    if !check(deps, &user, code)? {
         return Err(Error::invalid("code", "the code is wrong or too old"));
     }
     let user_id = user.id;

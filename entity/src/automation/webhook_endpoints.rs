@@ -10,7 +10,7 @@ pub struct Model {
     pub description: String,
     /// JSON array of event-type patterns such as `"crm.*"` or `"tenancy.user.invited"`.
     pub event_types: Json,
-    /// The signing secret; the receiver holds the same one to check signatures.
+    /// The signing secret, encrypted; the receiver holds the same one to check signatures.
     pub secret: String,
     pub enabled: bool,
     pub disabled_reason: Option<String>,

@@ -14,7 +14,7 @@ pub struct Model {
     /// BCP 47 tag for the emails this person receives.
     pub locale: String,
     pub email_verified_at: Option<DateTimeUtc>,
-    /// Base32 TOTP secret; set on enrolment, active once `totp_enabled`.
+    /// The TOTP secret, encrypted; set on enrolment, active once `totp_enabled`.
     pub totp_secret: Option<String>,
     pub totp_enabled: bool,
     pub created_at: DateTimeUtc,

@@ -63,6 +63,7 @@ pub async fn record<C: ConnectionTrait>(
 /// interrupted with its worker and is claimed again.
 pub async fn claim<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Job>> {
     let now = Utc::now();
+    // One statement: the claim and the payload it returns.
     let claimed = job_runs::Entity::update_many()
         .col_expr(job_runs::Column::Status, Expr::value("running"))
         .col_expr(
@@ -73,17 +74,14 @@ pub async fn claim<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<Option<Job>
         .col_expr(job_runs::Column::UpdatedAt, Expr::value(now))
         .filter(job_runs::Column::Id.eq(id))
         .filter(job_runs::Column::Status.is_in(["queued", "running"]))
-        .exec(conn)
+        .exec_with_returning(conn)
         .await?;
-    if claimed.rows_affected == 0 {
-        return Ok(None);
+    match claimed.into_iter().next() {
+        Some(row) => Ok(Some(
+            serde_json::from_value(row.payload).map_err(anyhow::Error::from)?,
+        )),
+        None => Ok(None),
     }
-    let Some(row) = job_runs::Entity::find_by_id(id).one(conn).await? else {
-        return Ok(None);
-    };
-    Ok(Some(
-        serde_json::from_value(row.payload).map_err(anyhow::Error::from)?,
-    ))
 }
 
 /// What became of a run.
@@ -100,31 +98,39 @@ pub async fn finish<C: ConnectionTrait>(
     outcome: Outcome,
 ) -> Result<Option<Duration>> {
     let now = Utc::now();
+    let error = match outcome {
+        Outcome::Succeeded => {
+            // The common case, in one statement.
+            job_runs::Entity::update_many()
+                .col_expr(job_runs::Column::Status, Expr::value("succeeded"))
+                .col_expr(job_runs::Column::FinishedAt, Expr::value(now))
+                .col_expr(
+                    job_runs::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(job_runs::Column::UpdatedAt, Expr::value(now))
+                .filter(job_runs::Column::Id.eq(id))
+                .exec(conn)
+                .await?;
+            return Ok(None);
+        }
+        Outcome::Failed(error) => error,
+    };
     let Some(row) = job_runs::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
     let mut model: job_runs::ActiveModel = row.clone().into();
     model.updated_at = Set(now);
-    let again = match outcome {
-        Outcome::Succeeded => {
-            model.status = Set("succeeded".into());
-            model.finished_at = Set(Some(now));
-            model.last_error = Set(None);
-            None
-        }
-        Outcome::Failed(error) => {
-            model.last_error = Set(Some(error.chars().take(2000).collect()));
-            if row.attempts >= MAX_ATTEMPTS {
-                model.status = Set("failed".into());
-                model.finished_at = Set(Some(now));
-                None
-            } else {
-                let delay = backoff(row.attempts);
-                model.status = Set("queued".into());
-                model.run_at = Set(now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1)));
-                Some(delay)
-            }
-        }
+    model.last_error = Set(Some(error.chars().take(2000).collect()));
+    let again = if row.attempts >= MAX_ATTEMPTS {
+        model.status = Set("failed".into());
+        model.finished_at = Set(Some(now));
+        None
+    } else {
+        let delay = backoff(row.attempts);
+        model.status = Set("queued".into());
+        model.run_at = Set(now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1)));
+        Some(delay)
     };
     sea_orm::ActiveModelTrait::update(model, conn).await?;
     Ok(again)

@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     TransactionTrait,
 };
-use tianguis_entity::tenancy::{sessions, user_tokens, users};
+use tianguis_entity::tenancy::{user_tokens, users};
 use uuid::Uuid;
 
 use super::rules::{EmailAddress, Password};
@@ -217,19 +217,13 @@ pub async fn reset_password(deps: &Deps, token: &str, new_password: &str) -> Res
         .filter(users::Column::Id.eq(user_id))
         .exec(&tx)
         .await?;
-    sessions::Entity::update_many()
-        .col_expr(
-            sessions::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .col_expr(
-            sessions::Column::RevokedReason,
-            sea_orm::sea_query::Expr::value("password_reset"),
-        )
-        .filter(sessions::Column::UserId.eq(user_id))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .exec(&tx)
-        .await?;
+    super::auth::revoke_sessions(
+        &tx,
+        super::auth::Sessions::OfUser(user_id),
+        "password_reset",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

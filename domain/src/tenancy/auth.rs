@@ -412,7 +412,7 @@ pub async fn refresh(deps: &Deps, refresh_token: &str) -> Result<AuthTokens> {
         .exec(&tx)
         .await?;
     if claimed.rows_affected == 0 {
-        revoke_session(&tx, session.id, "refresh_token_reuse", now).await?;
+        revoke_sessions(&tx, Sessions::ById(session.id), "refresh_token_reuse", now).await?;
         tx.commit().await?;
         tracing::warn!(session_id = %session.id, "refresh token reused; session revoked");
         return Err(Error::unauthenticated(
@@ -435,7 +435,7 @@ pub async fn refresh(deps: &Deps, refresh_token: &str) -> Result<AuthTokens> {
     {
         Some(m) => m,
         None => {
-            revoke_session(&tx, session.id, "membership_ended", now).await?;
+            revoke_sessions(&tx, Sessions::ById(session.id), "membership_ended", now).await?;
             tx.commit().await?;
             return Err(Error::unauthenticated(
                 "NO_MEMBERSHIP",
@@ -458,12 +458,22 @@ pub async fn refresh(deps: &Deps, refresh_token: &str) -> Result<AuthTokens> {
     Ok(tokens)
 }
 
-async fn revoke_session<C: ConnectionTrait>(
+/// Ends sessions still open: one (`ById`), or every one of a user (`OfUser`).
+pub(crate) enum Sessions {
+    ById(Uuid),
+    OfUser(Uuid),
+}
+
+pub(crate) async fn revoke_sessions<C: ConnectionTrait>(
     conn: &C,
-    session_id: Uuid,
+    which: Sessions,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let selected = match which {
+        Sessions::ById(id) => sessions::Column::Id.eq(id),
+        Sessions::OfUser(user_id) => sessions::Column::UserId.eq(user_id),
+    };
     sessions::Entity::update_many()
         .col_expr(
             sessions::Column::RevokedAt,
@@ -473,7 +483,7 @@ async fn revoke_session<C: ConnectionTrait>(
             sessions::Column::RevokedReason,
             sea_orm::sea_query::Expr::value(reason),
         )
-        .filter(sessions::Column::Id.eq(session_id))
+        .filter(selected)
         .filter(sessions::Column::RevokedAt.is_null())
         .exec(conn)
         .await?;
@@ -484,7 +494,7 @@ async fn revoke_session<C: ConnectionTrait>(
 pub async fn log_out(deps: &Deps, ctx: &TenantCtx) -> Result<()> {
     let (user_id, _, session_id) = ctx.user()?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    revoke_session(&*tx, session_id, "logout", deps.clock.now()).await?;
+    revoke_sessions(&*tx, Sessions::ById(session_id), "logout", deps.clock.now()).await?;
     audit::record(
         &mut tx,
         ctx,

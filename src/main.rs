@@ -153,11 +153,12 @@ async fn shutdown_signal() {
 }
 
 async fn seed_demo(config: Config) -> anyhow::Result<()> {
-    let app = Application::build(&config).await?;
+    // No listener: seeding works while a server is running.
+    let app = Components::build(&config, Arc::new(SystemClock)).await?;
     let email = "demo@tianguis.mx";
     let password = format!("demo-{}", secrets::random_token(12));
     let result = auth::sign_up(
-        &app.state().deps,
+        &app.state.deps,
         &Default::default(),
         auth::SignUp {
             business_name: "Abarrotes Demo".into(),

@@ -21,3 +21,18 @@ pub fn foreign_key(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatem
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
 }
+
+/// Drops `tables` in the order given (dependents first).
+pub async fn drop_tables(manager: &SchemaManager<'_>, tables: &[&str]) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(Alias::new(*table))
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await?;
+    }
+    Ok(())
+}

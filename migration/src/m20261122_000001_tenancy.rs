@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{foreign_key, index};
+use crate::helpers::{drop_tables, foreign_key, index};
 use crate::postgres::{ensure_app_role, protect_table};
 
 #[derive(DeriveMigrationName)]
@@ -279,16 +279,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in TABLES {
-            manager
-                .drop_table(
-                    Table::drop()
-                        .table(Alias::new(table))
-                        .if_exists()
-                        .to_owned(),
-                )
-                .await?;
-        }
+        drop_tables(manager, &TABLES).await?;
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{foreign_key, index};
+use crate::helpers::{drop_tables, foreign_key, index};
 use crate::postgres::protect_table;
 
 #[derive(DeriveMigrationName)]
@@ -135,16 +135,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["webhook_deliveries", "webhook_endpoints", "outbox_events"] {
-            manager
-                .drop_table(
-                    Table::drop()
-                        .table(Alias::new(table))
-                        .if_exists()
-                        .to_owned(),
-                )
-                .await?;
-        }
+        drop_tables(
+            manager,
+            &["webhook_deliveries", "webhook_endpoints", "outbox_events"],
+        )
+        .await?;
         Ok(())
     }
 }

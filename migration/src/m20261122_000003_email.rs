@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{foreign_key, index};
+use crate::helpers::{drop_tables, foreign_key, index};
 use crate::postgres::protect_table;
 
 #[derive(DeriveMigrationName)]
@@ -99,16 +99,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["emails", "user_tokens"] {
-            manager
-                .drop_table(
-                    Table::drop()
-                        .table(Alias::new(table))
-                        .if_exists()
-                        .to_owned(),
-                )
-                .await?;
-        }
+        drop_tables(manager, &["emails", "user_tokens"]).await?;
         let drop = |table: &str, column: &str| {
             Table::alter()
                 .table(Alias::new(table))

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::index;
+use crate::helpers::{drop_tables, index};
 use crate::postgres::protect_table;
 
 #[derive(DeriveMigrationName)]
@@ -44,13 +44,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(
-                Table::drop()
-                    .table(Alias::new("job_runs"))
-                    .if_exists()
-                    .to_owned(),
-            )
-            .await
+        drop_tables(manager, &["job_runs"]).await
     }
 }

@@ -539,13 +539,8 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, delivery_id: Uuid) -> Result<
         .await?;
     tx.commit().await?;
     if !endpoint.enabled {
-        return finish(
-            deps,
-            &delivery,
-            "cancelled",
-            Attempt::skipped("endpoint disabled"),
-        )
-        .await;
+        let skipped = Attempt::skipped("endpoint disabled");
+        return record_attempt(deps, &delivery, "cancelled", &skipped, None).await;
     }
 
     let timestamp = now.timestamp();
@@ -598,11 +593,11 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, delivery_id: Uuid) -> Result<
         },
     };
     if attempt.succeeded {
-        return finish(deps, &delivery, "succeeded", attempt).await;
+        return record_attempt(deps, &delivery, "succeeded", &attempt, None).await;
     }
     let attempts = delivery.attempts + 1;
     if now - delivery.created_at >= deps.webhooks.give_up_after {
-        return finish(deps, &delivery, "failed", attempt).await;
+        return record_attempt(deps, &delivery, "failed", &attempt, None).await;
     }
     let delay = retry_delay(deps.webhooks.retry_base, attempts as u32);
     let next = now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(4));
@@ -637,15 +632,6 @@ impl Attempt {
             error: Some(reason.to_owned()),
         }
     }
-}
-
-async fn finish(
-    deps: &Deps,
-    delivery: &webhook_deliveries::Model,
-    status: &str,
-    attempt: Attempt,
-) -> Result<()> {
-    record_attempt(deps, delivery, status, &attempt, None).await
 }
 
 /// Writes the attempt's outcome and keeps the endpoint's failure streak: a success ends it;

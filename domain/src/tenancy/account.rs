@@ -6,13 +6,13 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use tianguis_entity::tenancy::{user_tokens, users};
 use uuid::Uuid;
 
 use super::rules::{EmailAddress, Password};
 use super::secrets::{hash_password, random_token, sha256_hex};
+use crate::db::begin_system;
 use crate::email::{self, Branding, NewEmail, Template};
 use crate::ports::Job;
 use crate::{Deps, Error, Result, TenantCtx};
@@ -126,7 +126,7 @@ pub(crate) async fn queue_verification<C: ConnectionTrait>(
 }
 
 pub async fn verify_email(deps: &Deps, token: &str) -> Result<()> {
-    let tx = deps.db.begin().await?;
+    let tx = begin_system(&deps.db).await?;
     let user_id = consume_token(&tx, deps, token, VERIFY_EMAIL).await?;
     users::Entity::update_many()
         .col_expr(
@@ -143,7 +143,7 @@ pub async fn verify_email(deps: &Deps, token: &str) -> Result<()> {
 /// Sends the signed-in user a new verification link.
 pub async fn resend_verification(deps: &Deps, ctx: &TenantCtx) -> Result<()> {
     let (user_id, _, _) = ctx.user()?;
-    let tx = deps.db.begin().await?;
+    let tx = begin_system(&deps.db).await?;
     let user = users::Entity::find_by_id(user_id)
         .one(&tx)
         .await?
@@ -163,7 +163,7 @@ pub async fn request_password_reset(deps: &Deps, email: &str) -> Result<()> {
     let Ok(email) = EmailAddress::parse(email, "email") else {
         return Ok(());
     };
-    let tx = deps.db.begin().await?;
+    let tx = begin_system(&deps.db).await?;
     let Some(user) = users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))
         .filter(users::Column::Status.eq("active"))
@@ -198,7 +198,7 @@ pub async fn reset_password(deps: &Deps, token: &str, new_password: &str) -> Res
     let password = Password::parse(new_password, "password")?;
     let hash = hash_password(password.expose().to_owned()).await?;
     let now = deps.clock.now();
-    let tx = deps.db.begin().await?;
+    let tx = begin_system(&deps.db).await?;
     let user_id = consume_token(&tx, deps, token, RESET_PASSWORD).await?;
     users::Entity::update_many()
         .col_expr(

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, TransactionTrait,
+    QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 use tianguis_entity::tenancy::{api_keys, memberships, refresh_tokens, sessions, users};
@@ -206,7 +206,7 @@ pub async fn sign_up(deps: &Deps, meta: &RequestMeta, cmd: SignUp) -> Result<Aut
     })?;
     let (tenant, owner) = tenants::provision(&tx, deps, settings, user.id).await?;
     let tokens = open_session(&*tx, deps, &owner, meta).await?;
-    let ctx = owner_ctx(&owner, &tenant.plan, meta, tokens.session_id);
+    let ctx = session_ctx(&owner, tokens.session_id, meta);
     let job = super::account::queue_verification(&*tx, deps, &user).await?;
     tx.enqueue_after_commit(job);
     audit::record(
@@ -221,21 +221,22 @@ pub async fn sign_up(deps: &Deps, meta: &RequestMeta, cmd: SignUp) -> Result<Aut
     Ok(tokens)
 }
 
-fn owner_ctx(
-    owner: &memberships::Model,
-    plan: &str,
-    meta: &RequestMeta,
+/// The actor of a session just opened, for recording what it did. It carries no
+/// permissions: it checks nothing, it only names who acted.
+pub(crate) fn session_ctx(
+    membership: &memberships::Model,
     session_id: Uuid,
+    meta: &RequestMeta,
 ) -> TenantCtx {
     TenantCtx {
-        tenant_id: owner.tenant_id,
-        plan: Plan::parse(plan),
+        tenant_id: membership.tenant_id,
+        plan: Plan::default(),
         actor: Actor::User {
-            user_id: owner.user_id,
-            membership_id: owner.id,
+            user_id: membership.user_id,
+            membership_id: membership.id,
             session_id,
         },
-        permissions: PermissionSet::all(),
+        permissions: PermissionSet::default(),
         meta: meta.clone(),
     }
 }
@@ -322,7 +323,7 @@ pub async fn log_in(deps: &Deps, meta: &RequestMeta, cmd: LogIn) -> Result<AuthT
         deps.jobs.enqueue(job, std::time::Duration::ZERO).await?;
     }
 
-    let ctx = user_ctx_for(deps, &tokens, meta).await?;
+    let ctx = session_ctx(&membership, tokens.session_id, meta);
     let mut tenant_tx = TenantTx::begin(deps, membership.tenant_id).await?;
     audit::record(
         &mut tenant_tx,
@@ -334,11 +335,6 @@ pub async fn log_in(deps: &Deps, meta: &RequestMeta, cmd: LogIn) -> Result<AuthT
     .await?;
     tenant_tx.commit().await?;
     Ok(tokens)
-}
-
-/// The context a freshly issued access token stands for.
-async fn user_ctx_for(deps: &Deps, tokens: &AuthTokens, meta: &RequestMeta) -> Result<TenantCtx> {
-    authenticate(deps, &tokens.access_token, meta.clone()).await
 }
 
 #[derive(FromQueryResult)]
@@ -385,7 +381,7 @@ async fn active_membership<C: ConnectionTrait>(
 /// the whole session (every token of the family) is revoked.
 pub async fn refresh(deps: &Deps, refresh_token: &str) -> Result<AuthTokens> {
     let now = deps.clock.now();
-    let tx = deps.db.begin().await?;
+    let tx = begin_system(&deps.db).await?;
     let invalid = || Error::unauthenticated("INVALID_TOKEN", "the refresh token is not valid");
     let token = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(sha256_hex(refresh_token)))
@@ -538,7 +534,7 @@ pub async fn switch_tenant(deps: &Deps, ctx: &TenantCtx, tenant_id: Uuid) -> Res
     let tokens = issue_tokens(&tx, deps, &session, &membership).await?;
     tx.commit().await?;
 
-    let new_ctx = user_ctx_for(deps, &tokens, &ctx.meta).await?;
+    let new_ctx = session_ctx(&membership, tokens.session_id, &ctx.meta);
     let mut tenant_tx = TenantTx::begin(deps, tenant_id).await?;
     audit::record(
         &mut tenant_tx,

@@ -14,7 +14,7 @@ use super::rules::{self, EmailAddress, OWNER_ROLE, Password};
 use super::secrets::{hash_password, random_token, sha256_hex, verify_password};
 use crate::db::{TenantTx, begin_system};
 use crate::page::{Page, PageRequest, SortDirection, paginate};
-use crate::{Actor, Deps, Error, Permission, RequestMeta, Result, TenantCtx};
+use crate::{Deps, Error, Permission, RequestMeta, Result, TenantCtx};
 
 /// How long an invitation can be accepted.
 pub const INVITATION_TTL: TimeDelta = TimeDelta::days(7);
@@ -76,8 +76,8 @@ pub async fn create(
         .get::<roles::Entity>(role_id, "role")
         .await
         .map_err(|_| Error::invalid("roleId", "no such role in this business"))?;
-    if role.key == OWNER_ROLE && !ctx.permissions.contains(Permission::TenantPlanManage) {
-        return Err(Error::Forbidden(Permission::TenantPlanManage));
+    if role.key == OWNER_ROLE {
+        super::members::require_owner(&tx, ctx).await?;
     }
     let existing_user = users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))
@@ -344,17 +344,7 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
         )
     })?;
     let tokens = open_session(&*tx, deps, &membership, meta).await?;
-    let ctx = TenantCtx {
-        tenant_id: invitation.tenant_id,
-        plan: rules::Plan::Free,
-        actor: Actor::User {
-            user_id,
-            membership_id: membership.id,
-            session_id: tokens.session_id,
-        },
-        permissions: Default::default(),
-        meta: meta.clone(),
-    };
+    let ctx = super::auth::session_ctx(&membership, tokens.session_id, meta);
     audit::record(
         &mut tx,
         &ctx,

@@ -130,7 +130,7 @@ async fn is_owner_membership(tx: &TenantTx, membership: &memberships::Model) -> 
 }
 
 /// Only an owner may hand out or take away the owner role.
-async fn require_owner(tx: &TenantTx, ctx: &TenantCtx) -> Result<()> {
+pub(crate) async fn require_owner(tx: &TenantTx, ctx: &TenantCtx) -> Result<()> {
     let (_, membership_id, _) = ctx.user()?;
     let caller = load_member(tx, membership_id).await?;
     if is_owner_membership(tx, &caller).await? {

@@ -258,6 +258,9 @@ impl Config {
                 app_url: env
                     .raw("TIANGUIS_APP_URL")
                     .unwrap_or_else(|| "http://localhost:3000".to_owned()),
+                public_url: env
+                    .raw("TIANGUIS_PUBLIC_URL")
+                    .unwrap_or_else(|| "http://localhost:8080".to_owned()),
             },
             webhooks: WebhookSettings {
                 allow_private_targets: env.flag("TIANGUIS_WEBHOOKS_ALLOW_PRIVATE", false)?,

@@ -55,11 +55,30 @@ pub struct TenantCtx {
 }
 
 impl TenantCtx {
+    /// The service itself acting for a tenant: jobs, schedules and public pages.
+    pub fn system(tenant_id: Uuid) -> Self {
+        Self {
+            tenant_id,
+            plan: Default::default(),
+            actor: Actor::System,
+            permissions: PermissionSet::all(),
+            meta: RequestMeta::default(),
+        }
+    }
+
     pub fn require(&self, permission: Permission) -> Result<()> {
         if self.permissions.contains(permission) {
             Ok(())
         } else {
             Err(Error::Forbidden(permission))
+        }
+    }
+
+    /// The signed-in person's user id, if a person (not an API key) is acting.
+    pub fn actor_user(&self) -> Option<Uuid> {
+        match self.actor {
+            Actor::User { user_id, .. } => Some(user_id),
+            _ => None,
         }
     }
 

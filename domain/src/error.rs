@@ -27,6 +27,13 @@ pub enum Error {
         field: &'static str,
         message: String,
     },
+    /// A record with the same identifying value exists; `existing_id` names it.
+    #[error("{message}")]
+    Duplicate {
+        field: &'static str,
+        existing_id: uuid::Uuid,
+        message: String,
+    },
     #[error("rate limit exceeded, retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
@@ -47,6 +54,14 @@ impl Error {
         Self::Conflict {
             field,
             message: message.into(),
+        }
+    }
+
+    pub fn duplicate(field: &'static str, existing_id: uuid::Uuid, what: &str) -> Self {
+        Self::Duplicate {
+            field,
+            existing_id,
+            message: format!("a {what} with this {field} exists ({existing_id})"),
         }
     }
 

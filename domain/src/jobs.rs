@@ -19,9 +19,10 @@ use crate::{Deps, Error, Permission, Result, TenantCtx};
 
 pub const DELIVER_WEBHOOK: &str = "deliver_webhook";
 pub const SEND_EMAIL: &str = "send_email";
+pub const MAINTENANCE: &str = "maintenance";
 pub const NOOP: &str = "noop";
 
-pub const ALL: &[&str] = &[DELIVER_WEBHOOK, SEND_EMAIL, NOOP];
+pub const ALL: &[&str] = &[DELIVER_WEBHOOK, SEND_EMAIL, MAINTENANCE, NOOP];
 
 /// Attempts a job gets when its handler fails unexpectedly, before it is marked failed.
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -147,7 +148,7 @@ pub async fn sweep(deps: &Deps) -> Result<usize> {
     use tianguis_entity::email::emails;
 
     let cutoff = deps.clock.now() - LOST_AFTER;
-    let mut enqueued = 0;
+    let mut enqueued = run_due_schedules(deps).await?;
     let stale_jobs = job_runs::Entity::find()
         .filter(job_runs::Column::Status.eq("queued"))
         .filter(job_runs::Column::RunAt.lt(cutoff))
@@ -325,5 +326,94 @@ mod tests {
         assert_eq!(backoff(2), Duration::from_secs(40));
         assert_eq!(backoff(3), Duration::from_secs(160));
         assert!(backoff(100) <= Duration::from_secs(10 * 4u64.pow(8)));
+    }
+}
+
+/// The daily maintenance runs at 06:00 UTC, after midnight across Mexico.
+const DAILY_AT_HOUR: u32 = 6;
+
+fn next_daily_run(after: DateTime<Utc>) -> DateTime<Utc> {
+    let today = after
+        .date_naive()
+        .and_hms_opt(DAILY_AT_HOUR, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(after);
+    if today > after {
+        today
+    } else {
+        today + TimeDelta::days(1)
+    }
+}
+
+/// Enqueues each recurring job that is due. A schedule is claimed by moving its next run
+/// forward in one conditional update, so of several processes sweeping at once exactly one
+/// enqueues it. A schedule seen for the first time is due at once.
+async fn run_due_schedules(deps: &Deps) -> Result<usize> {
+    use tianguis_entity::jobs::schedules;
+    let now = deps.clock.now();
+    let mut enqueued = 0;
+    for (name, job) in [("daily_maintenance", Job::DailyMaintenance)] {
+        schedules::Entity::insert(schedules::ActiveModel {
+            name: Set(name.to_owned()),
+            next_run_at: Set(now),
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(schedules::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&deps.db)
+        .await?;
+        let claimed = schedules::Entity::update_many()
+            .col_expr(
+                schedules::Column::NextRunAt,
+                Expr::value(next_daily_run(now)),
+            )
+            .filter(schedules::Column::Name.eq(name))
+            .filter(schedules::Column::NextRunAt.lte(now))
+            .exec(&deps.db)
+            .await?
+            .rows_affected;
+        if claimed == 1 {
+            deps.jobs.enqueue(job, Duration::ZERO).await?;
+            enqueued += 1;
+        }
+    }
+    Ok(enqueued)
+}
+
+/// The daily maintenance job: expires overdue proposals and rescores the open leads whose
+/// score time alone may change, in every tenant.
+pub async fn daily_maintenance(deps: &Deps) -> Result<()> {
+    let expired = crate::crm::proposals::expire_overdue(deps).await?;
+    let tenants = tianguis_entity::tenancy::tenants::Entity::find()
+        .all(&deps.db)
+        .await?;
+    for tenant in &tenants {
+        crate::crm::leads::rescore_open_leads(deps, tenant.id, true).await?;
+    }
+    tracing::info!(expired, tenants = tenants.len(), "daily maintenance done");
+    Ok(())
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn daily_runs_fall_at_six_utc() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().expect("time");
+        assert_eq!(
+            next_daily_run(at("2026-11-22T05:00:00Z")),
+            at("2026-11-22T06:00:00Z")
+        );
+        assert_eq!(
+            next_daily_run(at("2026-11-22T06:00:00Z")),
+            at("2026-11-23T06:00:00Z")
+        );
+        assert_eq!(
+            next_daily_run(at("2026-11-22T23:00:00Z")),
+            at("2026-11-23T06:00:00Z")
+        );
     }
 }

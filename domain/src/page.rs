@@ -1,8 +1,8 @@
 //! Keyset pagination over UUID v7 ids, whose order is creation order.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -68,7 +68,25 @@ pub async fn paginate<E, C>(
 ) -> Result<Page<E::Model>>
 where
     E: EntityTrait,
-    E::Model: FromQueryResult + Send + Sync,
+    E::Model: FromQueryResult + ModelTrait<Entity = E> + Send + Sync,
+    C: ConnectionTrait,
+{
+    paginate_by(conn, select, None, id, direction, request).await
+}
+
+/// As [`paginate`], ordered by `key` then `id`. Cursors stay row ids: the key value of the
+/// row a cursor names is read back, so a page boundary is exact even among equal keys.
+pub async fn paginate_by<E, C>(
+    conn: &C,
+    select: Select<E>,
+    key: Option<E::Column>,
+    id: E::Column,
+    direction: SortDirection,
+    request: &PageRequest,
+) -> Result<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + ModelTrait<Entity = E> + Send + Sync,
     C: ConnectionTrait,
 {
     let first = size(request.first, "first")?;
@@ -82,22 +100,42 @@ where
     let limit = last.or(first).unwrap_or(DEFAULT_PAGE_SIZE);
     // Walking backward reads in the opposite order, then flips the page.
     let ascending = (direction == SortDirection::Asc) != backward;
-    let mut query = select;
-    if let Some(after) = request.after {
-        query = query.filter(if direction == SortDirection::Asc {
-            id.gt(after)
-        } else {
-            id.lt(after)
-        });
-    }
-    if let Some(before) = request.before {
-        query = query.filter(if direction == SortDirection::Asc {
-            id.lt(before)
-        } else {
-            id.gt(before)
-        });
+    let mut query = select.clone();
+    for (anchor, field, later) in [
+        (request.after, "after", direction == SortDirection::Asc),
+        (request.before, "before", direction != SortDirection::Asc),
+    ] {
+        let Some(anchor) = anchor else { continue };
+        // `later`: rows past the anchor in ascending order of (key, id).
+        let beyond_id = if later { id.gt(anchor) } else { id.lt(anchor) };
+        let condition = match key {
+            None => Condition::all().add(beyond_id),
+            Some(key) => {
+                let row = select
+                    .clone()
+                    .filter(id.eq(anchor))
+                    .one(conn)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::invalid(field, "the cursor's record is gone or filtered out")
+                    })?;
+                let value = row.get(key);
+                let beyond_key = if later {
+                    key.gt(value.clone())
+                } else {
+                    key.lt(value.clone())
+                };
+                Condition::any()
+                    .add(beyond_key)
+                    .add(Condition::all().add(key.eq(value)).add(beyond_id))
+            }
+        };
+        query = query.filter(condition);
     }
     let order = if ascending { Order::Asc } else { Order::Desc };
+    if let Some(key) = key {
+        query = query.order_by(key, order.clone());
+    }
     let mut items = query.order_by(id, order).limit(limit + 1).all(conn).await?;
     let more = items.len() as u64 > limit;
     items.truncate(limit as usize);

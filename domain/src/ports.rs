@@ -47,6 +47,13 @@ pub enum Job {
         tenant_id: Option<uuid::Uuid>,
         email_id: uuid::Uuid,
     },
+    /// Recomputes lead scores of a tenant: all open leads, or only those time may change.
+    RescoreLeads {
+        tenant_id: uuid::Uuid,
+        stale_only: bool,
+    },
+    /// Daily upkeep across tenants: expire overdue proposals, rescore leads as time passes.
+    DailyMaintenance,
     /// Does nothing: measures the pool's own cost (ledger and store round trips).
     Noop,
 }
@@ -57,6 +64,7 @@ impl Job {
         match self {
             Job::DeliverWebhook { .. } => crate::jobs::DELIVER_WEBHOOK,
             Job::SendEmail { .. } => crate::jobs::SEND_EMAIL,
+            Job::RescoreLeads { .. } | Job::DailyMaintenance => crate::jobs::MAINTENANCE,
             Job::Noop => crate::jobs::NOOP,
         }
     }
@@ -66,7 +74,8 @@ impl Job {
         match self {
             Job::DeliverWebhook { tenant_id, .. } => Some(*tenant_id),
             Job::SendEmail { tenant_id, .. } => *tenant_id,
-            Job::Noop => None,
+            Job::RescoreLeads { tenant_id, .. } => Some(*tenant_id),
+            Job::DailyMaintenance | Job::Noop => None,
         }
     }
 }

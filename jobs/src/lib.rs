@@ -15,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
-use tianguis_domain::jobs::{self, DELIVER_WEBHOOK, NOOP, SEND_EMAIL};
+use tianguis_domain::jobs::{self, DELIVER_WEBHOOK, MAINTENANCE, NOOP, SEND_EMAIL};
 use tianguis_domain::ports::{Job, JobQueue};
 use tianguis_domain::{Deps, automation::webhooks, email};
 use uuid::Uuid;
@@ -311,6 +311,13 @@ async fn execute(deps: &Deps, job: Job) -> tianguis_domain::Result<()> {
             delivery_id,
         } => webhooks::deliver(deps, tenant_id, delivery_id).await,
         Job::SendEmail { email_id, .. } => email::send(deps, email_id).await,
+        Job::RescoreLeads {
+            tenant_id,
+            stale_only,
+        } => tianguis_domain::crm::leads::rescore_open_leads(deps, tenant_id, stale_only)
+            .await
+            .map(drop),
+        Job::DailyMaintenance => jobs::daily_maintenance(deps).await,
         Job::Noop => Ok(()),
     }
 }
@@ -321,6 +328,10 @@ async fn deliver_webhook(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDy
 
 async fn send_email(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     run_job(SEND_EMAIL, job, &ctx).await
+}
+
+async fn maintenance(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    run_job(MAINTENANCE, job, &ctx).await
 }
 
 async fn noop(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
@@ -411,6 +422,18 @@ pub async fn run(
         JobRef,
         send_email,
         settings.send_email_concurrency,
+        settings.heartbeat
+    );
+    // Maintenance jobs sweep whole tenants: one at a time is enough and spares the database.
+    let monitor = register!(
+        monitor,
+        store,
+        instance,
+        deps,
+        MAINTENANCE,
+        JobRef,
+        maintenance,
+        1,
         settings.heartbeat
     );
     let monitor = register!(

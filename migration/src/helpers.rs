@@ -36,3 +36,12 @@ pub async fn drop_tables(manager: &SchemaManager<'_>, tables: &[&str]) -> Result
     }
     Ok(())
 }
+
+/// A reference that is cleared, not cascaded, when the referenced row is deleted.
+pub fn optional_reference(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(Alias::new(from), Alias::new(column))
+        .to(Alias::new(to), Alias::new("id"))
+        .on_delete(ForeignKeyAction::SetNull)
+        .to_owned()
+}

@@ -9,6 +9,7 @@ mod m20261122_000001_tenancy;
 mod m20261122_000002_events_webhooks;
 mod m20261122_000003_email;
 mod m20261122_000004_job_runs;
+mod m20261122_000005_crm;
 pub mod postgres;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_events_webhooks::Migration),
             Box::new(m20261122_000003_email::Migration),
             Box::new(m20261122_000004_job_runs::Migration),
+            Box::new(m20261122_000005_crm::Migration),
         ]
     }
 }

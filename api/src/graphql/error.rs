@@ -11,7 +11,7 @@ pub fn to_graphql(err: Error) -> async_graphql::Error {
         Error::Forbidden(_) => ("FORBIDDEN", err.to_string()),
         Error::NotFound(_) => ("NOT_FOUND", err.to_string()),
         Error::Invalid { .. } => ("BAD_USER_INPUT", err.to_string()),
-        Error::Conflict { .. } => ("CONFLICT", err.to_string()),
+        Error::Conflict { .. } | Error::Duplicate { .. } => ("CONFLICT", err.to_string()),
         Error::RateLimited { .. } => ("RATE_LIMITED", err.to_string()),
         Error::PlanLimit(_) => ("PLAN_LIMIT", err.to_string()),
         Error::Unexpected(cause) => {
@@ -26,6 +26,12 @@ pub fn to_graphql(err: Error) -> async_graphql::Error {
         match &err {
             Error::Invalid { field, .. } | Error::Conflict { field, .. } => {
                 ext.set("field", *field)
+            }
+            Error::Duplicate {
+                field, existing_id, ..
+            } => {
+                ext.set("field", *field);
+                ext.set("existingId", existing_id.to_string());
             }
             Error::Unauthenticated { reason, .. } => ext.set("reason", *reason),
             Error::Forbidden(permission) => ext.set("permission", permission.key()),

@@ -682,13 +682,7 @@ async fn record_attempt(
                     "every delivery failed since {}",
                     since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 )));
-                let ctx = crate::TenantCtx {
-                    tenant_id: delivery.tenant_id,
-                    plan: Default::default(),
-                    actor: crate::Actor::System,
-                    permissions: Default::default(),
-                    meta: Default::default(),
-                };
+                let ctx = crate::TenantCtx::system(delivery.tenant_id);
                 model.update(&*tx).await?;
                 email_admins_endpoint_disabled(&mut tx, &endpoint.url, since).await?;
                 audit::record(

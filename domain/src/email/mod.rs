@@ -25,6 +25,8 @@ pub struct MailSettings {
     pub from: String,
     /// Base URL of the web app that handles links (accept invitation, reset password).
     pub app_url: String,
+    /// Base URL of this service as customers reach it (public proposal pages).
+    pub public_url: String,
 }
 
 /// How often a temporarily failing email is tried before it is marked failed.

@@ -48,6 +48,13 @@ pub enum Template<'a> {
         url: &'a str,
         since: DateTime<Utc>,
     },
+    ProposalSent {
+        number: &'a str,
+        title: &'a str,
+        total: &'a str,
+        valid_until: chrono::NaiveDate,
+        link: &'a str,
+    },
 }
 
 impl Template<'_> {
@@ -58,6 +65,7 @@ impl Template<'_> {
             Template::PasswordReset { .. } => "password_reset",
             Template::NewLogin { .. } => "new_login",
             Template::WebhookDisabled { .. } => "webhook_disabled",
+            Template::ProposalSent { .. } => "proposal_sent",
         }
     }
 }
@@ -75,7 +83,7 @@ struct Content {
     button: Option<(String, String)>,
 }
 
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -91,7 +99,7 @@ fn escape(text: &str) -> String {
 }
 
 /// Only plain hex colours reach the stylesheet.
-fn safe_color(color: &str) -> &str {
+pub fn safe_color(color: &str) -> &str {
     let hex = color.strip_prefix('#').unwrap_or_default();
     if matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         color
@@ -220,6 +228,48 @@ fn content(template: &Template<'_>, english: bool, business: &str) -> Content {
                 date(since)
             )],
             button: None,
+        },
+        (
+            Template::ProposalSent {
+                number,
+                title,
+                total,
+                valid_until,
+                link,
+            },
+            false,
+        ) => Content {
+            subject: format!("{business} te envió la cotización {number}"),
+            paragraphs: vec![
+                format!(
+                    "{business} preparó la cotización {number}: {title}, por un total de {total}."
+                ),
+                format!(
+                    "Es válida hasta el {}. Puedes revisarla y aceptarla o rechazarla en línea.",
+                    valid_until.format("%Y-%m-%d")
+                ),
+            ],
+            button: Some(("Ver cotización".into(), (*link).into())),
+        },
+        (
+            Template::ProposalSent {
+                number,
+                title,
+                total,
+                valid_until,
+                link,
+            },
+            true,
+        ) => Content {
+            subject: format!("{business} sent you proposal {number}"),
+            paragraphs: vec![
+                format!("{business} prepared proposal {number}: {title}, for a total of {total}."),
+                format!(
+                    "It is valid until {}. You can review it and accept or reject it online.",
+                    valid_until.format("%Y-%m-%d")
+                ),
+            ],
+            button: Some(("View proposal".into(), (*link).into())),
         },
     }
 }

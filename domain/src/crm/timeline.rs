@@ -1,0 +1,139 @@
+//! One timeline per lead, contact or company: activities, stage changes and proposals,
+//! newest first. Later contexts (messages, invoices) add their entries here.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use tianguis_entity::crm::{activities, lead_stage_changes, leads, proposals};
+use uuid::Uuid;
+
+use super::activities::Activity;
+use super::leads::StageChange;
+use super::proposals::Proposal;
+use crate::db::TenantTx;
+use crate::{Deps, Permission, Result, TenantCtx};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Subject {
+    Lead(Uuid),
+    Contact(Uuid),
+    Company(Uuid),
+}
+
+#[derive(Clone, Debug)]
+pub enum TimelineEntry {
+    Activity(Activity),
+    StageChange(StageChange),
+    Proposal(Proposal),
+}
+
+impl TimelineEntry {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            TimelineEntry::Activity(a) => a.occurred_at,
+            TimelineEntry::StageChange(c) => c.created_at,
+            TimelineEntry::Proposal(p) => p.created_at,
+        }
+    }
+
+    fn id(&self) -> Uuid {
+        match self {
+            TimelineEntry::Activity(a) => a.id,
+            TimelineEntry::StageChange(c) => c.id,
+            TimelineEntry::Proposal(p) => p.id,
+        }
+    }
+}
+
+pub const MAX_ENTRIES: u64 = 100;
+
+/// Up to `limit` entries that happened before `before` (all when absent), newest first.
+/// Each source is read newest first up to the limit, then the three are merged.
+pub async fn entries(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    subject: Subject,
+    before: Option<DateTime<Utc>>,
+    limit: u64,
+) -> Result<Vec<TimelineEntry>> {
+    ctx.require(Permission::CrmLeadsRead)?;
+    let limit = limit.clamp(1, MAX_ENTRIES);
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let mut activity_q = tx.select::<activities::Entity>();
+    let mut proposal_q = tx.select::<proposals::Entity>();
+    let mut change_q = tx.select::<lead_stage_changes::Entity>();
+    match subject {
+        Subject::Lead(id) => {
+            tx.get::<leads::Entity>(id, "lead").await?;
+            activity_q = activity_q.filter(activities::Column::LeadId.eq(id));
+            proposal_q = proposal_q.filter(proposals::Column::LeadId.eq(id));
+            change_q = change_q.filter(lead_stage_changes::Column::LeadId.eq(id));
+        }
+        Subject::Contact(id) => {
+            tx.get::<tianguis_entity::crm::contacts::Entity>(id, "contact")
+                .await?;
+            activity_q = activity_q.filter(activities::Column::ContactId.eq(id));
+            proposal_q = proposal_q.filter(proposals::Column::ContactId.eq(id));
+            change_q = change_q.filter(
+                lead_stage_changes::Column::LeadId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(leads::Column::Id)
+                        .from(leads::Entity)
+                        .and_where(leads::Column::TenantId.eq(ctx.tenant_id))
+                        .and_where(leads::Column::ContactId.eq(id))
+                        .to_owned(),
+                ),
+            );
+        }
+        Subject::Company(id) => {
+            tx.get::<tianguis_entity::crm::companies::Entity>(id, "company")
+                .await?;
+            activity_q = activity_q.filter(activities::Column::CompanyId.eq(id));
+            proposal_q = proposal_q.filter(proposals::Column::CompanyId.eq(id));
+            change_q = change_q.filter(
+                lead_stage_changes::Column::LeadId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(leads::Column::Id)
+                        .from(leads::Entity)
+                        .and_where(leads::Column::TenantId.eq(ctx.tenant_id))
+                        .and_where(leads::Column::CompanyId.eq(id))
+                        .to_owned(),
+                ),
+            );
+        }
+    }
+    if let Some(before) = before {
+        activity_q = activity_q.filter(activities::Column::OccurredAt.lt(before));
+        proposal_q = proposal_q.filter(proposals::Column::CreatedAt.lt(before));
+        change_q = change_q.filter(lead_stage_changes::Column::CreatedAt.lt(before));
+    }
+    let mut out: Vec<TimelineEntry> = activity_q
+        .order_by_desc(activities::Column::OccurredAt)
+        .limit(limit)
+        .all(&*tx)
+        .await?
+        .into_iter()
+        .map(TimelineEntry::Activity)
+        .collect();
+    out.extend(
+        proposal_q
+            .order_by_desc(proposals::Column::CreatedAt)
+            .limit(limit)
+            .all(&*tx)
+            .await?
+            .into_iter()
+            .map(TimelineEntry::Proposal),
+    );
+    out.extend(
+        change_q
+            .order_by_desc(lead_stage_changes::Column::CreatedAt)
+            .limit(limit)
+            .all(&*tx)
+            .await?
+            .into_iter()
+            .map(TimelineEntry::StageChange),
+    );
+    tx.commit().await?;
+    out.sort_by(|a, b| b.at().cmp(&a.at()).then(b.id().cmp(&a.id())));
+    out.truncate(limit as usize);
+    Ok(out)
+}

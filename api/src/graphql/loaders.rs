@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
+use tianguis_domain::crm;
 use tianguis_domain::tenancy::{members, roles};
 use tianguis_domain::{Deps, TenantCtx};
 use uuid::Uuid;
@@ -18,37 +19,69 @@ pub struct CallerScope {
     ctx: Arc<TenantCtx>,
 }
 
-pub struct UserLoader(CallerScope);
-pub struct RoleLoader(CallerScope);
+/// Declares a loader that hands a batch of keys to one domain function of the caller.
+macro_rules! loaders {
+    ($($name:ident: $value:ty => $load:path,)*) => {
+        $(
+            pub struct $name(CallerScope);
 
-impl Loader<Uuid> for UserLoader {
-    type Value = members::User;
-    type Error = async_graphql::Error;
+            impl Loader<Uuid> for $name {
+                type Value = $value;
+                type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        members::users_by_ids(&self.0.deps, &self.0.ctx, keys)
-            .await
-            .map_err(to_graphql)
-    }
-}
+                async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+                    $load(&self.0.deps, &self.0.ctx, keys).await.map_err(to_graphql)
+                }
+            }
+        )*
 
-impl Loader<Uuid> for RoleLoader {
-    type Value = roles::Role;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        roles::by_ids(&self.0.deps, &self.0.ctx, keys)
-            .await
-            .map_err(to_graphql)
-    }
-}
-
-/// Adds the caller's loaders to a request's data.
-pub fn register(data: &mut async_graphql::Data, deps: &Deps, ctx: &TenantCtx) {
-    let scope = CallerScope {
-        deps: deps.clone(),
-        ctx: Arc::new(ctx.clone()),
+        /// Adds the caller's loaders to a request's data.
+        pub fn register(data: &mut async_graphql::Data, deps: &Deps, ctx: &TenantCtx) {
+            let scope = CallerScope {
+                deps: deps.clone(),
+                ctx: Arc::new(ctx.clone()),
+            };
+            $(data.insert(DataLoader::new($name(scope.clone()), tokio::spawn));)*
+        }
     };
-    data.insert(DataLoader::new(UserLoader(scope.clone()), tokio::spawn));
-    data.insert(DataLoader::new(RoleLoader(scope), tokio::spawn));
+}
+
+loaders! {
+    UserLoader: members::User => members::users_by_ids,
+    RoleLoader: roles::Role => roles::by_ids,
+    ContactLoader: crm::contacts::Contact => crm::contacts::by_ids,
+    CompanyLoader: crm::companies::Company => crm::companies::by_ids,
+    LeadLoader: crm::leads::Lead => crm::leads::by_ids,
+    StageLoader: crm::pipelines::Stage => crm::pipelines::stages_by_ids,
+    PipelineStagesLoader: Vec<crm::pipelines::Stage> => crm::pipelines::stages_of,
+    StageHistoryLoader: Vec<crm::leads::StageChange> => crm::leads::stage_history,
+    RecentActivitiesLoader: Vec<crm::activities::Activity> => crm::activities::recent_for_leads,
+    LeadProposalsLoader: Vec<crm::proposals::Proposal> => crm::proposals::of_leads,
+    ProposalItemsLoader: Vec<crm::proposals::ProposalItem> => crm::proposals::items_of,
+}
+
+/// Loads `key` through the request's loader `L`, batched with every other key asked for
+/// at the same time.
+pub async fn load<L>(
+    ctx: &async_graphql::Context<'_>,
+    key: Uuid,
+) -> async_graphql::Result<Option<L::Value>>
+where
+    L: Loader<Uuid, Error = async_graphql::Error>,
+{
+    ctx.data::<DataLoader<L>>()?.load_one(key).await
+}
+
+/// As [`load`], for a key that may be absent.
+pub async fn load_opt<L>(
+    ctx: &async_graphql::Context<'_>,
+    key: Option<Uuid>,
+) -> async_graphql::Result<Option<L::Value>>
+where
+    L: Loader<Uuid, Error = async_graphql::Error>,
+{
+    match key {
+        Some(key) => load::<L>(ctx, key).await,
+        None => Ok(None),
+    }
 }

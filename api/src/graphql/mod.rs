@@ -3,6 +3,7 @@
 pub mod automation;
 pub mod connection;
 pub mod context;
+pub mod crm;
 pub mod error;
 pub mod jobs;
 pub mod loaders;
@@ -19,6 +20,7 @@ use crate::EdgeSettings;
 #[derive(MergedObject, Default)]
 pub struct Query(
     tenancy::TenancyQuery,
+    crm::CrmQuery,
     automation::AutomationQuery,
     jobs::JobsQuery,
 );
@@ -26,6 +28,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     tenancy::TenancyMutation,
+    crm::CrmMutation,
     automation::AutomationMutation,
     jobs::JobsMutation,
 );

@@ -3,9 +3,10 @@
 mod auth;
 mod graphql;
 mod health;
+mod proposal_page;
 
 use axum::http::HeaderName;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Router, middleware};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
@@ -50,6 +51,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(graphql)
         .route("/graphql/ws", get(graphql::websocket))
+        .route("/p/{token}", get(proposal_page::show))
+        .route("/p/{token}/accept", post(proposal_page::accept))
+        .route("/p/{token}/reject", post(proposal_page::reject))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint))

@@ -3,7 +3,7 @@
 mod access;
 mod session;
 mod team;
-mod types;
+pub(crate) mod types;
 
 use async_graphql::{MergedObject, MergedSubscription};
 

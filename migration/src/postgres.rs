@@ -17,12 +17,22 @@ pub async fn ensure_app_role(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     }
     let db = manager.get_connection();
     db.execute_unprepared(&format!(
+        // Roles are cluster-wide, so databases migrating at once race for them: each step
+        // runs only when needed and tolerates losing the race.
         "DO $$ BEGIN
            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-             CREATE ROLE {APP_ROLE} NOLOGIN NOBYPASSRLS;
+             BEGIN
+               CREATE ROLE {APP_ROLE} NOLOGIN NOBYPASSRLS;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+             END;
+           END IF;
+           IF NOT pg_has_role(CURRENT_USER, '{APP_ROLE}', 'MEMBER') THEN
+             BEGIN
+               EXECUTE 'GRANT {APP_ROLE} TO ' || quote_ident(CURRENT_USER);
+             EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
+             END;
            END IF;
          END $$;
-         GRANT {APP_ROLE} TO CURRENT_USER;
          GRANT USAGE ON SCHEMA public TO {APP_ROLE};"
     ))
     .await?;

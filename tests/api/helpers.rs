@@ -191,6 +191,22 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// A new access token from the session's refresh token, after the test moved the clock.
+    pub async fn refreshed(&self, session: &Session) -> Session {
+        let refreshed = self
+            .ok(
+                None,
+                "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) { accessToken refreshToken } }",
+                json!({ "t": session.refresh_token }),
+            )
+            .await;
+        Session {
+            access_token: text(&refreshed["refreshSession"]["accessToken"]),
+            refresh_token: text(&refreshed["refreshSession"]["refreshToken"]),
+            ..session.clone()
+        }
+    }
+
     pub async fn sign_up(&self) -> Session {
         let email = format!("{}@example.mx", unique("owner"));
         let data = self

@@ -38,6 +38,22 @@ impl ReceivedMail {
     }
 }
 
+impl ReceivedMail {
+    /// The path segment after the first `/{prefix}/` in a link, such as a page's token.
+    pub fn segment_after(&self, prefix: &str) -> String {
+        let unfolded = self.data.replace("=\r\n", "").replace("=3D", "=");
+        let marker = format!("/{prefix}/");
+        let start = unfolded
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no /{prefix}/ link in {}", self.data))
+            + marker.len();
+        unfolded[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect()
+    }
+}
+
 #[derive(Clone)]
 struct Collector {
     to: Vec<String>,

@@ -4,11 +4,13 @@
 mod helpers;
 
 mod auth;
+mod crm;
 mod edge;
 mod email;
 mod isolation;
 mod jobs;
 mod mail_sink;
+mod proposals;
 mod rls;
 mod team;
 mod webhook_receiver;

@@ -197,7 +197,7 @@ async fn a_failing_endpoint_is_retried_then_disabled_after_a_day() {
 
     // A day of failures later, the endpoint is disabled and the delivery stops.
     app.clock.advance(TimeDelta::hours(25));
-    let session = fresh_session(&app, &owner).await;
+    let session = app.refreshed(&owner).await;
     let query = "query { webhookEndpoints { edges { node { id enabled disabledReason failingSince } } }
                          webhookDeliveries { edges { node { status attempts lastStatusCode } } }
                          auditLogs(filter: { action: \"automation.webhook_endpoint.disabled\" }) { totalCount } }";
@@ -239,22 +239,6 @@ async fn a_failing_endpoint_is_retried_then_disabled_after_a_day() {
     {}
     create_role(&app, &session).await;
     receiver.assert_quiet(Duration::from_millis(500)).await;
-}
-
-/// A new access token from the session's refresh token, after the test moved the clock.
-async fn fresh_session(app: &TestApp, session: &Session) -> Session {
-    let refreshed = app
-        .ok(
-            None,
-            "mutation($t: String!) { refreshSession(input: { refreshToken: $t }) { accessToken refreshToken } }",
-            json!({ "t": session.refresh_token }),
-        )
-        .await;
-    Session {
-        access_token: text(&refreshed["refreshSession"]["accessToken"]),
-        refresh_token: text(&refreshed["refreshSession"]["refreshToken"]),
-        ..session.clone()
-    }
 }
 
 /// Polls a query until `done` holds; the state changes in a background job.

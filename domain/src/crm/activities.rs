@@ -56,26 +56,26 @@ async fn link(
     model: &mut activities::ActiveModel,
     input: &ActivityInput,
 ) -> Result<()> {
+    let mut contact_id = input.contact_id;
+    let mut company_id = input.company_id;
     if let Some(id) = input.lead_id {
         let lead = tx
             .get::<leads::Entity>(id, "lead")
             .await
             .map_err(|_| Error::invalid("leadId", "no such lead"))?;
         model.lead_id = Set(Some(lead.id));
-        model.contact_id = Set(input.contact_id.or(lead.contact_id));
-        model.company_id = Set(input.company_id.or(lead.company_id));
+        contact_id = contact_id.or(lead.contact_id);
+        company_id = company_id.or(lead.company_id);
     }
-    if let Some(id) = input.contact_id {
+    if let Some(id) = contact_id {
         let contact = tx
             .get::<contacts::Entity>(id, "contact")
             .await
             .map_err(|_| Error::invalid("contactId", "no such contact"))?;
         model.contact_id = Set(Some(contact.id));
-        if input.company_id.is_none() && model.company_id.clone().unwrap().is_none() {
-            model.company_id = Set(contact.company_id);
-        }
+        company_id = company_id.or(contact.company_id);
     }
-    if let Some(id) = input.company_id {
+    if let Some(id) = company_id {
         tx.get::<companies::Entity>(id, "company")
             .await
             .map_err(|_| Error::invalid("companyId", "no such company"))?;

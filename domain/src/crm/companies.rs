@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    QueryFilter,
 };
 use tianguis_entity::crm::companies;
 use uuid::Uuid;
@@ -287,14 +288,16 @@ pub struct CompanyFilter {
 }
 
 /// The condition that finds companies matching free text (name, legal name, email, phone, RFC).
-pub(crate) fn text_condition(text: &str) -> Condition {
+pub(crate) fn text_condition(backend: DbBackend, text: &str) -> Condition {
     let mut any = Condition::any().add(search::like(
+        backend,
         "companies",
         "search_text",
         &search::contains_pattern(text),
     ));
     if let Some(digits) = search::phone_digits(text) {
         any = any.add(search::like(
+            backend,
             "companies",
             "phone",
             &search::contains_pattern(&digits),
@@ -315,7 +318,7 @@ pub async fn list(
     let backend = tx.get_database_backend();
     let mut select = tx.select::<companies::Entity>();
     if let Some(text) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
-        select = select.filter(text_condition(text));
+        select = select.filter(text_condition(backend, text));
     }
     for tag in rules::tags(&filter.tags, "tags")? {
         select = select.filter(search::has_tag(backend, "companies", &tag));

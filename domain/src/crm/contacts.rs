@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 use tianguis_entity::crm::{activities, companies, contacts, leads, proposals};
 use tianguis_entity::tenancy::memberships;
@@ -306,11 +306,12 @@ pub struct ContactFilter {
 }
 
 /// Contacts matching free text, directly or through their company.
-pub(crate) fn text_condition(tenant_id: Uuid, text: &str) -> Condition {
+pub(crate) fn text_condition(backend: DbBackend, tenant_id: Uuid, text: &str) -> Condition {
     let pattern = search::contains_pattern(text);
-    let mut any = Condition::any().add(search::like("contacts", "search_text", &pattern));
+    let mut any = Condition::any().add(search::like(backend, "contacts", "search_text", &pattern));
     if let Some(digits) = search::phone_digits(text) {
         any = any.add(search::like(
+            backend,
             "contacts",
             "phone",
             &search::contains_pattern(&digits),
@@ -320,7 +321,7 @@ pub(crate) fn text_condition(tenant_id: Uuid, text: &str) -> Condition {
         .column(companies::Column::Id)
         .from(companies::Entity)
         .and_where(Expr::col((companies::Entity, companies::Column::TenantId)).eq(tenant_id))
-        .cond_where(super::companies::text_condition(text))
+        .cond_where(super::companies::text_condition(backend, text))
         .to_owned();
     any.add(Expr::col((contacts::Entity, contacts::Column::CompanyId)).in_subquery(companies))
 }
@@ -337,7 +338,7 @@ pub async fn list(
     let backend = tx.get_database_backend();
     let mut select = tx.select::<contacts::Entity>();
     if let Some(text) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
-        select = select.filter(text_condition(ctx.tenant_id, text));
+        select = select.filter(text_condition(backend, ctx.tenant_id, text));
     }
     for tag in rules::tags(&filter.tags, "tags")? {
         select = select.filter(search::has_tag(backend, "contacts", &tag));

@@ -554,7 +554,11 @@ pub async fn list(
             .column(contacts::Column::Id)
             .from(contacts::Entity)
             .and_where(Expr::col((contacts::Entity, contacts::Column::TenantId)).eq(ctx.tenant_id))
-            .cond_where(super::contacts::text_condition(ctx.tenant_id, text))
+            .cond_where(super::contacts::text_condition(
+                backend,
+                ctx.tenant_id,
+                text,
+            ))
             .to_owned();
         let companies_matching = Query::select()
             .column(tianguis_entity::crm::companies::Column::Id)
@@ -566,13 +570,14 @@ pub async fn list(
                 ))
                 .eq(ctx.tenant_id),
             )
-            .cond_where(super::companies::text_condition(text))
+            .cond_where(super::companies::text_condition(backend, text))
             .to_owned();
         select = select.filter(
             Condition::any()
-                .add(Expr::cust_with_values(
-                    "lower(leads.title) LIKE ? ESCAPE '\\'",
-                    [search::contains_pattern(text)],
+                .add(search::like_sql(
+                    backend,
+                    "lower(leads.title)",
+                    &search::contains_pattern(text),
                 ))
                 .add(
                     Expr::col((leads::Entity, leads::Column::ContactId))

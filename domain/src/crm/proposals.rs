@@ -265,9 +265,14 @@ async fn parties(
     }
     if let Some(contact) = input.contact_id {
         if let Some(id) = contact {
-            tx.get::<contacts::Entity>(id, "contact")
+            let contact = tx
+                .get::<contacts::Entity>(id, "contact")
                 .await
                 .map_err(|_| Error::invalid("contactId", "no such contact"))?;
+            // A proposal for someone at a company is for the company too.
+            if input.company_id.is_none() && model.company_id.clone().unwrap().is_none() {
+                model.company_id = Set(contact.company_id);
+            }
         }
         model.contact_id = Set(contact);
     }
@@ -666,14 +671,17 @@ async fn public_page(tx: &TenantTx, proposal: Proposal) -> Result<PublicProposal
         .one(&**tx)
         .await?
         .ok_or(Error::NotFound("tenant"))?;
-    let customer_name = match (proposal.company_id, proposal.contact_id) {
-        (Some(company), _) => tx
-            .get::<companies::Entity>(company, "company")
+    let company = match proposal.company_id {
+        Some(id) => tx
+            .get::<companies::Entity>(id, "company")
             .await
             .ok()
             .map(|c| c.name),
-        (None, Some(contact)) => tx
-            .get::<contacts::Entity>(contact, "contact")
+        None => None,
+    };
+    let person = match proposal.contact_id {
+        Some(id) => tx
+            .get::<contacts::Entity>(id, "contact")
             .await
             .ok()
             .map(|c| {
@@ -681,7 +689,11 @@ async fn public_page(tx: &TenantTx, proposal: Proposal) -> Result<PublicProposal
                     .trim()
                     .to_owned()
             }),
-        _ => None,
+        None => None,
+    };
+    let customer_name = match (company, person) {
+        (Some(company), Some(person)) => Some(format!("{company} — {person}")),
+        (company, person) => company.or(person),
     };
     Ok(PublicProposal {
         proposal,
@@ -802,6 +814,7 @@ pub async fn list(
 ) -> Result<Page<Proposal>> {
     ctx.require(Permission::CrmLeadsRead)?;
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let backend = tx.get_database_backend();
     let mut select = tx.select::<proposals::Entity>();
     if !filter.statuses.is_empty() {
         select =
@@ -820,13 +833,15 @@ pub async fn list(
         let pattern = search::contains_pattern(text);
         select = select.filter(
             sea_orm::Condition::any()
-                .add(sea_orm::sea_query::Expr::cust_with_values(
-                    "lower(proposals.number) LIKE ? ESCAPE '\\'",
-                    [pattern.clone()],
+                .add(search::like_sql(
+                    backend,
+                    "lower(proposals.number)",
+                    &pattern,
                 ))
-                .add(sea_orm::sea_query::Expr::cust_with_values(
-                    "lower(proposals.title) LIKE ? ESCAPE '\\'",
-                    [pattern],
+                .add(search::like_sql(
+                    backend,
+                    "lower(proposals.title)",
+                    &pattern,
                 )),
         );
     }

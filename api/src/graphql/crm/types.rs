@@ -554,7 +554,9 @@ impl StageChange {
     async fn lead_id(&self) -> ID {
         self.0.lead_id.into()
     }
-    async fn from_stage(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Stage>> {
+    /// The stage the lead left; null when it was created.
+    #[graphql(name = "fromStage")]
+    async fn previous_stage(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Stage>> {
         Ok(load_opt::<StageLoader>(ctx, self.0.from_stage_id)
             .await?
             .map(Stage))

@@ -228,3 +228,282 @@ async fn an_api_key_of_one_tenant_reads_only_that_tenant() {
     assert_eq!(emails, [a.email]);
     assert!(!emails.contains(&b.email));
 }
+
+struct CrmOfA {
+    owner: Session,
+    contact: String,
+    company: String,
+    lead: String,
+    stage: String,
+    pipeline: String,
+    activity: String,
+    task: String,
+    proposal: String,
+    field: String,
+}
+
+async fn crm_of_one_tenant(app: &TestApp) -> CrmOfA {
+    use crate::crm::{LOG_ACTIVITY, create, new_company, new_contact, new_lead, stages};
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let field = app
+        .ok(token, "mutation { createCustomField(input: { entity: CONTACT, key: \"secreto\", label: \"Secreto\", kind: TEXT }) { id } }", json!({}))
+        .await["createCustomField"]["id"]
+        .clone();
+    let company = new_company(
+        app,
+        &owner,
+        json!({ "name": "Secreta SA", "rfc": "SEC900317AB1" }),
+    )
+    .await;
+    let contact = new_contact(app, &owner, json!({ "firstName": "Secreta", "email": "secreta@example.mx", "companyId": company, "customFields": { "secreto": "x" } })).await;
+    let lead = new_lead(
+        app,
+        &owner,
+        json!({ "title": "Trato secreto", "contactId": contact, "value": "1000" }),
+    )
+    .await;
+    let activity = create(
+        app,
+        &owner,
+        LOG_ACTIVITY,
+        "logActivity",
+        json!({ "kind": "NOTE", "subject": "nota secreta", "leadId": lead }),
+    )
+    .await;
+    let task = create(app, &owner, LOG_ACTIVITY, "logActivity", json!({ "kind": "TASK", "subject": "tarea secreta", "leadId": lead, "dueAt": "2000-01-01T00:00:00Z" })).await;
+    let proposal = app
+        .ok(token, "mutation($c: ID!) { createProposal(input: { title: \"Secreta\", contactId: $c, items: [{ description: \"x\", quantity: \"1\", unitPrice: \"1\" }] }) { id } }", json!({ "c": contact }))
+        .await["createProposal"]["id"]
+        .clone();
+    let pipeline = app.ok(token, "{ pipeline { id } }", json!({})).await["pipeline"]["id"].clone();
+    CrmOfA {
+        stage: stages(app, &owner).await[1].0.clone(),
+        owner,
+        contact,
+        company,
+        lead,
+        pipeline: text(&pipeline),
+        activity: text(&activity["id"]),
+        task: text(&task["id"]),
+        proposal: text(&proposal),
+        field: text(&field),
+    }
+}
+
+#[tokio::test]
+async fn another_tenant_cannot_see_any_crm_record() {
+    let app = TestApp::spawn().await;
+    let a = crm_of_one_tenant(&app).await;
+    let b = app.sign_up().await;
+    let token = Some(b.access_token.as_str());
+    let lists = app
+        .ok(
+            token,
+            "{ contacts(first: 100) { edges { node { id } } } companies(first: 100) { edges { node { id } } }
+               leads(first: 100) { edges { node { id } } } activities(first: 100) { edges { node { id } } }
+               proposals(first: 100) { edges { node { id } } } pipelines { id stages { id } }
+               customFieldDefinitions { id } overdueTaskCount
+               pipelineSummary { count }
+               found: contacts(filter: { search: \"secreta\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    for list in ["contacts", "companies", "leads", "activities", "proposals"] {
+        assert_eq!(ids(&lists, list), Vec::<String>::new(), "{list}");
+    }
+    let pipelines = lists["pipelines"].as_array().expect("pipelines");
+    assert_eq!(pipelines.len(), 1, "B has its own default pipeline");
+    assert_ne!(pipelines[0]["id"], a.pipeline.as_str());
+    assert!(
+        pipelines[0]["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .all(|s| s["id"] != a.stage.as_str())
+    );
+    assert_eq!(lists["customFieldDefinitions"], json!([]));
+    assert_eq!(lists["overdueTaskCount"], 0);
+    assert!(
+        lists["pipelineSummary"]
+            .as_array()
+            .expect("summary")
+            .iter()
+            .all(|s| s["count"] == 0)
+    );
+    assert_eq!(lists["found"]["totalCount"], 0);
+    let by_field = app
+        .gql(
+            token,
+            "{ contacts(filter: { customFields: [{ key: \"secreto\", equals: \"x\" }] }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_ext(&by_field, "field"),
+        "customFields",
+        "A's custom field does not exist for B"
+    );
+
+    for (query, id) in [
+        ("query($id: ID!) { contact(id: $id) { id } }", &a.contact),
+        ("query($id: ID!) { company(id: $id) { id } }", &a.company),
+        ("query($id: ID!) { lead(id: $id) { id } }", &a.lead),
+        ("query($id: ID!) { proposal(id: $id) { id } }", &a.proposal),
+        ("query($id: ID!) { pipeline(id: $id) { id } }", &a.pipeline),
+    ] {
+        let body = app.gql(token, query, json!({ "id": id })).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn another_tenant_cannot_change_link_or_delete_any_crm_record() {
+    let app = TestApp::spawn().await;
+    let a = crm_of_one_tenant(&app).await;
+    let b = app.sign_up().await;
+    let b_contact = crate::crm::new_contact(&app, &b, json!({ "firstName": "Propia" })).await;
+    let b_lead = crate::crm::new_lead(
+        &app,
+        &b,
+        json!({ "title": "Propio", "contactId": b_contact }),
+    )
+    .await;
+    let attempts = [
+        (
+            "mutation($id: ID!) { updateContact(input: { id: $id, firstName: \"x\" }) { id } }",
+            json!({ "id": a.contact }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { deleteContact(input: { id: $id }) }",
+            json!({ "id": a.contact }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { updateCompany(input: { id: $id, name: \"x\" }) { id } }",
+            json!({ "id": a.company }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { deleteCompany(input: { id: $id }) }",
+            json!({ "id": a.company }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($s: ID!, $m: ID!) { mergeContacts(input: { survivorId: $s, mergedId: $m }) { id } }",
+            json!({ "s": b_contact, "m": a.contact }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { updateLead(input: { id: $id, title: \"x\" }) { id } }",
+            json!({ "id": a.lead }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!, $s: ID!) { moveLead(input: { id: $id, stageId: $s }) { id } }",
+            json!({ "id": a.lead, "s": a.stage }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!, $s: ID!) { moveLead(input: { id: $id, stageId: $s }) { id } }",
+            json!({ "id": b_lead, "s": a.stage }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "mutation($id: ID!) { deleteLead(input: { id: $id }) }",
+            json!({ "id": a.lead }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($c: ID!) { createLead(input: { title: \"x\", contactId: $c }) { id } }",
+            json!({ "c": a.contact }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "mutation($l: ID!) { logActivity(input: { kind: NOTE, subject: \"x\", leadId: $l }) { id } }",
+            json!({ "l": a.lead }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "mutation($id: ID!) { updateActivity(input: { id: $id, subject: \"x\" }) { id } }",
+            json!({ "id": a.activity }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { setTaskDone(input: { id: $id }) { id } }",
+            json!({ "id": a.task }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { deleteActivity(input: { id: $id }) }",
+            json!({ "id": a.activity }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { updateProposal(input: { id: $id, title: \"x\" }) { id } }",
+            json!({ "id": a.proposal }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { sendProposal(input: { id: $id, to: \"b@example.mx\" }) { id } }",
+            json!({ "id": a.proposal }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { acceptProposal(input: { id: $id, acceptedBy: \"x\" }) { id } }",
+            json!({ "id": a.proposal }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($c: ID!) { createProposal(input: { title: \"x\", contactId: $c, items: [{ description: \"x\", quantity: \"1\", unitPrice: \"1\" }] }) { id } }",
+            json!({ "c": a.contact }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "mutation($id: ID!) { updatePipeline(input: { id: $id, name: \"x\" }) { id } }",
+            json!({ "id": a.pipeline }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { updateCustomField(input: { id: $id, label: \"x\" }) { id } }",
+            json!({ "id": a.field }),
+            "NOT_FOUND",
+        ),
+        (
+            "mutation($id: ID!) { deleteCustomField(input: { id: $id }) }",
+            json!({ "id": a.field }),
+            "NOT_FOUND",
+        ),
+    ];
+    for (query, variables, code) in attempts {
+        let body = app.gql(Some(&b.access_token), query, variables).await;
+        assert_eq!(error_code(&body), code, "{query}: {body}");
+    }
+
+    // Everything of A's is as it was.
+    let a_view = app
+        .ok(
+            Some(&a.owner.access_token),
+            "query($c: ID!, $l: ID!, $p: ID!) { contact(id: $c) { firstName } lead(id: $l) { title stage { name } recentActivities { subject } }
+               proposal(id: $p) { title status } customFieldDefinitions { label } activities(filter: { taskState: OPEN }) { totalCount } }",
+            json!({ "c": a.contact, "l": a.lead, "p": a.proposal }),
+        )
+        .await;
+    assert_eq!(a_view["contact"]["firstName"], "Secreta");
+    assert_eq!(a_view["lead"]["title"], "Trato secreto");
+    assert_eq!(a_view["lead"]["stage"]["name"], "Nuevo");
+    assert_eq!(
+        a_view["lead"]["recentActivities"][0]["subject"],
+        "nota secreta"
+    );
+    assert_eq!(
+        a_view["proposal"],
+        json!({ "title": "Secreta", "status": "DRAFT" })
+    );
+    assert_eq!(
+        a_view["customFieldDefinitions"],
+        json!([{ "label": "Secreto" }])
+    );
+    assert_eq!(a_view["activities"]["totalCount"], 1);
+}

@@ -399,7 +399,19 @@ pub async fn recent_for_leads(
 ) -> Result<HashMap<Uuid, Vec<Activity>>> {
     ctx.require(Permission::CrmLeadsRead)?;
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let backend = tx.get_database_backend();
+    let found = recent_for_leads_in(&tx, lead_ids).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// As [`recent_for_leads`], inside the caller's transaction.
+pub(crate) async fn recent_for_leads_in(
+    tx: &TenantTx,
+    lead_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Activity>>> {
+    if lead_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let placeholders: Vec<String> = (0..lead_ids.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
         "SELECT * FROM (
@@ -409,16 +421,11 @@ pub async fn recent_for_leads(
          ) ranked WHERE recent_rank <= {RECENT_LIMIT} ORDER BY lead_id, recent_rank",
         placeholders.join(", ")
     );
-    let mut values: Vec<sea_orm::Value> = vec![ctx.tenant_id.into()];
+    let mut values: Vec<sea_orm::Value> = vec![tx.tenant_id().into()];
     values.extend(lead_ids.iter().map(|id| sea_orm::Value::from(*id)));
-    let rows = if lead_ids.is_empty() {
-        Vec::new()
-    } else {
-        activities::Model::find_by_statement(raw(backend, &sql, values))
-            .all(&*tx)
-            .await?
-    };
-    tx.commit().await?;
+    let rows = activities::Model::find_by_statement(raw(tx.get_database_backend(), &sql, values))
+        .all(&**tx)
+        .await?;
     let mut out: HashMap<Uuid, Vec<Activity>> = HashMap::new();
     for row in rows {
         if let Some(lead) = row.lead_id {

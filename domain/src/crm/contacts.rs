@@ -282,13 +282,19 @@ pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Contact> {
 pub async fn by_ids(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashMap<Uuid, Contact>> {
     ctx.require(Permission::CrmContactsRead)?;
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let found = by_ids_in(&tx, ids).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// As [`by_ids`], inside the caller's transaction.
+pub(crate) async fn by_ids_in(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, Contact>> {
     let found = tx
         .select::<contacts::Entity>()
         .filter(contacts::Column::Id.is_in(ids.iter().copied()))
-        .all(&*tx)
+        .all(&**tx)
         .await?;
-    tx.commit().await?;
-    Ok(found.into_iter().map(|c| (c.id, c)).collect())
+    Ok(found.into_iter().map(|m| (m.id, m)).collect())
 }
 
 #[derive(Clone, Debug, Default)]

@@ -488,6 +488,72 @@ pub struct LeadFilter {
     pub search: Option<String>,
 }
 
+/// What a list of leads should bring along, because the caller will show it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LeadIncludes {
+    pub contacts: bool,
+    pub companies: bool,
+    pub owners: bool,
+    pub stages: bool,
+    pub recent_activities: bool,
+}
+
+/// The records a page of leads refers to, read with the page.
+#[derive(Debug, Default)]
+pub struct LeadRelations {
+    pub contacts: HashMap<Uuid, super::contacts::Contact>,
+    pub companies: HashMap<Uuid, super::companies::Company>,
+    pub owners: HashMap<Uuid, crate::tenancy::members::User>,
+    pub stages: HashMap<Uuid, super::pipelines::Stage>,
+    pub recent_activities: HashMap<Uuid, Vec<super::activities::Activity>>,
+}
+
+/// A page of leads and, in the same transaction, the records `include` asks for: one
+/// statement per kind of record, whatever the page size, and no transaction of their own.
+pub async fn list_with(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    filter: LeadFilter,
+    order: LeadOrder,
+    page: &PageRequest,
+    include: LeadIncludes,
+) -> Result<(Page<Lead>, LeadRelations)> {
+    ctx.require(Permission::CrmLeadsRead)?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let page = list_in(&tx, ctx, filter, order, page).await?;
+    let ids = |f: fn(&Lead) -> Option<Uuid>| -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = page.items.iter().filter_map(f).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let mut related = LeadRelations::default();
+    // Contacts and companies need their own permission; without it the fields say so.
+    let contacts_visible = ctx.permissions.contains(Permission::CrmContactsRead);
+    if include.contacts && contacts_visible {
+        related.contacts = super::contacts::by_ids_in(&tx, &ids(|l| l.contact_id)).await?;
+    }
+    if include.companies && contacts_visible {
+        related.companies = super::companies::by_ids_in(&tx, &ids(|l| l.company_id)).await?;
+    }
+    if include.owners {
+        related.owners = crate::tenancy::members::users_in(&tx, &ids(|l| l.owner_id)).await?;
+    }
+    if include.stages {
+        related.stages =
+            super::pipelines::stages_by_ids_in(&tx, &ids(|l| Some(l.stage_id))).await?;
+    }
+    if include.recent_activities {
+        let leads: Vec<Uuid> = page.items.iter().map(|l| l.id).collect();
+        related.recent_activities = super::activities::recent_for_leads_in(&tx, &leads).await?;
+        for lead in leads {
+            related.recent_activities.entry(lead).or_default();
+        }
+    }
+    tx.commit().await?;
+    Ok((page, related))
+}
+
 pub async fn list(
     deps: &Deps,
     ctx: &TenantCtx,
@@ -495,8 +561,20 @@ pub async fn list(
     order: LeadOrder,
     page: &PageRequest,
 ) -> Result<Page<Lead>> {
-    ctx.require(Permission::CrmLeadsRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    Ok(
+        list_with(deps, ctx, filter, order, page, LeadIncludes::default())
+            .await?
+            .0,
+    )
+}
+
+async fn list_in(
+    tx: &TenantTx,
+    ctx: &TenantCtx,
+    filter: LeadFilter,
+    order: LeadOrder,
+    page: &PageRequest,
+) -> Result<Page<Lead>> {
     let backend = tx.get_database_backend();
     let mut select = tx.select::<leads::Entity>();
     if let Some(pipeline) = filter.pipeline_id {
@@ -590,17 +668,17 @@ pub async fn list(
         );
     }
     for condition in
-        custom_fields::conditions(&tx, FieldEntity::Lead, &filter.custom_fields).await?
+        custom_fields::conditions(tx, FieldEntity::Lead, &filter.custom_fields).await?
     {
         select = select.filter(condition);
     }
     let id = leads::Column::Id;
     let page = match order {
-        LeadOrder::Newest => paginate(&*tx, select, id, SortDirection::Desc, page).await?,
-        LeadOrder::Oldest => paginate(&*tx, select, id, SortDirection::Asc, page).await?,
+        LeadOrder::Newest => paginate(&**tx, select, id, SortDirection::Desc, page).await?,
+        LeadOrder::Oldest => paginate(&**tx, select, id, SortDirection::Asc, page).await?,
         LeadOrder::RecentlyUpdated => {
             paginate_by(
-                &*tx,
+                &**tx,
                 select,
                 Some(leads::Column::UpdatedAt),
                 id,
@@ -611,7 +689,7 @@ pub async fn list(
         }
         LeadOrder::HighestValue => {
             paginate_by(
-                &*tx,
+                &**tx,
                 select,
                 Some(leads::Column::ValueMinor),
                 id,
@@ -622,7 +700,7 @@ pub async fn list(
         }
         LeadOrder::HighestScore => {
             paginate_by(
-                &*tx,
+                &**tx,
                 select,
                 Some(leads::Column::Score),
                 id,
@@ -632,7 +710,6 @@ pub async fn list(
             .await?
         }
     };
-    tx.commit().await?;
     Ok(page)
 }
 

@@ -103,17 +103,23 @@ pub async fn users_by_ids(
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, User>> {
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let found = users_in(&tx, ids).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// As [`users_by_ids`], inside the caller's transaction.
+pub(crate) async fn users_in(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, User>> {
     let members_of_tenant = Query::select()
         .column(memberships::Column::UserId)
         .from(memberships::Entity)
-        .and_where(memberships::Column::TenantId.eq(ctx.tenant_id))
+        .and_where(memberships::Column::TenantId.eq(tx.tenant_id()))
         .and_where(memberships::Column::UserId.is_in(ids.iter().copied()))
         .to_owned();
     let found = users::Entity::find()
         .filter(users::Column::Id.in_subquery(members_of_tenant))
-        .all(&*tx)
+        .all(&**tx)
         .await?;
-    tx.commit().await?;
     Ok(found.into_iter().map(|u| (u.id, User::from(u))).collect())
 }
 

@@ -12,7 +12,9 @@ use super::types::{
 use crate::graphql::connection::{Conn, connection, page_complexity, page_request};
 use crate::graphql::context::{deps, tenant};
 use crate::graphql::error::{GqlResult, parse_id};
-use crate::graphql::loaders::UserLoader;
+use crate::graphql::loaders::{
+    CompanyLoader, ContactLoader, RecentActivitiesLoader, StageLoader, UserLoader, feed,
+};
 use crate::graphql::tenancy::types::User;
 
 #[derive(InputObject, Default)]
@@ -350,10 +352,26 @@ impl SalesQuery {
             LeadOrder::HighestValue => leads::LeadOrder::HighestValue,
             LeadOrder::HighestScore => leads::LeadOrder::HighestScore,
         };
+        // What the page's nodes will show is read with the page, in its transaction, and
+        // handed to the loaders: a page costs the same few statements at any size.
+        let node = ctx.look_ahead().field("edges").field("node");
+        let include = leads::LeadIncludes {
+            contacts: node.field("contact").exists(),
+            companies: node.field("company").exists(),
+            owners: node.field("owner").exists(),
+            stages: node.field("stage").exists(),
+            recent_activities: node.field("recentActivities").exists(),
+        };
         let page = page_request(first, after, last, before)?;
-        let page = leads::list(deps(ctx)?, tenant(ctx)?, filter, order, &page)
-            .await
-            .gql()?;
+        let (page, related) =
+            leads::list_with(deps(ctx)?, tenant(ctx)?, filter, order, &page, include)
+                .await
+                .gql()?;
+        feed::<ContactLoader>(ctx, related.contacts).await?;
+        feed::<CompanyLoader>(ctx, related.companies).await?;
+        feed::<UserLoader>(ctx, related.owners).await?;
+        feed::<StageLoader>(ctx, related.stages).await?;
+        feed::<RecentActivitiesLoader>(ctx, related.recent_activities).await?;
         Ok(connection(page, |l| l.id, Lead))
     }
 

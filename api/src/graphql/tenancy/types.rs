@@ -1,13 +1,12 @@
 //! GraphQL objects of the tenancy context, built from domain types.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, Enum, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use tianguis_domain::tenancy::{api_keys, audit, auth, invitations, members, roles, tenants};
 use tianguis_domain::{Permission, PermissionSet};
 
 use crate::graphql::error::to_graphql;
-use crate::graphql::loaders::{RoleLoader, UserLoader};
+use crate::graphql::loaders::{RoleLoader, UserLoader, load};
 
 /// A business using Tianguis.
 #[derive(SimpleObject)]
@@ -160,16 +159,14 @@ impl From<members::Member> for Member {
 #[ComplexObject]
 impl Member {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        ctx.data::<DataLoader<UserLoader>>()?
-            .load_one(self.user_id)
+        load::<UserLoader>(ctx, self.user_id)
             .await?
             .map(User::from)
             .ok_or_else(|| to_graphql(tianguis_domain::Error::NotFound("user")))
     }
 
     async fn role(&self, ctx: &Context<'_>) -> async_graphql::Result<Role> {
-        ctx.data::<DataLoader<RoleLoader>>()?
-            .load_one(self.role_id)
+        load::<RoleLoader>(ctx, self.role_id)
             .await?
             .map(Role::from)
             .ok_or_else(|| to_graphql(tianguis_domain::Error::NotFound("role")))
@@ -221,11 +218,7 @@ impl From<invitations::Invitation> for Invitation {
 #[ComplexObject]
 impl Invitation {
     async fn role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Role>> {
-        Ok(ctx
-            .data::<DataLoader<RoleLoader>>()?
-            .load_one(self.role_id)
-            .await?
-            .map(Role::from))
+        Ok(load::<RoleLoader>(ctx, self.role_id).await?.map(Role::from))
     }
 }
 

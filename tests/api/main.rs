@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod browser;
 mod crm;
 mod edge;
 mod email;

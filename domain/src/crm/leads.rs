@@ -667,8 +667,7 @@ async fn list_in(
                 ),
         );
     }
-    for condition in
-        custom_fields::conditions(tx, FieldEntity::Lead, &filter.custom_fields).await?
+    for condition in custom_fields::conditions(tx, FieldEntity::Lead, &filter.custom_fields).await?
     {
         select = select.filter(condition);
     }

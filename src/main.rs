@@ -174,8 +174,13 @@ async fn seed_demo(config: Config) -> anyhow::Result<()> {
     )
     .await;
     match result {
-        Ok(_) => {
-            println!("Demo business 'demo' created.");
+        Ok(tokens) => {
+            let deps = &app.state.deps;
+            let ctx = auth::authenticate(deps, &tokens.access_token, Default::default()).await?;
+            seed_demo_sales(deps, &ctx)
+                .await
+                .context("creating the demo sales data")?;
+            println!("Demo business 'demo' created, with customers, leads and a proposal.");
             println!("Log in with email {email} and password {password}");
             println!(
                 "  mutation {{ logIn(input: {{email: \"{email}\", password: \"{password}\"}}) {{ accessToken }} }}"
@@ -188,4 +193,135 @@ async fn seed_demo(config: Config) -> anyhow::Result<()> {
         }
         Err(err) => Err(err).context("creating the demo business"),
     }
+}
+
+/// A few customers, leads across the pipeline, activities, a task and a proposal, so a
+/// front end has something to show at once.
+async fn seed_demo_sales(
+    deps: &tianguis_domain::Deps,
+    ctx: &tianguis_domain::TenantCtx,
+) -> anyhow::Result<()> {
+    use tianguis_domain::crm::{
+        activities, companies, contacts, leads, pipelines, proposals, quote,
+    };
+
+    let pipeline = pipelines::get(deps, ctx, None).await?;
+    let stages = pipelines::stages_of(deps, ctx, &[pipeline.id])
+        .await?
+        .remove(&pipeline.id)
+        .unwrap_or_default();
+    let company = companies::create(
+        deps,
+        ctx,
+        companies::CompanyInput {
+            name: Some("Taquería El Güero".into()),
+            legal_name: Some("El Güero Alimentos".into()),
+            rfc: Some("GAL9003173C9".into()),
+            tax_regime: Some("601".into()),
+            postal_code: Some("06600".into()),
+            city: Some("Ciudad de México".into()),
+            tags: Some(vec!["restaurante".into()]),
+            ..Default::default()
+        },
+        false,
+    )
+    .await?;
+    let people = [
+        (
+            "Lupita",
+            "Gómez",
+            "lupita@example.mx",
+            "55 1234 5678",
+            Some(company.id),
+        ),
+        ("Beto", "Ramírez", "beto@example.mx", "33 3616 1234", None),
+        ("Mari", "Hernández", "mari@example.mx", "81 8123 4567", None),
+    ];
+    let mut contact_ids = Vec::new();
+    for (first, last, email, phone, company_id) in people {
+        let contact = contacts::create(
+            deps,
+            ctx,
+            contacts::ContactInput {
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                email: Some(email.into()),
+                phone: Some(phone.into()),
+                company_id: Some(company_id),
+                ..Default::default()
+            },
+            false,
+        )
+        .await?;
+        contact_ids.push(contact.id);
+    }
+    let deals = [
+        ("Refrigerador para carnes", 0, "referral", "48500"),
+        ("Vitrina de pan dulce", 1, "whatsapp", "23999.90"),
+        ("Sistema de riego por goteo", 2, "web", "85000"),
+    ];
+    let mut lead_ids = Vec::new();
+    for ((title, who, source, value), stage) in deals.into_iter().zip(stages.iter().skip(1)) {
+        let lead = leads::create(
+            deps,
+            ctx,
+            leads::NewLead {
+                fields: leads::LeadInput {
+                    title: Some(title.into()),
+                    contact_id: Some(Some(contact_ids[who])),
+                    source: Some(source.into()),
+                    value: Some(value.parse()?),
+                    ..Default::default()
+                },
+                pipeline_id: Some(pipeline.id),
+                stage_id: Some(stage.id),
+            },
+        )
+        .await?;
+        activities::create(
+            deps,
+            ctx,
+            activities::ActivityInput {
+                kind: Some("call".into()),
+                subject: Some(format!("Llamada sobre {title}")),
+                lead_id: Some(lead.id),
+                ..Default::default()
+            },
+        )
+        .await?;
+        lead_ids.push(lead.id);
+    }
+    activities::create(
+        deps,
+        ctx,
+        activities::ActivityInput {
+            kind: Some("task".into()),
+            subject: Some("Enviar catálogo".into()),
+            lead_id: lead_ids.first().copied(),
+            due_at: Some(Some(chrono::Utc::now() + chrono::TimeDelta::days(1))),
+            ..Default::default()
+        },
+    )
+    .await?;
+    proposals::create(
+        deps,
+        ctx,
+        proposals::ProposalInput {
+            title: Some("Refrigerador para carnes".into()),
+            lead_id: Some(lead_ids.first().copied()),
+            items: Some(vec![proposals::ItemInput {
+                product_id: None,
+                description: "Refrigerador de 2 puertas".into(),
+                quantity: "1".parse()?,
+                unit_price: "48500".parse()?,
+                discount: None,
+                tax: quote::Tax::Iva16,
+                withholdings: vec![],
+            }]),
+            ..Default::default()
+        },
+        None,
+    )
+    .await?;
+    Ok(())
 }

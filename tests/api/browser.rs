@@ -207,7 +207,10 @@ async fn a_customer_accepts_a_proposal_in_a_phone_browser() {
     );
     let (page, window) = browser.widths().await;
     assert!(window <= 400, "a phone-sized window: {window}");
-    assert_eq!(page, window, "the page fits a phone without sideways scrolling");
+    assert_eq!(
+        page, window,
+        "the page fits a phone without sideways scrolling"
+    );
     browser.type_into("#name", "Sofía Hernández").await;
     browser.click("button.accept").await;
     let outcome = browser.text_of("#outcome").await;

@@ -830,3 +830,58 @@ async fn a_page_of_leads_with_its_relations_costs_the_same_statements_whatever_i
         "{with_twelve} statements for one page"
     );
 }
+
+#[tokio::test]
+async fn the_demo_seed_gives_a_front_end_sales_data_to_show() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_tianguis"))
+        .args(["seed", "--demo"])
+        .env_clear()
+        .env("DATABASE_URL", &app.config.database_url)
+        .env(
+            "TIANGUIS_JWT_SECRET",
+            "test-secret-0123456789-0123456789-abc",
+        )
+        .env("TIANGUIS_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
+        .env("TIANGUIS_DATA_DIR", dir.path())
+        .env("TIANGUIS_LOG", "warn")
+        .output()
+        .await
+        .expect("seed runs");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{printed} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let password = printed
+        .split_whitespace()
+        .skip_while(|w| *w != "password")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no password in {printed}"));
+    let session = app
+        .ok(
+            None,
+            "mutation($p: String!) { logIn(input: { email: \"demo@tianguis.mx\", password: $p }) { accessToken } }",
+            json!({ "p": password }),
+        )
+        .await;
+    let token = text(&session["logIn"]["accessToken"]);
+    let shown = app
+        .ok(
+            Some(&token),
+            "{ contacts { totalCount } companies { totalCount } leads { totalCount edges { node { contact { name } stage { name } } } }
+               proposals { edges { node { number total { amount } } } } activities(filter: { taskState: OPEN }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(shown["contacts"]["totalCount"], 3);
+    assert_eq!(shown["companies"]["totalCount"], 1);
+    assert_eq!(shown["leads"]["totalCount"], 3);
+    assert_eq!(
+        shown["proposals"]["edges"][0]["node"]["total"]["amount"],
+        "56260.00"
+    );
+    assert_eq!(shown["activities"]["totalCount"], 1);
+}

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    PrimaryKeyTrait, QueryFilter, Select, Statement, TransactionTrait, Value,
+    PrimaryKeyTrait, QueryFilter, Select, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
 };
 use tianguis_entity::{APP_ROLE, TenantOwned};
 use uuid::Uuid;
@@ -32,7 +33,7 @@ pub struct TenantTx {
 
 impl TenantTx {
     pub async fn begin(deps: &Deps, tenant_id: Uuid) -> Result<Self> {
-        let tx = deps.db.begin().await?;
+        let tx = begin_writable(&deps.db).await?;
         if tx.get_database_backend() == DbBackend::Postgres {
             tx.execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
@@ -132,5 +133,17 @@ pub fn raw(backend: DbBackend, sql: &str, values: impl IntoIterator<Item = Value
 /// Begins a transaction for work at the edge, before a tenant is known (sign-up, log-in,
 /// refresh). It runs as the connecting role, which sees the tables owned by it.
 pub async fn begin_system(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
-    Ok(db.begin().await?)
+    begin_writable(db).await
+}
+
+/// On SQLite a transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), so a
+/// second process on the same file (`tianguis seed`, `tianguis worker`) waits its turn
+/// instead of failing when a read-then-write transaction cannot upgrade.
+async fn begin_writable(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
+            .then_some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(db.begin_with_options(options).await?)
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::crm::new_contact;
+use crate::email::app_with_smtp;
 use crate::helpers::*;
-use crate::mail_sink::SmtpSink;
 
 /// Just enough of the W3C WebDriver protocol, spoken to chromedriver over HTTP.
 struct Browser {
@@ -167,11 +167,7 @@ async fn a_customer_accepts_a_proposal_in_a_phone_browser() {
         eprintln!("TEST_CHROMEDRIVER is not set: the browser test needs chromedriver and Chromium");
         return;
     };
-    let sink = SmtpSink::start();
-    let url = sink.url.clone();
-    let mut sink = sink;
-    let app =
-        TestApp::spawn_with(move |c| c.smtp_url = Some(tianguis::config::Secret::new(url))).await;
+    let (app, mut sink) = app_with_smtp().await;
     let owner = app.sign_up().await;
     let token = Some(owner.access_token.as_str());
     let contact = new_contact(

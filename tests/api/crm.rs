@@ -835,17 +835,9 @@ async fn a_page_of_leads_with_its_relations_costs_the_same_statements_whatever_i
 async fn the_demo_seed_gives_a_front_end_sales_data_to_show() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_tianguis"))
+    let output = app
+        .command(dir.path())
         .args(["seed", "--demo"])
-        .env_clear()
-        .env("DATABASE_URL", &app.config.database_url)
-        .env(
-            "TIANGUIS_JWT_SECRET",
-            "test-secret-0123456789-0123456789-abc",
-        )
-        .env("TIANGUIS_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
-        .env("TIANGUIS_DATA_DIR", dir.path())
-        .env("TIANGUIS_LOG", "warn")
         .output()
         .await
         .expect("seed runs");

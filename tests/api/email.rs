@@ -9,7 +9,8 @@ use tianguis_domain::ports::Job;
 use crate::helpers::*;
 use crate::mail_sink::SmtpSink;
 
-async fn app_with_smtp() -> (TestApp, SmtpSink) {
+/// A test app whose email goes to a real SMTP server of the test's own.
+pub async fn app_with_smtp() -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start();
     let url = sink.url.clone();
     let app =

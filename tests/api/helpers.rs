@@ -55,6 +55,7 @@ pub fn unique(prefix: &str) -> String {
 }
 
 pub const PASSWORD: &str = "tortilla-de-maiz-7";
+pub const TEST_JWT_SECRET: &str = "test-secret-0123456789-0123456789-abc";
 pub const TEST_ENCRYPTION_KEY: &str =
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
@@ -101,10 +102,7 @@ impl TestApp {
         }
         vars.insert("TIANGUIS_ADDR", "127.0.0.1:0".into());
         vars.insert("TIANGUIS_DATA_DIR", dir.path().display().to_string());
-        vars.insert(
-            "TIANGUIS_JWT_SECRET",
-            "test-secret-0123456789-0123456789-abc".into(),
-        );
+        vars.insert("TIANGUIS_JWT_SECRET", TEST_JWT_SECRET.into());
         vars.insert("TIANGUIS_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY.into());
         // Many tests share one client address; the rate-limit test lowers this.
         vars.insert("TIANGUIS_RATE_LIMIT_ANONYMOUS", "100000".into());
@@ -154,6 +152,34 @@ impl TestApp {
             .close_by_ref()
             .await
             .expect("database closed");
+    }
+
+    /// The `tianguis` command as a process beside this app: its database, secrets and job
+    /// store, files under `dir`.
+    pub fn command(&self, dir: &std::path::Path) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tianguis"));
+        command
+            .env_clear()
+            .env("DATABASE_URL", &self.config.database_url)
+            .env("TIANGUIS_JWT_SECRET", TEST_JWT_SECRET)
+            .env("TIANGUIS_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
+            .env("TIANGUIS_JOB_NAMESPACE", &self.config.job_namespace)
+            .env(
+                "TIANGUIS_JOB_STORE",
+                match self.config.job_store {
+                    tianguis::config::JobStoreKind::Redis => "redis",
+                    tianguis::config::JobStoreKind::Database => "database",
+                },
+            )
+            .env("TIANGUIS_ADDR", "127.0.0.1:0")
+            .env("TIANGUIS_DATA_DIR", dir)
+            .env("TIANGUIS_LOG", "warn")
+            .env("TIANGUIS_LOG_FORMAT", "pretty")
+            .kill_on_drop(true);
+        if let Some(redis) = &self.config.redis_url {
+            command.env("REDIS_URL", redis);
+        }
+        command
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -12,36 +12,13 @@ use crate::webhooks::{create_role, eventually, subscribe};
 
 /// A `tianguis worker` process on the test app's database and job store.
 fn spawn_worker(app: &TestApp, dir: &std::path::Path) -> tokio::process::Child {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tianguis"));
-    command
+    app.command(dir)
         .arg("worker")
-        .env_clear()
-        .env("DATABASE_URL", &app.config.database_url)
-        .env(
-            "TIANGUIS_JWT_SECRET",
-            "test-secret-0123456789-0123456789-abc",
-        )
-        .env("TIANGUIS_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
-        .env("TIANGUIS_JOB_NAMESPACE", &app.config.job_namespace)
-        .env(
-            "TIANGUIS_JOB_STORE",
-            match app.config.job_store {
-                JobStoreKind::Redis => "redis",
-                JobStoreKind::Database => "database",
-            },
-        )
         .env("TIANGUIS_JOB_HEARTBEAT_SECS", "1")
         .env("TIANGUIS_WEBHOOKS_ALLOW_PRIVATE", "true")
-        .env("TIANGUIS_ADDR", "127.0.0.1:0")
-        .env("TIANGUIS_DATA_DIR", dir)
-        .env("TIANGUIS_LOG", "warn")
-        .env("TIANGUIS_LOG_FORMAT", "pretty")
         .stdout(Stdio::null())
-        .kill_on_drop(true);
-    if let Some(redis) = &app.config.redis_url {
-        command.env("REDIS_URL", redis);
-    }
-    command.spawn().expect("worker process starts")
+        .spawn()
+        .expect("worker process starts")
 }
 
 async fn killed_job_runs_again(store: JobStoreKind) {

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use tianguis_domain::ports::Clock;
 
 use crate::crm::{new_company, new_contact};
+use crate::email::app_with_smtp;
 use crate::helpers::*;
-use crate::mail_sink::SmtpSink;
 use crate::webhooks::eventually;
 
 const CREATE: &str = "mutation($input: CreateProposalInput!) { createProposal(input: $input) { id number status
@@ -186,14 +186,6 @@ async fn bad_proposals_and_illegal_transitions_answer_bad_user_input() {
         "id",
         "an accepted proposal stays accepted"
     );
-}
-
-async fn app_with_smtp() -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start();
-    let url = sink.url.clone();
-    let app =
-        TestApp::spawn_with(move |c| c.smtp_url = Some(tianguis::config::Secret::new(url))).await;
-    (app, sink)
 }
 
 async fn public(app: &TestApp, path: &str) -> (u16, String) {

@@ -426,11 +426,5 @@ pub(crate) async fn recent_for_leads_in(
     let rows = activities::Model::find_by_statement(raw(tx.get_database_backend(), &sql, values))
         .all(&**tx)
         .await?;
-    let mut out: HashMap<Uuid, Vec<Activity>> = HashMap::new();
-    for row in rows {
-        if let Some(lead) = row.lead_id {
-            out.entry(lead).or_default().push(row);
-        }
-    }
-    Ok(out)
+    Ok(super::group_by(rows, |a| a.lead_id))
 }

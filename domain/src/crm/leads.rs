@@ -449,11 +449,7 @@ pub async fn stage_history(
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    let mut out: HashMap<Uuid, Vec<StageChange>> = HashMap::new();
-    for change in found {
-        out.entry(change.lead_id).or_default().push(change);
-    }
-    Ok(out)
+    Ok(super::group_by(found, |c| Some(c.lead_id)))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

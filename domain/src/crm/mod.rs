@@ -64,6 +64,21 @@ pub(crate) async fn tenant_region<C: ConnectionTrait>(
         .ok_or(Error::NotFound("tenant"))
 }
 
+/// Rows grouped under their parent's id, in the order read: what a loader of a list per
+/// parent returns.
+pub(crate) fn group_by<T>(
+    rows: Vec<T>,
+    parent: impl Fn(&T) -> Option<Uuid>,
+) -> std::collections::HashMap<Uuid, Vec<T>> {
+    let mut out: std::collections::HashMap<Uuid, Vec<T>> = std::collections::HashMap::new();
+    for row in rows {
+        if let Some(id) = parent(&row) {
+            out.entry(id).or_default().push(row);
+        }
+    }
+    out
+}
+
 /// Lower-cased text that free-text search looks in.
 pub(crate) fn search_text(parts: &[Option<&str>]) -> String {
     parts

@@ -150,11 +150,7 @@ pub async fn stages_of(
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    let mut out: HashMap<Uuid, Vec<Stage>> = HashMap::new();
-    for stage in found {
-        out.entry(stage.pipeline_id).or_default().push(stage);
-    }
-    Ok(out)
+    Ok(super::group_by(found, |s| Some(s.pipeline_id)))
 }
 
 /// Stages by id: one statement per batch.

@@ -785,11 +785,7 @@ pub async fn items_of(
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    let mut out: HashMap<Uuid, Vec<ProposalItem>> = HashMap::new();
-    for item in found {
-        out.entry(item.proposal_id).or_default().push(item);
-    }
-    Ok(out)
+    Ok(super::group_by(found, |i| Some(i.proposal_id)))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -874,13 +870,7 @@ pub async fn of_leads(
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    let mut out: HashMap<Uuid, Vec<Proposal>> = HashMap::new();
-    for p in found {
-        if let Some(lead) = p.lead_id {
-            out.entry(lead).or_default().push(p);
-        }
-    }
-    Ok(out)
+    Ok(super::group_by(found, |p| p.lead_id))
 }
 
 #[cfg(test)]

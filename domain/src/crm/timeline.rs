@@ -61,6 +61,17 @@ pub async fn entries(
     let mut activity_q = tx.select::<activities::Entity>();
     let mut proposal_q = tx.select::<proposals::Entity>();
     let mut change_q = tx.select::<lead_stage_changes::Entity>();
+    // A contact's or company's timeline shows the stage changes of its leads.
+    let stage_changes_of_leads = |column: leads::Column, id: Uuid| {
+        lead_stage_changes::Column::LeadId.in_subquery(
+            sea_orm::sea_query::Query::select()
+                .column(leads::Column::Id)
+                .from(leads::Entity)
+                .and_where(leads::Column::TenantId.eq(ctx.tenant_id))
+                .and_where(column.eq(id))
+                .to_owned(),
+        )
+    };
     match subject {
         Subject::Lead(id) => {
             tx.get::<leads::Entity>(id, "lead").await?;
@@ -73,32 +84,14 @@ pub async fn entries(
                 .await?;
             activity_q = activity_q.filter(activities::Column::ContactId.eq(id));
             proposal_q = proposal_q.filter(proposals::Column::ContactId.eq(id));
-            change_q = change_q.filter(
-                lead_stage_changes::Column::LeadId.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(leads::Column::Id)
-                        .from(leads::Entity)
-                        .and_where(leads::Column::TenantId.eq(ctx.tenant_id))
-                        .and_where(leads::Column::ContactId.eq(id))
-                        .to_owned(),
-                ),
-            );
+            change_q = change_q.filter(stage_changes_of_leads(leads::Column::ContactId, id));
         }
         Subject::Company(id) => {
             tx.get::<tianguis_entity::crm::companies::Entity>(id, "company")
                 .await?;
             activity_q = activity_q.filter(activities::Column::CompanyId.eq(id));
             proposal_q = proposal_q.filter(proposals::Column::CompanyId.eq(id));
-            change_q = change_q.filter(
-                lead_stage_changes::Column::LeadId.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(leads::Column::Id)
-                        .from(leads::Entity)
-                        .and_where(leads::Column::TenantId.eq(ctx.tenant_id))
-                        .and_where(leads::Column::CompanyId.eq(id))
-                        .to_owned(),
-                ),
-            );
+            change_q = change_q.filter(stage_changes_of_leads(leads::Column::CompanyId, id));
         }
     }
     if let Some(before) = before {

@@ -877,3 +877,154 @@ async fn the_demo_seed_gives_a_front_end_sales_data_to_show() {
     );
     assert_eq!(shown["activities"]["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn a_business_shapes_its_own_pipeline_and_keeps_its_leads_when_a_stage_goes() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let create = "mutation($input: CreatePipelineInput!) { createPipeline(input: $input) { id name isDefault stages { id name probability outcome } } }";
+    let no_lost = app
+        .gql(token, create, json!({ "input": { "name": "Mayoreo", "stages": [{ "name": "Nuevo", "probability": 10 }, { "name": "Ganado", "probability": 100, "outcome": "WON" }] } }))
+        .await;
+    assert_eq!(error_ext(&no_lost, "field"), "stages");
+    let pipeline = app
+        .ok(
+            token,
+            create,
+            json!({ "input": { "name": "Mayoreo", "stages": [
+                { "name": "Solicitud", "probability": 10 }, { "name": "Muestra enviada", "probability": 50 },
+                { "name": "Cerrado", "probability": 100, "outcome": "WON" }, { "name": "Descartado", "probability": 0, "outcome": "LOST" } ] } }),
+        )
+        .await["createPipeline"]
+        .clone();
+    assert_eq!(pipeline["isDefault"], false);
+    let stage = |i: usize| text(&pipeline["stages"][i]["id"]);
+    let duplicate = app.gql(token, create, json!({ "input": { "name": "Mayoreo", "stages": pipeline["stages"].as_array().expect("stages").iter().map(|s| json!({ "name": s["name"], "probability": s["probability"], "outcome": s["outcome"] })).collect::<Vec<_>>() } })).await;
+    assert_eq!(error_code(&duplicate), "CONFLICT");
+
+    let contact = new_contact(&app, &owner, json!({ "firstName": "Rosa" })).await;
+    let lead = create_lead_in(&app, &owner, &contact, &text(&pipeline["id"]), &stage(1)).await;
+    let update = "mutation($input: UpdatePipelineInput!) { updatePipeline(input: $input) { stages { id name position } } }";
+    // Dropping "Muestra enviada", which holds a lead, needs a place for the lead.
+    let kept = json!([
+        { "id": stage(0), "name": "Solicitud", "probability": 10 },
+        { "name": "Negociando", "probability": 70 },
+        { "id": stage(2), "name": "Cerrado", "probability": 100, "outcome": "WON" },
+        { "id": stage(3), "name": "Descartado", "probability": 0, "outcome": "LOST" },
+    ]);
+    let refused = app
+        .gql(
+            token,
+            update,
+            json!({ "input": { "id": pipeline["id"], "stages": kept } }),
+        )
+        .await;
+    assert_eq!(error_ext(&refused, "field"), "moveLeadsTo");
+    let updated = app
+        .ok(
+            token,
+            update,
+            json!({ "input": { "id": pipeline["id"], "stages": kept, "moveLeadsTo": 1 } }),
+        )
+        .await;
+    let names: Vec<String> = updated["updatePipeline"]["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| text(&s["name"]))
+        .collect();
+    assert_eq!(names, ["Solicitud", "Negociando", "Cerrado", "Descartado"]);
+    let moved = app
+        .ok(
+            token,
+            "query($id: ID!) { lead(id: $id) { stage { name } } }",
+            json!({ "id": lead }),
+        )
+        .await;
+    assert_eq!(moved["lead"]["stage"]["name"], "Negociando");
+}
+
+async fn create_lead_in(
+    app: &TestApp,
+    owner: &Session,
+    contact: &str,
+    pipeline: &str,
+    stage: &str,
+) -> String {
+    new_lead(app, owner, json!({ "title": "Pedido", "contactId": contact, "pipelineId": pipeline, "stageId": stage })).await
+}
+
+#[tokio::test]
+async fn leads_filter_by_score_tags_close_date_and_page_through_any_order() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let contact = new_contact(&app, &owner, json!({ "firstName": "Tina" })).await;
+    // Values with ties, so paging by value must also order by id.
+    let values = ["500", "100", "300", "300", "100", "900", "300"];
+    let mut ids = Vec::new();
+    for (i, value) in values.iter().enumerate() {
+        let tags = if i % 2 == 0 {
+            json!(["mayoreo"])
+        } else {
+            json!(["menudeo"])
+        };
+        let close = format!("2026-12-{:02}", i + 1);
+        ids.push(new_lead(&app, &owner, json!({ "title": format!("L{i}"), "contactId": contact, "value": value, "tags": tags, "expectedCloseOn": close, "source": if i == 0 { "REFERRAL" } else { "ADS" } })).await);
+    }
+    let page = "query($after: String, $order: LeadOrder!) { leads(first: 3, after: $after, order: $order) { edges { cursor node { id value { amount } } } pageInfo { hasNextPage } } }";
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let body = app
+            .ok(
+                token,
+                page,
+                json!({ "after": after, "order": "HIGHEST_VALUE" }),
+            )
+            .await;
+        let edges = body["leads"]["edges"].as_array().expect("edges").clone();
+        for edge in &edges {
+            seen.push((
+                text(&edge["node"]["value"]["amount"]),
+                text(&edge["node"]["id"]),
+            ));
+        }
+        if body["leads"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = edges.last().expect("edge")["cursor"].clone();
+    }
+    assert_eq!(seen.len(), values.len(), "every lead once: {seen:?}");
+    let amounts: Vec<f64> = seen
+        .iter()
+        .map(|(a, _)| a.parse().expect("amount"))
+        .collect();
+    assert!(amounts.windows(2).all(|w| w[0] >= w[1]), "{amounts:?}");
+    let mut unique: Vec<&String> = seen.iter().map(|(_, id)| id).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), values.len());
+
+    let filtered = app
+        .ok(
+            token,
+            "{ tagged: leads(filter: { tags: [\"MAYOREO\"] }) { totalCount }
+               closing: leads(filter: { closeAfter: \"2026-12-02\", closeBefore: \"2026-12-04\" }) { totalCount }
+               hot: leads(filter: { minScore: 20 }) { edges { node { id } } }
+               cold: leads(filter: { maxScore: 19 }) { totalCount }
+               referral: leads(filter: { sources: [REFERRAL] }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(filtered["tagged"]["totalCount"], 4);
+    assert_eq!(filtered["closing"]["totalCount"], 3);
+    assert_eq!(
+        filtered["hot"]["edges"][0]["node"]["id"],
+        ids[0].as_str(),
+        "the referral scores highest"
+    );
+    assert_eq!(filtered["cold"]["totalCount"], 6);
+    assert_eq!(filtered["referral"]["totalCount"], 1);
+}

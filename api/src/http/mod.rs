@@ -42,18 +42,19 @@ pub fn ops_router(state: AppState) -> Router {
 }
 
 pub fn router(state: AppState) -> Router {
-    let graphql = Router::new()
+    // The public proposal pages share the API's limits: by client address, as anonymous.
+    let identified = Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/p/{token}", get(proposal_page::show))
+        .route("/p/{token}/accept", post(proposal_page::accept))
+        .route("/p/{token}/reject", post(proposal_page::reject))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::identify,
         ));
     Router::new()
-        .merge(graphql)
+        .merge(identified)
         .route("/graphql/ws", get(graphql::websocket))
-        .route("/p/{token}", get(proposal_page::show))
-        .route("/p/{token}/accept", post(proposal_page::accept))
-        .route("/p/{token}/reject", post(proposal_page::reject))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint))

@@ -35,6 +35,11 @@ struct OperationLabels {
     outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: String,
+}
+
 fn latency_histogram() -> Histogram {
     // 1 ms to about 16 s.
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
@@ -45,6 +50,8 @@ pub struct Metrics {
     requests: Family<HttpLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     operations: Family<OperationLabels, Counter>,
+    telemetry_points: Counter,
+    telemetry_rejected: Family<ReasonLabels, Counter>,
     /// Shared with the database connection's statement callback.
     pub sql_statements: Arc<AtomicU64>,
 }
@@ -69,6 +76,18 @@ impl Metrics {
             "GraphQL operations by name and outcome",
             operations.clone(),
         );
+        let telemetry_points = Counter::default();
+        let telemetry_rejected = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "telemetry_points",
+            "Telemetry points stored",
+            telemetry_points.clone(),
+        );
+        registry.register(
+            "telemetry_rejected",
+            "Telemetry messages refused, by reason",
+            telemetry_rejected.clone(),
+        );
         let statements = SqlStatements(sql_statements.clone());
         registry.register_collector(Box::new(statements));
         more(&mut registry);
@@ -77,6 +96,8 @@ impl Metrics {
             requests,
             latency,
             operations,
+            telemetry_points,
+            telemetry_rejected,
             sql_statements,
         }
     }
@@ -86,6 +107,18 @@ impl Metrics {
             .get_or_create(&OperationLabels {
                 operation: operation.to_owned(),
                 outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn record_telemetry(&self, points: usize) {
+        self.telemetry_points.inc_by(points as u64);
+    }
+
+    pub fn record_telemetry_rejected(&self, reason: &str) {
+        self.telemetry_rejected
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_owned(),
             })
             .inc();
     }

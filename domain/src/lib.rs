@@ -11,6 +11,7 @@ pub mod db;
 pub mod email;
 pub mod error;
 pub mod events;
+pub mod iot;
 pub mod jobs;
 pub mod page;
 pub mod permissions;

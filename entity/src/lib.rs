@@ -7,6 +7,7 @@ pub mod automation;
 pub mod crm;
 pub mod email;
 pub mod events;
+pub mod iot;
 pub mod jobs;
 pub mod tenancy;
 

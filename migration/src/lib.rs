@@ -10,6 +10,7 @@ mod m20261122_000002_events_webhooks;
 mod m20261122_000003_email;
 mod m20261122_000004_job_runs;
 mod m20261122_000005_crm;
+mod m20261122_000006_iot;
 pub mod postgres;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_email::Migration),
             Box::new(m20261122_000004_job_runs::Migration),
             Box::new(m20261122_000005_crm::Migration),
+            Box::new(m20261122_000006_iot::Migration),
         ]
     }
 }

@@ -235,10 +235,10 @@ async fn health_readiness_and_metrics_answer() {
     assert!(statements > 0, "signing up ran SQL");
 }
 
-type Ws =
+pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn ws_connect(app: &TestApp, payload: Value) -> Ws {
+pub async fn ws_connect(app: &TestApp, payload: Value) -> Ws {
     ws_connect_with(app, "graphql-transport-ws", payload).await
 }
 
@@ -259,14 +259,14 @@ async fn ws_connect_with(app: &TestApp, protocol: &str, payload: Value) -> Ws {
     ws
 }
 
-async fn send(ws: &mut Ws, message: Value) {
+pub async fn send(ws: &mut Ws, message: Value) {
     ws.send(Message::text(message.to_string()))
         .await
         .expect("sent");
 }
 
 /// The next protocol message, or None when the socket closes or nothing comes in time.
-async fn next_message(ws: &mut Ws, wait: Duration) -> Option<Value> {
+pub async fn next_message(ws: &mut Ws, wait: Duration) -> Option<Value> {
     loop {
         match tokio::time::timeout(wait, ws.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => {

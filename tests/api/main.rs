@@ -8,6 +8,7 @@ mod browser;
 mod crm;
 mod edge;
 mod email;
+mod iot;
 mod isolation;
 mod jobs;
 mod mail_sink;

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use tianguis_domain::crm;
 use tianguis_domain::tenancy::{members, roles};
 use tianguis_domain::{Deps, TenantCtx};
+use tianguis_domain::{crm, iot};
 use uuid::Uuid;
 
 use super::error::to_graphql;
@@ -62,6 +62,8 @@ loaders! {
     RecentActivitiesLoader: Vec<crm::activities::Activity> => crm::activities::recent_for_leads,
     LeadProposalsLoader: Vec<crm::proposals::Proposal> => crm::proposals::of_leads,
     ProposalItemsLoader: Vec<crm::proposals::ProposalItem> => crm::proposals::items_of,
+    DeviceProfileLoader: iot::devices::DeviceProfile => iot::devices::profiles_by_ids,
+    LatestTelemetryLoader: Vec<iot::telemetry::LatestValue> => iot::telemetry::latest_of,
 }
 
 /// Loads `key` through the request's loader `L`, batched with every other key asked for

@@ -5,6 +5,7 @@ pub mod connection;
 pub mod context;
 pub mod crm;
 pub mod error;
+pub mod iot;
 pub mod jobs;
 pub mod loaders;
 pub mod tenancy;
@@ -21,6 +22,7 @@ use crate::EdgeSettings;
 pub struct Query(
     tenancy::TenancyQuery,
     crm::CrmQuery,
+    iot::IotQuery,
     automation::AutomationQuery,
     jobs::JobsQuery,
 );
@@ -29,12 +31,13 @@ pub struct Query(
 pub struct Mutation(
     tenancy::TenancyMutation,
     crm::CrmMutation,
+    iot::IotMutation,
     automation::AutomationMutation,
     jobs::JobsMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(tenancy::TenancySubscription);
+pub struct Subscription(tenancy::TenancySubscription, iot::IotSubscription);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

@@ -4,6 +4,7 @@ mod auth;
 mod graphql;
 mod health;
 mod proposal_page;
+mod telemetry;
 
 use axum::http::HeaderName;
 use axum::routing::{get, post};
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(identified)
         .route("/graphql/ws", get(graphql::websocket))
+        .route("/api/v1/telemetry", post(telemetry::ingest))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint))

@@ -2,7 +2,7 @@
 //! proposals and the sales dashboard.
 
 mod proposals;
-mod records;
+pub(crate) mod records;
 mod sales;
 pub(crate) mod types;
 

@@ -1,0 +1,6 @@
+//! IoT: device profiles, devices and their tokens, telemetry ingest, latest values and
+//! history.
+
+pub mod devices;
+pub mod payload;
+pub mod telemetry;

@@ -1,0 +1,294 @@
+//! Telemetry: devices authenticate with their token, points are stored with the latest
+//! value of each key, live subscribers hear of them after commit, and history is read in
+//! time buckets.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use tianguis_entity::iot::{devices, telemetry_latest as latest, telemetry_points as points};
+use uuid::Uuid;
+
+use super::payload::{Point, Reading};
+use crate::db::{TenantTx, begin_system, raw};
+use crate::tenancy::secrets::sha256_hex;
+use crate::{Deps, Error, Permission, Result, TenantCtx};
+
+pub use latest::Model as LatestValue;
+
+/// A device, once its token has been checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceIdentity {
+    pub tenant_id: Uuid,
+    pub device_id: Uuid,
+}
+
+/// Finds the device a token belongs to. A revoked or unknown token is UNAUTHENTICATED.
+pub async fn authenticate(deps: &Deps, token: &str) -> Result<DeviceIdentity> {
+    let tx = begin_system(&deps.db).await?;
+    let device = devices::Entity::find()
+        .filter(devices::Column::TokenHash.eq(sha256_hex(token.trim())))
+        .one(&tx)
+        .await?;
+    tx.commit().await?;
+    device
+        .map(|d| DeviceIdentity {
+            tenant_id: d.tenant_id,
+            device_id: d.id,
+        })
+        .ok_or_else(|| {
+            Error::unauthenticated("INVALID_DEVICE_TOKEN", "the device token is not valid")
+        })
+}
+
+/// What live subscribers receive for each stored batch.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LiveTelemetry {
+    pub device_id: Uuid,
+    pub points: Vec<LivePoint>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LivePoint {
+    pub key: String,
+    pub ts: DateTime<Utc>,
+    pub number: Option<f64>,
+    pub text: Option<String>,
+}
+
+/// The pub/sub topic of a device's telemetry.
+pub fn topic(tenant_id: Uuid, device_id: Uuid) -> String {
+    format!("tenant.{tenant_id}.device.{device_id}.telemetry")
+}
+
+const INSERT_CHUNK: usize = 1_000;
+
+fn split(value: &Reading) -> (Option<f64>, Option<String>) {
+    match value {
+        Reading::Number(n) => (Some(*n), None),
+        Reading::Text(t) => (None, Some(t.clone())),
+    }
+}
+
+/// Stores a device's points in one transaction: the points (a repeated key and instant is
+/// kept once), the newest value per key, and when the device was last seen.
+pub async fn ingest(deps: &Deps, device: DeviceIdentity, batch: Vec<Point>) -> Result<usize> {
+    let mut tx = TenantTx::begin(deps, device.tenant_id).await?;
+    for chunk in batch.chunks(INSERT_CHUNK) {
+        let rows = chunk.iter().map(|p| {
+            let (number, text) = split(&p.value);
+            points::ActiveModel {
+                tenant_id: Set(device.tenant_id),
+                device_id: Set(device.device_id),
+                key: Set(p.key.clone()),
+                ts: Set(p.ts),
+                value_number: Set(number),
+                value_text: Set(text),
+            }
+        });
+        points::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([
+                    points::Column::DeviceId,
+                    points::Column::Key,
+                    points::Column::Ts,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&*tx)
+            .await?;
+    }
+    let mut newest: HashMap<&str, &Point> = HashMap::new();
+    for p in &batch {
+        let entry = newest.entry(p.key.as_str()).or_insert(p);
+        if p.ts > entry.ts {
+            *entry = p;
+        }
+    }
+    let rows = newest.values().map(|p| {
+        let (number, text) = split(&p.value);
+        latest::ActiveModel {
+            tenant_id: Set(device.tenant_id),
+            device_id: Set(device.device_id),
+            key: Set(p.key.clone()),
+            ts: Set(p.ts),
+            value_number: Set(number),
+            value_text: Set(text),
+        }
+    });
+    // A late point never replaces a newer latest value.
+    latest::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([latest::Column::DeviceId, latest::Column::Key])
+                .update_columns([
+                    latest::Column::Ts,
+                    latest::Column::ValueNumber,
+                    latest::Column::ValueText,
+                ])
+                .action_and_where(
+                    Expr::col((latest::Entity, latest::Column::Ts)).lte(Expr::col((
+                        sea_orm::sea_query::Alias::new("excluded"),
+                        latest::Column::Ts,
+                    ))),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(&*tx)
+        .await?;
+    devices::Entity::update_many()
+        .col_expr(devices::Column::LastSeenAt, Expr::value(deps.clock.now()))
+        .filter(devices::Column::TenantId.eq(device.tenant_id))
+        .filter(devices::Column::Id.eq(device.device_id))
+        .exec(&*tx)
+        .await?;
+    let live = LiveTelemetry {
+        device_id: device.device_id,
+        points: batch
+            .iter()
+            .map(|p| {
+                let (number, text) = split(&p.value);
+                LivePoint {
+                    key: p.key.clone(),
+                    ts: p.ts,
+                    number,
+                    text,
+                }
+            })
+            .collect(),
+    };
+    tx.publish_after_commit(
+        topic(device.tenant_id, device.device_id),
+        serde_json::to_vec(&live).map_err(anyhow::Error::from)?,
+    );
+    tx.commit().await?;
+    Ok(batch.len())
+}
+
+/// The latest value of every key of each device: one statement per batch.
+pub async fn latest_of(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    device_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<LatestValue>>> {
+    ctx.require(Permission::IotRead)?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let found = tx
+        .select::<latest::Entity>()
+        .filter(latest::Column::DeviceId.is_in(device_ids.iter().copied()))
+        .order_by_asc(latest::Column::Key)
+        .all(&*tx)
+        .await?;
+    tx.commit().await?;
+    Ok(crate::crm::group_by(found, |v| Some(v.device_id)))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregate {
+    Avg,
+    Min,
+    Max,
+    Sum,
+    Count,
+}
+
+impl Aggregate {
+    fn sql(self) -> &'static str {
+        match self {
+            Aggregate::Avg => "AVG(value_number)",
+            Aggregate::Min => "MIN(value_number)",
+            Aggregate::Max => "MAX(value_number)",
+            Aggregate::Sum => "SUM(value_number)",
+            Aggregate::Count => "COUNT(*)",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bucket {
+    pub start: DateTime<Utc>,
+    pub value: Option<f64>,
+    pub count: i64,
+}
+
+/// Buckets a day can be cut into at the finest, and the most a query may return.
+const MIN_INTERVAL_SECS: i64 = 1;
+const MAX_BUCKETS: i64 = 10_000;
+
+/// A key's history in [from, to) in buckets of `interval_secs`, aggregated numerically.
+pub async fn history(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    device_id: Uuid,
+    key: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    interval_secs: i64,
+    aggregate: Aggregate,
+) -> Result<Vec<Bucket>> {
+    ctx.require(Permission::IotRead)?;
+    if to <= from {
+        return Err(Error::invalid("to", "to must be after from"));
+    }
+    if interval_secs < MIN_INTERVAL_SECS || (to - from).num_seconds() / interval_secs > MAX_BUCKETS
+    {
+        return Err(Error::invalid(
+            "interval",
+            format!("an interval of at least 1 second and at most {MAX_BUCKETS} buckets"),
+        ));
+    }
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    tx.get::<devices::Entity>(device_id, "device").await?;
+    let backend = tx.get_database_backend();
+    let epoch = match backend {
+        sea_orm::DbBackend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM ts)) AS BIGINT)",
+        _ => "CAST(strftime('%s', ts) AS INTEGER)",
+    };
+    #[derive(FromQueryResult)]
+    struct Row {
+        bucket: i64,
+        value: Option<f64>,
+        n: i64,
+    }
+    let sql = format!(
+        "SELECT ({epoch} / $4) * $4 AS bucket, CAST({agg} AS DOUBLE PRECISION) AS value, COUNT(*) AS n
+         FROM telemetry_points
+         WHERE tenant_id = $1 AND device_id = $2 AND key = $3 AND ts >= $5 AND ts < $6
+         GROUP BY 1 ORDER BY 1",
+        agg = aggregate.sql(),
+    );
+    let sql = if backend == sea_orm::DbBackend::Sqlite {
+        sql.replace("DOUBLE PRECISION", "REAL")
+    } else {
+        sql
+    };
+    let rows = Row::find_by_statement(raw(
+        backend,
+        &sql,
+        [
+            ctx.tenant_id.into(),
+            device_id.into(),
+            key.into(),
+            interval_secs.into(),
+            from.into(),
+            to.into(),
+        ],
+    ))
+    .all(&*tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Bucket {
+                start: DateTime::from_timestamp(r.bucket, 0)?,
+                value: r.value,
+                count: r.n,
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,325 @@
+//! IoT end to end: devices and tokens, HTTP ingest, latest values and history, live
+//! telemetry (across replicas on Redis), and isolation.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::edge::{Ws, next_message, send, ws_connect};
+use crate::helpers::*;
+
+const CREATE_DEVICE: &str = "mutation($input: CreateDeviceInput!) { createDevice(input: $input) { device { id name status hasToken } token } }";
+
+pub async fn new_device(app: &TestApp, owner: &Session, input: Value) -> (String, String) {
+    let created = app
+        .ok(
+            Some(&owner.access_token),
+            CREATE_DEVICE,
+            json!({ "input": input }),
+        )
+        .await;
+    (
+        text(&created["createDevice"]["device"]["id"]),
+        text(&created["createDevice"]["token"]),
+    )
+}
+
+/// Posts a telemetry body with a device token: (status, JSON answer).
+pub async fn post_telemetry(app: &TestApp, token: &str, body: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/telemetry", app.base))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_device_reports_over_http_and_its_values_and_history_are_queryable() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let profile = app
+        .ok(
+            token,
+            "mutation { createDeviceProfile(input: { name: \"Cámara fría\", offlineTimeoutSecs: 120,
+               telemetryKeys: [{ key: \"temperature\", unit: \"°C\", min: -25, max: 5 }] }) { id telemetryKeys { key unit max } } }",
+            json!({}),
+        )
+        .await;
+    let profile_id = text(&profile["createDeviceProfile"]["id"]);
+    let created = app
+        .ok(token, CREATE_DEVICE, json!({ "input": { "name": "Cámara 1", "profileId": profile_id, "location": "Bodega", "tags": ["Carnes"] } }))
+        .await;
+    assert_eq!(
+        created["createDevice"]["device"]["status"], "OFFLINE",
+        "a device that never reported"
+    );
+    let device = text(&created["createDevice"]["device"]["id"]);
+    let device_token = text(&created["createDevice"]["token"]);
+    assert!(device_token.starts_with("dev_"));
+
+    let (status, answer) = post_telemetry(
+        &app,
+        &device_token,
+        r#"{"temperature": -18.5, "door": false}"#,
+    )
+    .await;
+    assert_eq!((status, answer), (200, json!({ "accepted": 2 })));
+    let base = 1_795_329_600_000_i64; // 2026-11-22T06:40:00Z, in the past of any test clock
+    let batch: Vec<Value> = (0..6)
+        .map(|i| json!({ "ts": base + i * 20_000, "values": { "temperature": -20 + i } }))
+        .collect();
+    let (status, answer) =
+        post_telemetry(&app, &device_token, &Value::from(batch).to_string()).await;
+    assert_eq!((status, answer["accepted"].clone()), (200, json!(6)));
+
+    let body = app
+        .ok(
+            token,
+            "query($id: ID!, $from: DateTime!, $to: DateTime!) { device(id: $id) { status lastSeenAt profile { name }
+                 latest { key number text } temperature: latest(keys: [\"temperature\"]) { number } }
+               telemetryHistory(deviceId: $id, key: \"temperature\", from: $from, to: $to, interval: 60, aggregate: AVG) { start value count }
+               max: telemetryHistory(deviceId: $id, key: \"temperature\", from: $from, to: $to, interval: 3600, aggregate: MAX) { value count } }",
+            json!({ "id": device, "from": "2026-11-22T06:40:00Z", "to": "2026-11-22T06:42:00Z" }),
+        )
+        .await;
+    let d = &body["device"];
+    assert_eq!(d["status"], "ONLINE");
+    assert_eq!(d["profile"]["name"], "Cámara fría");
+    assert_eq!(
+        d["latest"],
+        json!([{ "key": "door", "number": 0.0, "text": null }, { "key": "temperature", "number": -18.5, "text": null }]),
+        "the newest value, not the back-filled batch"
+    );
+    assert_eq!(d["temperature"], json!([{ "number": -18.5 }]));
+    // Minute buckets: -20, -19, -18 at :40; -17, -16, -15 at :41.
+    assert_eq!(
+        body["telemetryHistory"],
+        json!([{ "start": "2026-11-22T06:40:00+00:00", "value": -19.0, "count": 3 }, { "start": "2026-11-22T06:41:00+00:00", "value": -16.0, "count": 3 }])
+    );
+    assert_eq!(body["max"], json!([{ "value": -15.0, "count": 6 }]));
+
+    let metrics = reqwest::get(format!("{}/metrics", app.base))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("tianguis_telemetry_points_total 8")),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn bad_payloads_and_tokens_are_refused_with_a_reason_and_counted() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let (device, device_token) = new_device(&app, &owner, json!({ "name": "Riego 1" })).await;
+    for (body, code) in [
+        ("{not json", "MALFORMED"),
+        (r#"{"humidity": [1, 2]}"#, "BAD_VALUE"),
+        (r#"{"bad key!": 1}"#, "BAD_KEY"),
+        (r#"{"ts": "ayer", "values": {"t": 1}}"#, "BAD_TIMESTAMP"),
+    ] {
+        let (status, answer) = post_telemetry(&app, &device_token, body).await;
+        assert_eq!(
+            (status, answer["error"]["code"].clone()),
+            (400, json!(code)),
+            "{body}: {answer}"
+        );
+    }
+    let (status, answer) = post_telemetry(&app, "dev_not-a-token", r#"{"t": 1}"#).await;
+    assert_eq!(
+        (status, answer["error"]["code"].clone()),
+        (401, json!("INVALID_DEVICE_TOKEN"))
+    );
+
+    // Rotation ends the old token at once; revocation ends every token.
+    let rotated = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation($id: ID!) { rotateDeviceToken(input: { id: $id }) { token } }",
+            json!({ "id": device }),
+        )
+        .await;
+    let new_token = text(&rotated["rotateDeviceToken"]["token"]);
+    assert_eq!(
+        post_telemetry(&app, &device_token, r#"{"t": 1}"#).await.0,
+        401
+    );
+    assert_eq!(post_telemetry(&app, &new_token, r#"{"t": 1}"#).await.0, 200);
+    app.ok(
+        Some(&owner.access_token),
+        "mutation($id: ID!) { revokeDeviceToken(input: { id: $id }) { hasToken } }",
+        json!({ "id": device }),
+    )
+    .await;
+    assert_eq!(post_telemetry(&app, &new_token, r#"{"t": 1}"#).await.0, 401);
+
+    let metrics = reqwest::get(format!("{}/metrics", app.base))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("tianguis_telemetry_rejected_total{reason=\"BAD_VALUE\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("tianguis_telemetry_rejected_total{reason=\"INVALID_DEVICE_TOKEN\"} 3"),
+        "{metrics}"
+    );
+}
+
+async fn subscribe_to_device(app: &TestApp, session: &Session, device: &str) -> Ws {
+    let mut ws = ws_connect(
+        app,
+        json!({ "authorization": format!("Bearer {}", session.access_token) }),
+    )
+    .await;
+    let ack = next_message(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("ack");
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    send(
+        &mut ws,
+        json!({ "id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($d: ID!) { deviceTelemetry(deviceId: $d, keys: [\"temperature\"]) { deviceId values { key number } } }",
+            "variables": { "d": device } } }),
+    )
+    .await;
+    ws
+}
+
+/// Sends readings until the subscriber sees one: the protocol does not acknowledge a
+/// subscription, so the first reading may come before it is registered.
+async fn report_until_seen(ingest: &TestApp, device_token: &str, ws: &mut Ws) -> Value {
+    for i in 0..50 {
+        let body = json!({ "temperature": 3.0 + f64::from(i), "humidity": 80 }).to_string();
+        assert_eq!(post_telemetry(ingest, device_token, &body).await.0, 200);
+        if let Some(message) = next_message(ws, Duration::from_millis(200)).await {
+            assert_eq!(message["type"], "next", "{message}");
+            return message["payload"]["data"]["deviceTelemetry"].clone();
+        }
+    }
+    panic!("the subscriber never received telemetry");
+}
+
+#[tokio::test]
+async fn a_subscriber_receives_live_telemetry_of_the_keys_it_asked_for() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let (device, device_token) = new_device(&app, &owner, json!({ "name": "Bar" })).await;
+    let mut ws = subscribe_to_device(&app, &owner, &device).await;
+    let update = report_until_seen(&app, &device_token, &mut ws).await;
+    assert_eq!(update["deviceId"], device.as_str());
+    let keys: Vec<&str> = update["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|v| v["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["temperature"], "only the keys asked for");
+}
+
+#[tokio::test]
+async fn telemetry_ingested_on_one_replica_reaches_a_subscriber_on_another() {
+    let app = TestApp::spawn().await;
+    if app.config.redis_url.is_none() {
+        // Replicas share live events through Redis; the embedded mode is one process.
+        eprintln!("without TEST_REDIS_URL there is no second replica to reach");
+        return;
+    }
+    let other = app.another_instance(|_| {}).await;
+    let owner = app.sign_up().await;
+    let (device, device_token) = new_device(&app, &owner, json!({ "name": "Cava" })).await;
+    let mut ws = subscribe_to_device(&app, &owner, &device).await;
+    let update = report_until_seen(&other, &device_token, &mut ws).await;
+    assert_eq!(update["deviceId"], device.as_str());
+}
+
+#[tokio::test]
+async fn another_tenant_can_neither_see_nor_touch_a_device_nor_hear_it() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up().await;
+    let (device, device_token) = new_device(&app, &a, json!({ "name": "Secreto" })).await;
+    assert_eq!(
+        post_telemetry(&app, &device_token, r#"{"temperature": 1}"#)
+            .await
+            .0,
+        200
+    );
+    let b = app.sign_up().await;
+    let token = Some(b.access_token.as_str());
+    let lists = app
+        .ok(
+            token,
+            "{ devices { totalCount } deviceProfiles { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(lists["devices"]["totalCount"], 0);
+    for (query, variables) in [
+        (
+            "query($id: ID!) { device(id: $id) { id } }",
+            json!({ "id": device }),
+        ),
+        (
+            "query($id: ID!) { telemetryHistory(deviceId: $id, key: \"temperature\", from: \"2026-01-01T00:00:00Z\", to: \"2027-01-01T00:00:00Z\", interval: 3600) { count } }",
+            json!({ "id": device }),
+        ),
+        (
+            "mutation($id: ID!) { updateDevice(input: { id: $id, name: \"x\" }) { id } }",
+            json!({ "id": device }),
+        ),
+        (
+            "mutation($id: ID!) { rotateDeviceToken(input: { id: $id }) { token } }",
+            json!({ "id": device }),
+        ),
+        (
+            "mutation($id: ID!) { revokeDeviceToken(input: { id: $id }) { id } }",
+            json!({ "id": device }),
+        ),
+        (
+            "mutation($id: ID!) { deleteDevice(input: { id: $id }) }",
+            json!({ "id": device }),
+        ),
+    ] {
+        let body = app.gql(token, query, variables).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+    // B cannot listen to A's device either.
+    let mut ws = subscribe_to_device(&app, &b, &device).await;
+    let refused = next_message(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("answer");
+    assert_eq!(refused["payload"]["data"], Value::Null, "{refused}");
+    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    // A's device still reports and keeps its value.
+    assert_eq!(
+        post_telemetry(&app, &device_token, r#"{"temperature": 2}"#)
+            .await
+            .0,
+        200
+    );
+    let a_view = app
+        .ok(
+            Some(&a.access_token),
+            "query($id: ID!) { device(id: $id) { name latest { number } } }",
+            json!({ "id": device }),
+        )
+        .await;
+    assert_eq!(
+        a_view["device"],
+        json!({ "name": "Secreto", "latest": [{ "number": 2.0 }] })
+    );
+}

@@ -382,17 +382,24 @@ async fn run_due_schedules(deps: &Deps) -> Result<usize> {
     Ok(enqueued)
 }
 
-/// The daily maintenance job: expires overdue proposals and rescores the open leads whose
-/// score time alone may change, in every tenant.
+/// The daily maintenance job: expires overdue proposals, rescores the open leads whose
+/// score time alone may change and deletes telemetry past its retention, in every tenant.
 pub async fn daily_maintenance(deps: &Deps) -> Result<()> {
     let expired = crate::crm::proposals::expire_overdue(deps).await?;
     let tenants = tianguis_entity::tenancy::tenants::Entity::find()
         .all(&deps.db)
         .await?;
+    let mut telemetry_deleted = 0;
     for tenant in &tenants {
         crate::crm::leads::rescore_open_leads(deps, tenant.id, true).await?;
+        telemetry_deleted += crate::iot::telemetry::enforce_retention(deps, tenant.id).await?;
     }
-    tracing::info!(expired, tenants = tenants.len(), "daily maintenance done");
+    tracing::info!(
+        expired,
+        telemetry_deleted,
+        tenants = tenants.len(),
+        "daily maintenance done"
+    );
     Ok(())
 }
 

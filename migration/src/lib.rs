@@ -11,6 +11,7 @@ mod m20261122_000003_email;
 mod m20261122_000004_job_runs;
 mod m20261122_000005_crm;
 mod m20261122_000006_iot;
+mod m20261122_000007_iot_settings;
 pub mod postgres;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_job_runs::Migration),
             Box::new(m20261122_000005_crm::Migration),
             Box::new(m20261122_000006_iot::Migration),
+            Box::new(m20261122_000007_iot_settings::Migration),
         ]
     }
 }

@@ -303,7 +303,10 @@ async fn another_tenant_can_neither_see_nor_touch_a_device_nor_hear_it() {
         .await
         .expect("answer");
     assert_eq!(refused["payload"]["data"], Value::Null, "{refused}");
-    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"],
+        "NOT_FOUND"
+    );
     // A's device still reports and keeps its value.
     assert_eq!(
         post_telemetry(&app, &device_token, r#"{"temperature": 2}"#)
@@ -321,5 +324,65 @@ async fn another_tenant_can_neither_see_nor_touch_a_device_nor_hear_it() {
     assert_eq!(
         a_view["device"],
         json!({ "name": "Secreto", "latest": [{ "number": 2.0 }] })
+    );
+}
+
+#[tokio::test]
+async fn telemetry_older_than_the_retention_is_deleted_by_the_daily_job() {
+    use chrono::TimeDelta;
+    use tianguis_domain::ports::Clock;
+
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let (device, device_token) = new_device(&app, &owner, json!({ "name": "Histórico" })).await;
+    let bad = app
+        .gql(
+            Some(&owner.access_token),
+            "mutation { setTelemetryRetention(input: { days: 0 }) }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_ext(&bad, "field"), "days");
+    app.ok(
+        Some(&owner.access_token),
+        "mutation { setTelemetryRetention(input: { days: 2 }) }",
+        json!({}),
+    )
+    .await;
+    let now = app.clock.now();
+    let at = |ago: TimeDelta| (now - ago).timestamp_millis();
+    let body = json!([
+        { "ts": at(TimeDelta::days(3)), "values": { "t": 1 } },
+        { "ts": at(TimeDelta::hours(1)), "values": { "t": 2 } },
+    ]);
+    assert_eq!(
+        post_telemetry(&app, &device_token, &body.to_string())
+            .await
+            .0,
+        200
+    );
+
+    // The next daily run is at most a day away.
+    app.clock.advance(TimeDelta::hours(25));
+    let session = app.refreshed(&owner).await;
+    let query = format!(
+        "{{ device(id: \"{device}\") {{ latest {{ number }} }}
+            telemetryHistory(deviceId: \"{device}\", key: \"t\", from: \"{}\", to: \"{}\", interval: 86400, aggregate: COUNT) {{ count }} }}",
+        (now - TimeDelta::days(4)).to_rfc3339(),
+        (now + TimeDelta::days(1)).to_rfc3339(),
+    );
+    let kept = crate::webhooks::eventually(&app, &session, &query, |s| {
+        s["telemetryHistory"].as_array().is_some_and(|b| {
+            b.iter()
+                .map(|x| x["count"].as_i64().unwrap_or(0))
+                .sum::<i64>()
+                == 1
+        })
+    })
+    .await;
+    assert_eq!(
+        kept["device"]["latest"],
+        json!([{ "number": 2.0 }]),
+        "the latest value stays"
     );
 }

@@ -292,3 +292,75 @@ pub async fn history(
         })
         .collect())
 }
+
+/// Days of telemetry a business keeps unless it says otherwise.
+pub const DEFAULT_RETENTION_DAYS: i32 = 90;
+
+pub async fn retention_days(deps: &Deps, ctx: &TenantCtx) -> Result<i32> {
+    ctx.require(Permission::IotRead)?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let days = stored_retention(&tx).await?;
+    tx.commit().await?;
+    Ok(days)
+}
+
+async fn stored_retention(tx: &TenantTx) -> Result<i32> {
+    Ok(tx
+        .select::<tianguis_entity::iot::iot_settings::Entity>()
+        .one(&**tx)
+        .await?
+        .map_or(DEFAULT_RETENTION_DAYS, |s| s.retention_days))
+}
+
+/// Sets how many days of telemetry the business keeps (1 to 3,650).
+pub async fn set_retention_days(deps: &Deps, ctx: &TenantCtx, days: i32) -> Result<i32> {
+    use tianguis_entity::iot::iot_settings;
+    ctx.require(Permission::IotWrite)?;
+    if !(1..=3_650).contains(&days) {
+        return Err(Error::invalid(
+            "days",
+            "keep telemetry between 1 and 3,650 days",
+        ));
+    }
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    iot_settings::Entity::insert(iot_settings::ActiveModel {
+        tenant_id: Set(ctx.tenant_id),
+        retention_days: Set(days),
+        updated_at: Set(deps.clock.now()),
+    })
+    .on_conflict(
+        OnConflict::column(iot_settings::Column::TenantId)
+            .update_columns([
+                iot_settings::Column::RetentionDays,
+                iot_settings::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&*tx)
+    .await?;
+    crate::tenancy::audit::record(
+        &mut tx,
+        ctx,
+        "iot.retention.updated",
+        ("iot_settings", None),
+        serde_json::json!({ "days": days }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(days)
+}
+
+/// Deletes the business's telemetry points older than its retention; run daily.
+pub async fn enforce_retention(deps: &Deps, tenant_id: Uuid) -> Result<u64> {
+    let tx = TenantTx::begin(deps, tenant_id).await?;
+    let days = stored_retention(&tx).await?;
+    let cutoff = deps.clock.now() - chrono::TimeDelta::days(i64::from(days));
+    let deleted = points::Entity::delete_many()
+        .filter(points::Column::TenantId.eq(tenant_id))
+        .filter(points::Column::Ts.lt(cutoff))
+        .exec(&*tx)
+        .await?
+        .rows_affected;
+    tx.commit().await?;
+    Ok(deleted)
+}

@@ -330,11 +330,27 @@ pub struct DeviceByIdInput {
     pub id: ID,
 }
 
+#[derive(InputObject)]
+pub struct SetTelemetryRetentionInput {
+    /// 1 to 3,650; older points are deleted by the daily maintenance job.
+    pub days: i32,
+}
+
 #[derive(Default)]
 pub struct IotMutation;
 
 #[Object]
 impl IotMutation {
+    async fn set_telemetry_retention(
+        &self,
+        ctx: &Context<'_>,
+        input: SetTelemetryRetentionInput,
+    ) -> async_graphql::Result<i32> {
+        telemetry::set_retention_days(deps(ctx)?, tenant(ctx)?, input.days)
+            .await
+            .gql()
+    }
+
     async fn create_device_profile(
         &self,
         ctx: &Context<'_>,

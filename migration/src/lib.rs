@@ -12,6 +12,7 @@ mod m20261122_000004_job_runs;
 mod m20261122_000005_crm;
 mod m20261122_000006_iot;
 mod m20261122_000007_iot_settings;
+mod m20261122_000008_device_status;
 pub mod postgres;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_crm::Migration),
             Box::new(m20261122_000006_iot::Migration),
             Box::new(m20261122_000007_iot_settings::Migration),
+            Box::new(m20261122_000008_device_status::Migration),
         ]
     }
 }

@@ -386,3 +386,85 @@ async fn telemetry_older_than_the_retention_is_deleted_by_the_daily_job() {
         "the latest value stays"
     );
 }
+
+#[tokio::test]
+async fn subscribers_hear_a_device_come_online_and_go_offline_once_each() {
+    use chrono::TimeDelta;
+
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let (device, device_token) = new_device(&app, &owner, json!({ "name": "Puerta" })).await;
+    let (other, _) = new_device(&app, &owner, json!({ "name": "Otro" })).await;
+    let mut ws = ws_connect(
+        &app,
+        json!({ "authorization": format!("Bearer {}", owner.access_token) }),
+    )
+    .await;
+    assert_eq!(
+        next_message(&mut ws, Duration::from_secs(10))
+            .await
+            .expect("ack")["type"],
+        "connection_ack"
+    );
+    send(
+        &mut ws,
+        json!({ "id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($ids: [ID!]) { deviceStatusChanged(deviceIds: $ids) { deviceId status } }",
+            "variables": { "ids": [device, other] } } }),
+    )
+    .await;
+    // The first report brings it online; reports until the subscriber is registered.
+    let mut online = None;
+    for _ in 0..50 {
+        assert_eq!(
+            post_telemetry(&app, &device_token, r#"{"t": 1}"#).await.0,
+            200
+        );
+        if let Some(message) = next_message(&mut ws, Duration::from_millis(200)).await {
+            online = Some(message);
+            break;
+        }
+        // Not heard: it was online already when the subscription began; let it lapse.
+        app.clock.advance(TimeDelta::minutes(6));
+        for _ in 0..100 {
+            if let Some(message) = next_message(&mut ws, Duration::from_millis(50)).await {
+                assert_eq!(
+                    message["payload"]["data"]["deviceStatusChanged"]["status"],
+                    "OFFLINE"
+                );
+                break;
+            }
+        }
+    }
+    let online = online.expect("the device was heard coming online");
+    assert_eq!(
+        online["payload"]["data"]["deviceStatusChanged"],
+        json!({ "deviceId": device, "status": "ONLINE" })
+    );
+    // Reporting again changes nothing.
+    assert_eq!(
+        post_telemetry(&app, &device_token, r#"{"t": 2}"#).await.0,
+        200
+    );
+    assert!(
+        next_message(&mut ws, Duration::from_millis(300))
+            .await
+            .is_none(),
+        "no second ONLINE"
+    );
+    // Silent past the timeout: offline, announced by the minute's sweep.
+    app.clock.advance(TimeDelta::minutes(6));
+    let offline = next_message(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("offline announced");
+    assert_eq!(
+        offline["payload"]["data"]["deviceStatusChanged"],
+        json!({ "deviceId": device, "status": "OFFLINE" })
+    );
+    assert!(
+        next_message(&mut ws, Duration::from_millis(1500))
+            .await
+            .is_none(),
+        "no second OFFLINE"
+    );
+}

@@ -220,6 +220,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: DeviceInput) -> Result<
         token_hash: Set(Some(hash)),
         token_issued_at: Set(Some(now)),
         last_seen_at: Set(None),
+        online: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -61,6 +61,81 @@ pub struct LivePoint {
     pub text: Option<String>,
 }
 
+/// A device going online or offline, as live subscribers receive it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StatusChange {
+    pub device_id: Uuid,
+    pub online: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// The pub/sub topic of a business's device status changes.
+pub fn status_topic(tenant_id: Uuid) -> String {
+    format!("tenant.{tenant_id}.devices.status")
+}
+
+/// Marks offline, in every business, the online devices silent for longer than their
+/// profile's timeout, and tells live subscribers. Each change is announced once: the update
+/// only applies while the device is still online and unseen since it was read. Run by the
+/// once-a-minute sweep.
+pub async fn mark_silent_devices_offline(deps: &Deps) -> Result<usize> {
+    use tianguis_entity::iot::device_profiles as profiles;
+    let now = deps.clock.now();
+    let tx = begin_system(&deps.db).await?;
+    let online = devices::Entity::find()
+        .filter(devices::Column::Online.eq(true))
+        .all(&tx)
+        .await?;
+    let profile_ids: Vec<Uuid> = online.iter().filter_map(|d| d.profile_id).collect();
+    let timeouts: HashMap<Uuid, i32> = profiles::Entity::find()
+        .filter(profiles::Column::Id.is_in(profile_ids))
+        .all(&tx)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.offline_timeout_secs))
+        .collect();
+    let mut changes = Vec::new();
+    for device in online {
+        let timeout = device
+            .profile_id
+            .and_then(|p| timeouts.get(&p).copied())
+            .unwrap_or(super::devices::DEFAULT_OFFLINE_SECS);
+        if super::devices::is_online(&device, timeout, now) {
+            continue;
+        }
+        let mut update = devices::Entity::update_many()
+            .col_expr(devices::Column::Online, Expr::value(false))
+            .filter(devices::Column::Id.eq(device.id))
+            .filter(devices::Column::Online.eq(true));
+        update = match device.last_seen_at {
+            Some(seen) => update.filter(devices::Column::LastSeenAt.eq(seen)),
+            None => update.filter(devices::Column::LastSeenAt.is_null()),
+        };
+        if update.exec(&tx).await?.rows_affected == 1 {
+            changes.push((
+                device.tenant_id,
+                StatusChange {
+                    device_id: device.id,
+                    online: false,
+                    at: now,
+                },
+            ));
+        }
+    }
+    tx.commit().await?;
+    for (tenant_id, change) in &changes {
+        let payload = serde_json::to_vec(change).map_err(anyhow::Error::from)?;
+        if let Err(err) = deps
+            .pubsub
+            .publish(&status_topic(*tenant_id), payload)
+            .await
+        {
+            tracing::warn!(error = %err, "publishing a device status change failed");
+        }
+    }
+    Ok(changes.len())
+}
+
 /// The pub/sub topic of a device's telemetry.
 pub fn topic(tenant_id: Uuid, device_id: Uuid) -> String {
     format!("tenant.{tenant_id}.device.{device_id}.telemetry")
@@ -141,12 +216,33 @@ pub async fn ingest(deps: &Deps, device: DeviceIdentity, batch: Vec<Point>) -> R
         )
         .exec_without_returning(&*tx)
         .await?;
+    let now = deps.clock.now();
+    let came_online = devices::Entity::update_many()
+        .col_expr(devices::Column::Online, Expr::value(true))
+        .filter(devices::Column::TenantId.eq(device.tenant_id))
+        .filter(devices::Column::Id.eq(device.device_id))
+        .filter(devices::Column::Online.eq(false))
+        .exec(&*tx)
+        .await?
+        .rows_affected
+        == 1;
     devices::Entity::update_many()
-        .col_expr(devices::Column::LastSeenAt, Expr::value(deps.clock.now()))
+        .col_expr(devices::Column::LastSeenAt, Expr::value(now))
         .filter(devices::Column::TenantId.eq(device.tenant_id))
         .filter(devices::Column::Id.eq(device.device_id))
         .exec(&*tx)
         .await?;
+    if came_online {
+        let change = StatusChange {
+            device_id: device.device_id,
+            online: true,
+            at: now,
+        };
+        tx.publish_after_commit(
+            status_topic(device.tenant_id),
+            serde_json::to_vec(&change).map_err(anyhow::Error::from)?,
+        );
+    }
     let live = LiveTelemetry {
         device_id: device.device_id,
         points: batch

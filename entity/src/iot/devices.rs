@@ -17,6 +17,9 @@ pub struct Model {
     pub token_hash: Option<String>,
     pub token_issued_at: Option<DateTimeUtc>,
     pub last_seen_at: Option<DateTimeUtc>,
+    /// The status last announced: true from its first report until its profile's timeout
+    /// passes without one.
+    pub online: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -462,11 +462,63 @@ pub struct TelemetryUpdate {
     pub values: Vec<TelemetryValue>,
 }
 
+/// A device came online or went offline.
+#[derive(SimpleObject)]
+pub struct DeviceStatusChange {
+    pub device_id: ID,
+    pub status: DeviceStatus,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Default)]
 pub struct IotSubscription;
 
 #[Subscription]
 impl IotSubscription {
+    /// Devices of the business coming online (first report after silence) or going offline
+    /// (silent past their profile's timeout, noticed within a minute); only those given, if any.
+    async fn device_status_changed(
+        &self,
+        ctx: &Context<'_>,
+        device_ids: Option<Vec<ID>>,
+    ) -> async_graphql::Result<impl Stream<Item = DeviceStatusChange> + use<>> {
+        let caller = tenant(ctx)?;
+        caller.require(Permission::IotRead).gql()?;
+        let only = device_ids
+            .map(|ids| {
+                ids.iter()
+                    .map(|id| parse_id(id, "deviceIds"))
+                    .collect::<async_graphql::Result<Vec<_>>>()
+            })
+            .transpose()?;
+        let stream = deps(ctx)?
+            .pubsub
+            .subscribe(&telemetry::status_topic(caller.tenant_id))
+            .await
+            .map_err(|e| to_graphql(e.into()))?;
+        Ok(stream.filter_map(move |payload| {
+            let only = only.clone();
+            async move {
+                let change = serde_json::from_slice::<telemetry::StatusChange>(&payload).ok()?;
+                if only
+                    .as_ref()
+                    .is_some_and(|ids| !ids.contains(&change.device_id))
+                {
+                    return None;
+                }
+                Some(DeviceStatusChange {
+                    device_id: change.device_id.into(),
+                    status: if change.online {
+                        DeviceStatus::Online
+                    } else {
+                        DeviceStatus::Offline
+                    },
+                    at: change.at,
+                })
+            }
+        }))
+    }
+
     /// A device's telemetry as it arrives, on any replica; only the keys given, if any.
     async fn device_telemetry(
         &self,

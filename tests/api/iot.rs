@@ -90,6 +90,16 @@ async fn a_device_reports_over_http_and_its_values_and_history_are_queryable() {
         .await;
     let d = &body["device"];
     assert_eq!(d["status"], "ONLINE");
+    let (_, silent_token) = new_device(&app, &owner, json!({ "name": "Cámara 2" })).await;
+    assert!(silent_token.starts_with("dev_"));
+    let by_status = app
+        .ok(token, "{ online: devices(filter: { status: ONLINE }) { edges { node { id } } } offline: devices(filter: { status: OFFLINE }) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        by_status["online"]["edges"],
+        json!([{ "node": { "id": device } }])
+    );
+    assert_eq!(by_status["offline"]["totalCount"], 1);
     assert_eq!(d["profile"]["name"], "Cámara fría");
     assert_eq!(
         d["latest"],

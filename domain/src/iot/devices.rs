@@ -335,8 +335,7 @@ pub struct DeviceFilter {
     pub device_type: Option<String>,
     pub profile_id: Option<Uuid>,
     pub tags: Vec<String>,
-    /// Reported within the last this many seconds (online) or not (offline).
-    pub seen_within_secs: Option<(i64, bool)>,
+    pub online: Option<bool>,
 }
 
 pub async fn list(
@@ -365,17 +364,8 @@ pub async fn list(
     for tag in rules::tags(&filter.tags, "tags")? {
         select = select.filter(search::has_tag(backend, "devices", &tag));
     }
-    if let Some((secs, online)) = filter.seen_within_secs {
-        let since = deps.clock.now() - TimeDelta::seconds(secs);
-        select = if online {
-            select.filter(devices::Column::LastSeenAt.gte(since))
-        } else {
-            select.filter(
-                sea_orm::Condition::any()
-                    .add(devices::Column::LastSeenAt.lt(since))
-                    .add(devices::Column::LastSeenAt.is_null()),
-            )
-        };
+    if let Some(online) = filter.online {
+        select = select.filter(devices::Column::Online.eq(online));
     }
     let page = paginate(&*tx, select, devices::Column::Id, SortDirection::Desc, page).await?;
     tx.commit().await?;

@@ -126,18 +126,14 @@ impl Device {
             .await?
             .map(DeviceProfile))
     }
-    /// Online when it reported within its profile's offline timeout (5 minutes without one).
-    async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<DeviceStatus> {
-        let timeout = load_opt::<DeviceProfileLoader>(ctx, self.0.profile_id)
-            .await?
-            .map_or(devices::DEFAULT_OFFLINE_SECS, |p| p.offline_timeout_secs);
-        Ok(
-            if devices::is_online(&self.0, timeout, deps(ctx)?.clock.now()) {
-                DeviceStatus::Online
-            } else {
-                DeviceStatus::Offline
-            },
-        )
+    /// Online from its first report until its profile's timeout passes without one (5
+    /// minutes without a profile); going offline is noticed within a minute.
+    async fn status(&self) -> DeviceStatus {
+        if self.0.online {
+            DeviceStatus::Online
+        } else {
+            DeviceStatus::Offline
+        }
     }
     /// The newest value of each key (or of the keys given).
     async fn latest(
@@ -193,7 +189,6 @@ pub struct DeviceFilter {
     pub device_type: Option<String>,
     pub profile_id: Option<ID>,
     pub tags: Option<Vec<String>>,
-    /// Devices that reported within this many seconds (true) or not (false), with `status`.
     pub status: Option<DeviceStatus>,
 }
 
@@ -237,13 +232,7 @@ impl IotQuery {
             device_type: f.device_type,
             profile_id: optional_id(f.profile_id.as_ref(), "profileId")?,
             tags: f.tags.unwrap_or_default(),
-            // Without a profile in the filter, the default offline timeout decides.
-            seen_within_secs: f.status.map(|s| {
-                (
-                    i64::from(devices::DEFAULT_OFFLINE_SECS),
-                    s == DeviceStatus::Online,
-                )
-            }),
+            online: f.status.map(|s| s == DeviceStatus::Online),
         };
         let page = page_request(first, after, last, before)?;
         let page = devices::list(deps(ctx)?, tenant(ctx)?, filter, &page)

@@ -39,3 +39,26 @@ impl SmtpSink {
         Ok(Self { url, received })
     }
 }
+
+/// The server under test: BENCH_URL, by default a release server on 127.0.0.1:8088.
+pub fn base_url() -> String {
+    std::env::var("BENCH_URL").unwrap_or_else(|_| "http://127.0.0.1:8088".into())
+}
+
+/// One GraphQL request to the server; errors in the answer are errors here.
+pub async fn gql(
+    client: &reqwest::Client,
+    token: Option<&str>,
+    query: &str,
+    variables: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let mut request = client
+        .post(format!("{}/graphql", base_url()))
+        .json(&serde_json::json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let body: serde_json::Value = request.send().await?.json().await?;
+    anyhow::ensure!(body.get("errors").is_none(), "GraphQL errors: {body}");
+    Ok(body["data"].clone())
+}

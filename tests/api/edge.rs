@@ -283,7 +283,8 @@ pub async fn next_message(ws: &mut Ws, wait: Duration) -> Option<Value> {
     }
 }
 
-async fn subscribe_to_audit(app: &TestApp, session: &Session) -> Ws {
+/// A WebSocket signed in as `session`, acknowledged, with `query` subscribed as id "1".
+pub async fn subscribe(app: &TestApp, session: &Session, query: &str, variables: Value) -> Ws {
     let mut ws = ws_connect(
         app,
         json!({ "authorization": format!("Bearer {}", session.access_token) }),
@@ -295,10 +296,20 @@ async fn subscribe_to_audit(app: &TestApp, session: &Session) -> Ws {
     assert_eq!(ack["type"], "connection_ack", "{ack}");
     send(
         &mut ws,
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { auditLogAdded { action subjectId } }" } }),
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } }),
     )
     .await;
     ws
+}
+
+async fn subscribe_to_audit(app: &TestApp, session: &Session) -> Ws {
+    subscribe(
+        app,
+        session,
+        "subscription { auditLogAdded { action subjectId } }",
+        json!({}),
+    )
+    .await
 }
 
 /// Makes `session` change something until its own subscriber sees the entry: the

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::edge::{Ws, next_message, send, ws_connect};
+use crate::edge::{Ws, next_message, subscribe};
 use crate::helpers::*;
 
 const CREATE_DEVICE: &str = "mutation($input: CreateDeviceInput!) { createDevice(input: $input) { device { id name status hasToken } token } }";
@@ -191,23 +191,13 @@ async fn bad_payloads_and_tokens_are_refused_with_a_reason_and_counted() {
 }
 
 async fn subscribe_to_device(app: &TestApp, session: &Session, device: &str) -> Ws {
-    let mut ws = ws_connect(
+    subscribe(
         app,
-        json!({ "authorization": format!("Bearer {}", session.access_token) }),
+        session,
+        "subscription($d: ID!) { deviceTelemetry(deviceId: $d, keys: [\"temperature\"]) { deviceId values { key number } } }",
+        json!({ "d": device }),
     )
-    .await;
-    let ack = next_message(&mut ws, Duration::from_secs(10))
-        .await
-        .expect("ack");
-    assert_eq!(ack["type"], "connection_ack", "{ack}");
-    send(
-        &mut ws,
-        json!({ "id": "1", "type": "subscribe", "payload": {
-            "query": "subscription($d: ID!) { deviceTelemetry(deviceId: $d, keys: [\"temperature\"]) { deviceId values { key number } } }",
-            "variables": { "d": device } } }),
-    )
-    .await;
-    ws
+    .await
 }
 
 /// Sends readings until the subscriber sees one: the protocol does not acknowledge a
@@ -405,22 +395,11 @@ async fn subscribers_hear_a_device_come_online_and_go_offline_once_each() {
     let owner = app.sign_up().await;
     let (device, device_token) = new_device(&app, &owner, json!({ "name": "Puerta" })).await;
     let (other, _) = new_device(&app, &owner, json!({ "name": "Otro" })).await;
-    let mut ws = ws_connect(
+    let mut ws = subscribe(
         &app,
-        json!({ "authorization": format!("Bearer {}", owner.access_token) }),
-    )
-    .await;
-    assert_eq!(
-        next_message(&mut ws, Duration::from_secs(10))
-            .await
-            .expect("ack")["type"],
-        "connection_ack"
-    );
-    send(
-        &mut ws,
-        json!({ "id": "1", "type": "subscribe", "payload": {
-            "query": "subscription($ids: [ID!]) { deviceStatusChanged(deviceIds: $ids) { deviceId status } }",
-            "variables": { "ids": [device, other] } } }),
+        &owner,
+        "subscription($ids: [ID!]) { deviceStatusChanged(deviceIds: $ids) { deviceId status } }",
+        json!({ "ids": [device, other] }),
     )
     .await;
     // The first report brings it online; reports until the subscriber is registered.

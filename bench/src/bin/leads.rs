@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait, Statement};
-use serde_json::{Value, json};
+use serde_json::json;
+use tianguis_bench::{base_url, gql};
 use tianguis_entity::crm::{activities, companies, contacts, leads};
 use uuid::Uuid;
 
@@ -30,29 +31,6 @@ const QUERY: &str =
     "{ leads(first: 50) { totalCount edges { node { id title value { amount currency }
     contact { name email phone } company { name rfc } owner { displayName }
     recentActivities(limit: 3) { kind subject occurredAt } } } } }";
-
-fn base() -> String {
-    std::env::var("BENCH_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into())
-}
-
-async fn gql(
-    client: &reqwest::Client,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
-) -> anyhow::Result<Value> {
-    let mut request = client
-        .post(format!("{}/graphql", base()))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let body: Value = request.send().await?.json().await?;
-    if body.get("errors").is_some() {
-        anyhow::bail!("GraphQL errors: {body}");
-    }
-    Ok(body["data"].clone())
-}
 
 fn owner_email(n: usize) -> String {
     format!("bench-owner-{n}@example.mx")
@@ -257,7 +235,7 @@ async fn seed(client: &reqwest::Client) -> anyhow::Result<()> {
 
 async fn statements_so_far(client: &reqwest::Client) -> anyhow::Result<u64> {
     let text = client
-        .get(format!("{}/metrics", base()))
+        .get(format!("{}/metrics", base_url()))
         .send()
         .await?
         .text()

@@ -12,30 +12,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-
-fn base() -> String {
-    std::env::var("BENCH_URL").unwrap_or_else(|_| "http://127.0.0.1:8088".into())
-}
+use tianguis_bench::{base_url, gql};
 
 fn setting(name: &str, default: usize) -> anyhow::Result<usize> {
     Ok(std::env::var(name).map_or(Ok(default), |v| v.parse())?)
-}
-
-async fn gql(
-    client: &reqwest::Client,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
-) -> anyhow::Result<Value> {
-    let mut request = client
-        .post(format!("{}/graphql", base()))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let body: Value = request.send().await?.json().await?;
-    anyhow::ensure!(body.get("errors").is_none(), "GraphQL errors: {body}");
-    Ok(body["data"].clone())
 }
 
 #[tokio::main]
@@ -96,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
                         "temperature": 4.0 + (s % 10) as f64 / 10.0, "humidity": 80, "door": s % 2 == 0, "voltage": 3.3, "rssi": -60 } }))
                     .collect();
                 let answer: Value = client
-                    .post(format!("{}/api/v1/telemetry", base()))
+                    .post(format!("{}/api/v1/telemetry", base_url()))
                     .bearer_auth(&tokens[i % tokens.len()])
                     .json(&batch)
                     .send()

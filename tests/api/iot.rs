@@ -457,3 +457,73 @@ async fn subscribers_hear_a_device_come_online_and_go_offline_once_each() {
         "no second OFFLINE"
     );
 }
+
+#[tokio::test]
+async fn a_profile_is_edited_and_deleted_by_its_business_only() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up().await;
+    let token = Some(a.access_token.as_str());
+    let profile = app
+        .ok(token, "mutation { createDeviceProfile(input: { name: \"Riego\" }) { id offlineTimeoutSecs } }", json!({}))
+        .await;
+    assert_eq!(profile["createDeviceProfile"]["offlineTimeoutSecs"], 300);
+    let id = text(&profile["createDeviceProfile"]["id"]);
+    let (device, _) = new_device(&app, &a, json!({ "name": "Válvula", "profileId": id })).await;
+    let update = "mutation($input: UpdateDeviceProfileInput!) { updateDeviceProfile(input: $input) { name offlineTimeoutSecs telemetryKeys { key unit } } }";
+    let bad = app
+        .gql(
+            token,
+            update,
+            json!({ "input": { "id": id, "offlineTimeoutSecs": 5 } }),
+        )
+        .await;
+    assert_eq!(error_ext(&bad, "field"), "offlineTimeoutSecs");
+    let bad = app.gql(token, update, json!({ "input": { "id": id, "telemetryKeys": [{ "key": "humedad", "min": 90, "max": 10 }] } })).await;
+    assert_eq!(error_ext(&bad, "field"), "telemetryKeys");
+    let updated = app
+        .ok(token, update, json!({ "input": { "id": id, "name": "Riego por goteo", "offlineTimeoutSecs": 900, "telemetryKeys": [{ "key": "humedad", "unit": "%" }] } }))
+        .await;
+    assert_eq!(
+        updated["updateDeviceProfile"],
+        json!({ "name": "Riego por goteo", "offlineTimeoutSecs": 900, "telemetryKeys": [{ "key": "humedad", "unit": "%" }] })
+    );
+
+    let b = app.sign_up().await;
+    for query in [
+        "mutation($id: ID!) { updateDeviceProfile(input: { id: $id, name: \"x\" }) { id } }",
+        "mutation($id: ID!) { deleteDeviceProfile(input: { id: $id }) }",
+    ] {
+        let body = app
+            .gql(Some(&b.access_token), query, json!({ "id": id }))
+            .await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+    assert_eq!(
+        app.ok(
+            Some(&b.access_token),
+            "{ deviceProfiles { id } }",
+            json!({})
+        )
+        .await["deviceProfiles"],
+        json!([])
+    );
+
+    app.ok(
+        token,
+        "mutation($id: ID!) { deleteDeviceProfile(input: { id: $id }) }",
+        json!({ "id": id }),
+    )
+    .await;
+    let left = app
+        .ok(
+            token,
+            "query($d: ID!) { deviceProfiles { id } device(id: $d) { name profile { id } } }",
+            json!({ "d": device }),
+        )
+        .await;
+    assert_eq!(
+        left,
+        json!({ "deviceProfiles": [], "device": { "name": "Válvula", "profile": null } }),
+        "the device stays"
+    );
+}

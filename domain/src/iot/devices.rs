@@ -79,13 +79,7 @@ pub async fn create_profile(
     let name = required_text(input.name.as_deref().unwrap_or_default(), "name", 80)?;
     let keys = input.telemetry_keys.unwrap_or_default();
     check_keys(&keys)?;
-    let timeout = input.offline_timeout_secs.unwrap_or(DEFAULT_OFFLINE_SECS);
-    if !(10..=7 * 86_400).contains(&timeout) {
-        return Err(Error::invalid(
-            "offlineTimeoutSecs",
-            "between 10 seconds and 7 days",
-        ));
-    }
+    let timeout = check_timeout(input.offline_timeout_secs.unwrap_or(DEFAULT_OFFLINE_SECS))?;
     let now = deps.clock.now();
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let profile = profiles::ActiveModel {
@@ -118,6 +112,82 @@ pub async fn create_profile(
     .await?;
     tx.commit().await?;
     Ok(profile)
+}
+
+/// Changes a profile; its devices follow at once (their offline timeout and expected keys).
+pub async fn update_profile(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    id: Uuid,
+    input: ProfileInput,
+) -> Result<DeviceProfile> {
+    ctx.require(Permission::IotWrite)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let mut model: profiles::ActiveModel = tx
+        .get::<profiles::Entity>(id, "device profile")
+        .await?
+        .into();
+    if let Some(name) = input.name {
+        model.name = Set(required_text(&name, "name", 80)?);
+    }
+    if let Some(keys) = input.telemetry_keys {
+        check_keys(&keys)?;
+        model.telemetry_keys = Set(serde_json::to_value(&keys).map_err(anyhow::Error::from)?);
+    }
+    if let Some(timeout) = input.offline_timeout_secs {
+        model.offline_timeout_secs = Set(check_timeout(timeout)?);
+    }
+    model.updated_at = Set(deps.clock.now());
+    let profile = model.update(&*tx).await.map_err(|e| {
+        conflict_on(
+            e,
+            "ux_device_profiles_name",
+            "device_profiles.tenant_id, device_profiles.name",
+            "name",
+            "a profile with this name exists",
+        )
+    })?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "iot.device_profile.updated",
+        ("device_profile", Some(profile.id)),
+        serde_json::json!({ "name": profile.name }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(profile)
+}
+
+/// Deletes a profile; its devices keep working without one (the default timeout applies).
+pub async fn delete_profile(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Uuid> {
+    ctx.require(Permission::IotWrite)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let profile = tx.get::<profiles::Entity>(id, "device profile").await?;
+    profiles::Entity::delete_by_id(profile.id)
+        .exec(&*tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "iot.device_profile.deleted",
+        ("device_profile", Some(profile.id)),
+        serde_json::json!({ "name": profile.name }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(profile.id)
+}
+
+fn check_timeout(timeout: i32) -> Result<i32> {
+    if (10..=7 * 86_400).contains(&timeout) {
+        Ok(timeout)
+    } else {
+        Err(Error::invalid(
+            "offlineTimeoutSecs",
+            "between 10 seconds and 7 days",
+        ))
+    }
 }
 
 pub async fn list_profiles(deps: &Deps, ctx: &TenantCtx) -> Result<Vec<DeviceProfile>> {

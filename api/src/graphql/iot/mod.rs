@@ -293,6 +293,15 @@ pub struct CreateDeviceProfileInput {
 }
 
 #[derive(InputObject)]
+pub struct UpdateDeviceProfileInput {
+    pub id: ID,
+    pub name: Option<String>,
+    /// Replaces the expected keys.
+    pub telemetry_keys: Option<Vec<TelemetryKey>>,
+    pub offline_timeout_secs: Option<i32>,
+}
+
+#[derive(InputObject)]
 pub struct CreateDeviceInput {
     pub name: String,
     /// Such as sensor, relay, gateway. Defaults to sensor.
@@ -355,6 +364,39 @@ impl IotMutation {
                 .await
                 .gql()?,
         ))
+    }
+
+    async fn update_device_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateDeviceProfileInput,
+    ) -> async_graphql::Result<DeviceProfile> {
+        let id = parse_id(&input.id, "id")?;
+        let cmd = devices::ProfileInput {
+            name: input.name,
+            telemetry_keys: input
+                .telemetry_keys
+                .map(|keys| keys.into_iter().map(Into::into).collect()),
+            offline_timeout_secs: input.offline_timeout_secs,
+        };
+        Ok(DeviceProfile(
+            devices::update_profile(deps(ctx)?, tenant(ctx)?, id, cmd)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Deletes a profile; its devices stay, without one.
+    async fn delete_device_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: DeviceByIdInput,
+    ) -> async_graphql::Result<ID> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(devices::delete_profile(deps(ctx)?, tenant(ctx)?, id)
+            .await
+            .gql()?
+            .into())
     }
 
     /// Creates a device; its access token is in this response only.

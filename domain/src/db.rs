@@ -21,6 +21,8 @@ use crate::{Deps, Error, Result};
 pub struct TenantTx {
     tx: DatabaseTransaction,
     tenant_id: Uuid,
+    /// The injected clock's time when the transaction began.
+    now: chrono::DateTime<chrono::Utc>,
     pubsub: Arc<dyn PubSub>,
     /// Messages for live subscribers, sent only once the transaction has committed.
     outgoing: Vec<(String, Vec<u8>)>,
@@ -45,6 +47,7 @@ impl TenantTx {
         Ok(Self {
             tx,
             tenant_id,
+            now: deps.clock.now(),
             pubsub: deps.pubsub.clone(),
             outgoing: Vec::new(),
             events_wake: deps.events_wake.clone(),
@@ -56,6 +59,11 @@ impl TenantTx {
 
     pub fn tenant_id(&self) -> Uuid {
         self.tenant_id
+    }
+
+    /// The time of the transaction, from the service's clock (which tests can move).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.now
     }
 
     /// All of this tenant's rows of `E`.

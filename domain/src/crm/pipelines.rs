@@ -70,7 +70,7 @@ pub(crate) async fn default_pipeline(tx: &TenantTx) -> Result<Pipeline> {
     let tenant = super::tenant_region(&**tx, tx.tenant_id()).await?;
     let spanish = tenant.locale.starts_with("es");
     let name = if spanish { "Ventas" } else { "Sales" };
-    let now = chrono::Utc::now();
+    let now = tx.now();
     let id = Uuid::now_v7();
     let inserted = pipelines::Entity::insert(pipelines::ActiveModel {
         id: Set(id),
@@ -332,7 +332,7 @@ async fn save_stages(
     pipeline: &Pipeline,
     inputs: Vec<StageInput>,
 ) -> Result<Vec<Uuid>> {
-    let now = chrono::Utc::now();
+    let now = tx.now();
     let mut ids = Vec::with_capacity(inputs.len());
     for (position, input) in inputs.into_iter().enumerate() {
         let name = required_text(&input.name, "name", 80)?;

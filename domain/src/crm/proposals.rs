@@ -614,13 +614,12 @@ pub struct PublicProposal {
 
 /// The proposal a public link names, with its tenant. Tokens are compared by hash.
 async fn by_token(deps: &Deps, token: &str) -> Result<Proposal> {
-    let tx = begin_system(&deps.db).await?;
-    let found = proposals::Entity::find()
+    // One indexed read, before a tenant is known: no transaction needed around it.
+    proposals::Entity::find()
         .filter(proposals::Column::PublicTokenHash.eq(sha256_hex(token)))
-        .one(&tx)
-        .await?;
-    tx.commit().await?;
-    found.ok_or(Error::NotFound("proposal"))
+        .one(&deps.db)
+        .await?
+        .ok_or(Error::NotFound("proposal"))
 }
 
 /// Opens the public page: counts the view, marks a sent proposal viewed (emitting

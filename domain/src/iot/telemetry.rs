@@ -26,20 +26,22 @@ pub use latest::Model as LatestValue;
 pub struct DeviceIdentity {
     pub tenant_id: Uuid,
     pub device_id: Uuid,
+    /// Whether the device counted as online when its token was checked.
+    pub was_online: bool,
 }
 
 /// Finds the device a token belongs to. A revoked or unknown token is UNAUTHENTICATED.
 pub async fn authenticate(deps: &Deps, token: &str) -> Result<DeviceIdentity> {
-    let tx = begin_system(&deps.db).await?;
+    // One indexed read, before a tenant is known: no transaction needed around it.
     let device = devices::Entity::find()
         .filter(devices::Column::TokenHash.eq(sha256_hex(token.trim())))
-        .one(&tx)
+        .one(&deps.db)
         .await?;
-    tx.commit().await?;
     device
         .map(|d| DeviceIdentity {
             tenant_id: d.tenant_id,
             device_id: d.id,
+            was_online: d.online,
         })
         .ok_or_else(|| {
             Error::unauthenticated("INVALID_DEVICE_TOKEN", "the device token is not valid")
@@ -217,21 +219,24 @@ pub async fn ingest(deps: &Deps, device: DeviceIdentity, batch: Vec<Point>) -> R
         .exec_without_returning(&*tx)
         .await?;
     let now = deps.clock.now();
-    let came_online = devices::Entity::update_many()
-        .col_expr(devices::Column::Online, Expr::value(true))
-        .filter(devices::Column::TenantId.eq(device.tenant_id))
-        .filter(devices::Column::Id.eq(device.device_id))
-        .filter(devices::Column::Online.eq(false))
-        .exec(&*tx)
-        .await?
-        .rows_affected
-        == 1;
-    devices::Entity::update_many()
+    // A device already online only moves its last-seen time. One that was offline comes
+    // online in the same statement, conditionally, so racing requests announce it once.
+    let seen = devices::Entity::update_many()
         .col_expr(devices::Column::LastSeenAt, Expr::value(now))
         .filter(devices::Column::TenantId.eq(device.tenant_id))
-        .filter(devices::Column::Id.eq(device.device_id))
-        .exec(&*tx)
-        .await?;
+        .filter(devices::Column::Id.eq(device.device_id));
+    let came_online = !device.was_online
+        && seen
+            .clone()
+            .col_expr(devices::Column::Online, Expr::value(true))
+            .filter(devices::Column::Online.eq(false))
+            .exec(&*tx)
+            .await?
+            .rows_affected
+            == 1;
+    if !came_online {
+        seen.exec(&*tx).await?;
+    }
     if came_online {
         let change = StatusChange {
             device_id: device.device_id,

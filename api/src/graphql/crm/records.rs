@@ -63,11 +63,18 @@ pub fn maybe_id(
     value: MaybeUndefined<ID>,
     field: &'static str,
 ) -> async_graphql::Result<Option<Option<uuid::Uuid>>> {
-    Ok(match value {
+    maybe(value)
+        .map(|id| id.map(|id| parse_id(&id, field)).transpose())
+        .transpose()
+}
+
+/// A nullable argument: absent leaves it (None), null clears it (Some(None)).
+pub fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(id) => Some(Some(parse_id(&id, field)?)),
-    })
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
 }
 
 #[derive(InputObject, Default)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use tianguis_domain::crm::{activities, dashboard, leads, pipelines, scoring};
 
-use super::records::{CustomFieldFilter, custom_filters, maybe_id, optional_id};
+use super::records::{CustomFieldFilter, custom_filters, maybe, maybe_id, optional_id};
 use super::types::{
     Activity, ActivityKind, Lead, LeadSource, LeadStatus, Money, Pipeline, Stage, StageOutcome,
 };
@@ -128,16 +128,7 @@ impl UserActivity {
             .counts
             .iter()
             .map(|(kind, count)| ActivityCount {
-                kind: [
-                    ActivityKind::Call,
-                    ActivityKind::Email,
-                    ActivityKind::Meeting,
-                    ActivityKind::Whatsapp,
-                    ActivityKind::Note,
-                ]
-                .into_iter()
-                .find(|k| k.key() == kind)
-                .unwrap_or(ActivityKind::Note),
+                kind: ActivityKind::parse(kind),
                 count: *count,
             })
             .collect()
@@ -187,25 +178,12 @@ pub struct LeadScoring {
 
 impl From<scoring::ScoringConfig> for LeadScoring {
     fn from(c: scoring::ScoringConfig) -> Self {
-        let source = |key: &str| {
-            [
-                LeadSource::Web,
-                LeadSource::Referral,
-                LeadSource::Whatsapp,
-                LeadSource::Event,
-                LeadSource::Ads,
-                LeadSource::Other,
-            ]
-            .into_iter()
-            .find(|s| s.key() == key)
-            .unwrap_or(LeadSource::Other)
-        };
         Self {
             source_points: c
                 .source_points
                 .iter()
                 .map(|s| SourcePoints {
-                    source: source(&s.source),
+                    source: LeadSource::parse(&s.source),
                     points: s.points,
                 })
                 .collect(),
@@ -620,14 +598,6 @@ pub struct SetTaskDoneInput {
 #[derive(InputObject)]
 pub struct DeleteByIdInput {
     pub id: ID,
-}
-
-fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
 }
 
 #[derive(Default)]

@@ -379,7 +379,7 @@ impl LeadSource {
         }
     }
 
-    fn parse(key: &str) -> Self {
+    pub fn parse(key: &str) -> Self {
         [
             Self::Web,
             Self::Referral,
@@ -600,7 +600,7 @@ impl ActivityKind {
         }
     }
 
-    fn parse(key: &str) -> Self {
+    pub fn parse(key: &str) -> Self {
         [
             Self::Call,
             Self::Email,

@@ -507,3 +507,46 @@ async fn another_tenant_cannot_change_link_or_delete_any_crm_record() {
     );
     assert_eq!(a_view["activities"]["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn one_tenants_settings_and_numbering_leave_anothers_alone() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up().await;
+    let b = app.sign_up().await;
+    let config = "{ leadScoring { sourcePoints { source points } budgetPoints { min points } pointsPerActivity engagementMax engagementWindowDays recencyPoints { days points } stageWeight } telemetryRetentionDays }";
+    let defaults = app.ok(Some(&b.access_token), config, json!({})).await;
+    let mut scoring = defaults["leadScoring"].clone();
+    scoring["stageWeight"] = json!(55);
+    app.ok(
+        Some(&a.access_token),
+        "mutation($input: LeadScoringInput!) { setLeadScoring(input: $input) { stageWeight } }",
+        json!({ "input": scoring }),
+    )
+    .await;
+    app.ok(
+        Some(&a.access_token),
+        "mutation { setTelemetryRetention(input: { days: 7 }) }",
+        json!({}),
+    )
+    .await;
+    let propose = "mutation($c: ID!) { createProposal(input: { title: \"x\", contactId: $c, items: [{ description: \"x\", quantity: \"1\", unitPrice: \"1\" }] }) { number } }";
+    let a_contact = crate::crm::new_contact(&app, &a, json!({ "firstName": "A" })).await;
+    for _ in 0..2 {
+        app.ok(Some(&a.access_token), propose, json!({ "c": a_contact }))
+            .await;
+    }
+
+    assert_eq!(
+        app.ok(Some(&b.access_token), config, json!({})).await,
+        defaults,
+        "B keeps its own settings"
+    );
+    let b_contact = crate::crm::new_contact(&app, &b, json!({ "firstName": "B" })).await;
+    let first = app
+        .ok(Some(&b.access_token), propose, json!({ "c": b_contact }))
+        .await;
+    assert!(
+        text(&first["createProposal"]["number"]).ends_with("-0001"),
+        "B numbers from 1: {first}"
+    );
+}

@@ -197,6 +197,13 @@ pub struct IotQuery;
 
 #[Object]
 impl IotQuery {
+    /// Days of telemetry points the business keeps (the latest values are always kept).
+    async fn telemetry_retention_days(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        telemetry::retention_days(deps(ctx)?, tenant(ctx)?)
+            .await
+            .gql()
+    }
+
     async fn device_profiles(
         &self,
         ctx: &Context<'_>,

@@ -40,6 +40,8 @@ pub enum LogFormat {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub addr: SocketAddr,
+    /// Where devices connect over MQTT; none when `TIANGUIS_MQTT_ADDR=off`.
+    pub mqtt_addr: Option<SocketAddr>,
     pub database_url: String,
     pub db_max_connections: u32,
     pub redis_url: Option<String>,
@@ -276,6 +278,15 @@ impl Config {
                 SocketAddr::from(([127, 0, 0, 1], 8080)),
                 "a socket address such as 127.0.0.1:8080",
             )?,
+            mqtt_addr: match env.raw("TIANGUIS_MQTT_ADDR").as_deref().map(str::trim) {
+                Some("off") => None,
+                _ => Some(env.parse(
+                    "TIANGUIS_MQTT_ADDR",
+                    // 1883 is MQTT's port, often taken by a system broker on a workstation.
+                    SocketAddr::from(([127, 0, 0, 1], 1884)),
+                    "a socket address such as 0.0.0.0:1883, or off",
+                )?),
+            },
             database_url,
             db_max_connections: env.parse(
                 "TIANGUIS_DB_MAX_CONNECTIONS",

@@ -13,10 +13,12 @@ use std::sync::atomic::AtomicU64;
 use anyhow::Context;
 use tianguis_api::AppState;
 use tianguis_api::metrics::Metrics;
+use tianguis_api::mqtt::MqttEndpoint;
 use tianguis_domain::Deps;
 use tianguis_domain::automation::webhooks::WebhookConsumer;
 use tianguis_domain::crypto::SecretBox;
 use tianguis_domain::events::Dispatcher;
+use tianguis_domain::iot::writer::TelemetryWriter;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
 use tianguis_integrations::http::ReqwestTransport;
@@ -101,7 +103,9 @@ impl Components {
         };
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
         let job_metrics = JobMetrics::default();
+        let telemetry = TelemetryWriter::start(deps.clone(), Arc::new(|_: &[_]| {}));
         let state = AppState {
+            telemetry,
             deps,
             schema,
             rate_limiter,
@@ -167,6 +171,7 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 
 pub struct Application {
     listener: TcpListener,
+    mqtt_listener: Option<TcpListener>,
     components: Components,
 }
 
@@ -182,10 +187,26 @@ impl Application {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding TIANGUIS_ADDR {}", config.addr))?;
+        let mqtt_listener = match config.mqtt_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding TIANGUIS_MQTT_ADDR {addr}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             listener,
+            mqtt_listener,
             components,
         })
+    }
+
+    /// Where devices connect over MQTT, unless MQTT is off.
+    pub fn mqtt_addr(&self) -> Option<SocketAddr> {
+        self.mqtt_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -212,6 +233,15 @@ impl Application {
         });
         let components = self.components;
         let router = tianguis_api::router(components.state.clone());
+        if let Some(listener) = self.mqtt_listener {
+            let endpoint = MqttEndpoint::new(components.state.clone());
+            let stop = stop_rx.clone();
+            tokio::spawn(async move {
+                if let Err(err) = endpoint.serve(listener, stop).await {
+                    tracing::error!(error = ?err, "the MQTT endpoint stopped");
+                }
+            });
+        }
         let background = components.config.in_process_workers.then(|| {
             let stop = stop_rx.clone();
             tokio::spawn(async move { components.run_background(stop).await })

@@ -4,7 +4,9 @@
 
 pub mod graphql;
 pub mod http;
+pub mod intake;
 pub mod metrics;
+pub mod mqtt;
 pub mod state;
 
 pub use http::{ops_router, router};

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use tianguis_domain::Deps;
+use tianguis_domain::iot::writer::TelemetryWriter;
 use tianguis_domain::ports::RateLimiter;
 
 use crate::graphql::AppSchema;
@@ -39,4 +40,6 @@ pub struct AppState {
     pub rate_limiter: Arc<dyn RateLimiter>,
     pub settings: Arc<EdgeSettings>,
     pub metrics: Arc<Metrics>,
+    /// Where every transport hands its telemetry for batched storage.
+    pub telemetry: TelemetryWriter,
 }

@@ -150,6 +150,7 @@ pub async fn sweep(deps: &Deps) -> Result<usize> {
     let cutoff = deps.clock.now() - LOST_AFTER;
     let mut enqueued = run_due_schedules(deps).await?;
     crate::iot::telemetry::mark_silent_devices_offline(deps).await?;
+    crate::iot::commands::expire_overdue(deps).await?;
     let stale_jobs = job_runs::Entity::find()
         .filter(job_runs::Column::Status.eq("queued"))
         .filter(job_runs::Column::RunAt.lt(cutoff))

@@ -13,6 +13,7 @@ mod m20261122_000005_crm;
 mod m20261122_000006_iot;
 mod m20261122_000007_iot_settings;
 mod m20261122_000008_device_status;
+mod m20261202_000009_device_commands_alerts;
 pub mod postgres;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_iot::Migration),
             Box::new(m20261122_000007_iot_settings::Migration),
             Box::new(m20261122_000008_device_status::Migration),
+            Box::new(m20261202_000009_device_commands_alerts::Migration),
         ]
     }
 }

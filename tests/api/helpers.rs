@@ -31,6 +31,8 @@ impl Clock for TestClock {
 
 pub struct TestApp {
     pub base: String,
+    /// Where devices connect over MQTT.
+    pub mqtt: std::net::SocketAddr,
     pub client: reqwest::Client,
     pub state: AppState,
     pub clock: Arc<TestClock>,
@@ -101,6 +103,7 @@ impl TestApp {
             vars.insert("REDIS_URL", redis);
         }
         vars.insert("TIANGUIS_ADDR", "127.0.0.1:0".into());
+        vars.insert("TIANGUIS_MQTT_ADDR", "127.0.0.1:0".into());
         vars.insert("TIANGUIS_DATA_DIR", dir.path().display().to_string());
         vars.insert("TIANGUIS_JWT_SECRET", TEST_JWT_SECRET.into());
         vars.insert("TIANGUIS_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY.into());
@@ -119,6 +122,7 @@ impl TestApp {
             .await
             .expect("application builds");
         let base = format!("http://{}", app.local_addr());
+        let mqtt = app.mqtt_addr().expect("MQTT is on in tests");
         let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let stopped = tokio::spawn(app.run_until(async {
@@ -126,6 +130,7 @@ impl TestApp {
         }));
         Self {
             base,
+            mqtt,
             client: reqwest::Client::new(),
             state,
             clock,
@@ -134,6 +139,16 @@ impl TestApp {
             shutdown: Some(tx),
             stopped: Some(stopped),
         }
+    }
+
+    /// The Prometheus exposition of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
     }
 
     /// Stops the instance as SIGTERM would: in-flight work finishes first.
@@ -172,6 +187,7 @@ impl TestApp {
                 },
             )
             .env("TIANGUIS_ADDR", "127.0.0.1:0")
+            .env("TIANGUIS_MQTT_ADDR", "127.0.0.1:0")
             .env("TIANGUIS_DATA_DIR", dir)
             .env("TIANGUIS_LOG", "warn")
             .env("TIANGUIS_LOG_FORMAT", "pretty")

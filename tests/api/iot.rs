@@ -114,12 +114,7 @@ async fn a_device_reports_over_http_and_its_values_and_history_are_queryable() {
     );
     assert_eq!(body["max"], json!([{ "value": -15.0, "count": 6 }]));
 
-    let metrics = reqwest::get(format!("{}/metrics", app.base))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics
             .lines()
@@ -174,12 +169,7 @@ async fn bad_payloads_and_tokens_are_refused_with_a_reason_and_counted() {
     .await;
     assert_eq!(post_telemetry(&app, &new_token, r#"{"t": 1}"#).await.0, 401);
 
-    let metrics = reqwest::get(format!("{}/metrics", app.base))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("tianguis_telemetry_rejected_total{reason=\"BAD_VALUE\"} 1"),
         "{metrics}"

@@ -12,6 +12,7 @@ mod iot;
 mod isolation;
 mod jobs;
 mod mail_sink;
+mod mqtt;
 mod proposals;
 mod rls;
 mod team;

@@ -1,10 +1,9 @@
 //! Telemetry over HTTP: `POST /api/v1/telemetry` with the device's token.
 //!
 //! The token goes in `Authorization: Bearer dev_…` (or `X-Device-Token`); the body is the
-//! payload described in `tianguis_domain::iot::payload`. Answers: 200 `{"accepted": n}`;
-//! 400, 401 or 429 with `{"error": {"code", "message"}}` (and `Retry-After` for 429).
-
-use std::time::Duration;
+//! payload described in `tianguis_domain::iot::payload`. Answers, once the points are
+//! committed: 200 `{"accepted": n}`; 400, 401, 429 or 503 with
+//! `{"error": {"code", "message"}}` (and `Retry-After` for 429).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -12,20 +11,32 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tianguis_domain::Error;
-use tianguis_domain::iot::{payload, telemetry};
-use tianguis_domain::ports::RateDecision;
+use tianguis_domain::iot::telemetry;
 
 use crate::AppState;
+use crate::intake::{self, Refusal};
 
-const WINDOW: Duration = Duration::from_secs(60);
-
-fn refused(state: &AppState, status: StatusCode, code: &str, message: &str) -> Response {
-    state.metrics.record_telemetry_rejected(code);
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         axum::Json(json!({ "error": { "code": code, "message": message } })),
     )
         .into_response()
+}
+
+fn refused(refusal: &Refusal) -> Response {
+    let status = match refusal {
+        Refusal::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Refusal::Invalid { .. } => StatusCode::BAD_REQUEST,
+        Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let mut response = error(status, refusal.code(), &refusal.message());
+    if let Refusal::RateLimited { retry_after } = refusal
+        && let Ok(value) = retry_after.as_secs().max(1).to_string().parse()
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 fn device_token(headers: &HeaderMap) -> Option<&str> {
@@ -38,69 +49,33 @@ fn device_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 pub async fn ingest(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let deps = &state.deps;
     let Some(token) = device_token(&headers) else {
-        return refused(
-            &state,
+        state
+            .metrics
+            .record_telemetry_rejected("MISSING_DEVICE_TOKEN");
+        return error(
             StatusCode::UNAUTHORIZED,
             "MISSING_DEVICE_TOKEN",
             "send the device token as a bearer token",
         );
     };
-    let device = match telemetry::authenticate(deps, token).await {
+    let device = match telemetry::authenticate(&state.deps, token).await {
         Ok(device) => device,
         Err(Error::Unauthenticated { reason, message }) => {
-            return refused(&state, StatusCode::UNAUTHORIZED, reason, &message);
+            state.metrics.record_telemetry_rejected(reason);
+            return error(StatusCode::UNAUTHORIZED, reason, &message);
         }
         Err(err) => {
             tracing::error!(error = ?err, "device authentication failed");
-            return refused(
-                &state,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
-                "try again",
-            );
+            return refused(&Refusal::Unavailable);
         }
     };
-    // A flooding device is slowed down on its own; the others are not affected.
-    let key = format!("device:{}", device.device_id);
-    match state
-        .rate_limiter
-        .hit(&key, state.settings.credential_per_minute, WINDOW)
-        .await
-    {
-        Ok(RateDecision::Limited { retry_after }) => {
-            let mut response = refused(
-                &state,
-                StatusCode::TOO_MANY_REQUESTS,
-                "RATE_LIMITED",
-                "this device sends too often",
-            );
-            if let Ok(value) = retry_after.as_secs().max(1).to_string().parse() {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return response;
-        }
-        Ok(RateDecision::Allowed { .. }) => {}
-        Err(err) => tracing::warn!(error = %err, "rate limiter unavailable"),
-    }
-    let points = match payload::parse(&body, deps.clock.now()) {
-        Ok(points) => points,
-        Err(err) => return refused(&state, StatusCode::BAD_REQUEST, err.reason, &err.message),
+    let stored = match intake::accept(&state, device, &body).await {
+        Ok(stored) => stored,
+        Err(refusal) => return refused(&refusal),
     };
-    match telemetry::ingest(deps, device, points).await {
-        Ok(stored) => {
-            state.metrics.record_telemetry(stored);
-            (StatusCode::OK, axum::Json(json!({ "accepted": stored }))).into_response()
-        }
-        Err(err) => {
-            tracing::error!(error = ?err, "storing telemetry failed");
-            refused(
-                &state,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
-                "try again",
-            )
-        }
+    match intake::stored(&state, stored).await {
+        Ok(count) => (StatusCode::OK, axum::Json(json!({ "accepted": count }))).into_response(),
+        Err(refusal) => refused(&refusal),
     }
 }

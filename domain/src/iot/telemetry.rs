@@ -26,8 +26,6 @@ pub use latest::Model as LatestValue;
 pub struct DeviceIdentity {
     pub tenant_id: Uuid,
     pub device_id: Uuid,
-    /// Whether the device counted as online when its token was checked.
-    pub was_online: bool,
 }
 
 /// Finds the device a token belongs to. A revoked or unknown token is UNAUTHENTICATED.
@@ -41,7 +39,6 @@ pub async fn authenticate(deps: &Deps, token: &str) -> Result<DeviceIdentity> {
         .map(|d| DeviceIdentity {
             tenant_id: d.tenant_id,
             device_id: d.id,
-            was_online: d.online,
         })
         .ok_or_else(|| {
             Error::unauthenticated("INVALID_DEVICE_TOKEN", "the device token is not valid")
@@ -152,23 +149,37 @@ fn split(value: &Reading) -> (Option<f64>, Option<String>) {
     }
 }
 
-/// Stores a device's points in one transaction: the points (a repeated key and instant is
-/// kept once), the newest value per key, and when the device was last seen.
-pub async fn ingest(deps: &Deps, device: DeviceIdentity, batch: Vec<Point>) -> Result<usize> {
-    let mut tx = TenantTx::begin(deps, device.tenant_id).await?;
-    for chunk in batch.chunks(INSERT_CHUNK) {
-        let rows = chunk.iter().map(|p| {
+/// One device's points, as a request or message brought them.
+pub struct Submission {
+    pub device: DeviceIdentity,
+    pub points: Vec<Point>,
+}
+
+/// Stores the points of many devices in one transaction: the points (a repeated key and
+/// instant is kept once), the newest value per device and key, and when each device was last
+/// seen. Live subscribers hear of the points and of devices coming online after commit.
+/// Batches are written by [`super::writer::TelemetryWriter`], never per request.
+pub async fn store_batch(deps: &Deps, batch: &[Submission]) -> Result<()> {
+    let mut rows: Vec<(&DeviceIdentity, &Point)> = batch
+        .iter()
+        .flat_map(|s| s.points.iter().map(move |p| (&s.device, p)))
+        .collect();
+    // One order for every writer, so concurrent batches lock rows without deadlocking.
+    rows.sort_by(|a, b| (a.0.device_id, &a.1.key, a.1.ts).cmp(&(b.0.device_id, &b.1.key, b.1.ts)));
+    let tx = begin_system(&deps.db).await?;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let models = chunk.iter().map(|(d, p)| {
             let (number, text) = split(&p.value);
             points::ActiveModel {
-                tenant_id: Set(device.tenant_id),
-                device_id: Set(device.device_id),
+                tenant_id: Set(d.tenant_id),
+                device_id: Set(d.device_id),
                 key: Set(p.key.clone()),
                 ts: Set(p.ts),
                 value_number: Set(number),
                 value_text: Set(text),
             }
         });
-        points::Entity::insert_many(rows)
+        points::Entity::insert_many(models)
             .on_conflict(
                 OnConflict::columns([
                     points::Column::DeviceId,
@@ -178,97 +189,111 @@ pub async fn ingest(deps: &Deps, device: DeviceIdentity, batch: Vec<Point>) -> R
                 .do_nothing()
                 .to_owned(),
             )
-            .exec_without_returning(&*tx)
+            .exec_without_returning(&tx)
             .await?;
     }
-    let mut newest: HashMap<&str, &Point> = HashMap::new();
-    for p in &batch {
-        let entry = newest.entry(p.key.as_str()).or_insert(p);
-        if p.ts > entry.ts {
-            *entry = p;
+    // Rows are sorted, so the last of each device and key is its newest point.
+    let mut newest: Vec<(&DeviceIdentity, &Point)> = Vec::new();
+    for row in rows {
+        match newest.last_mut() {
+            Some(last) if last.0.device_id == row.0.device_id && last.1.key == row.1.key => {
+                *last = row;
+            }
+            _ => newest.push(row),
         }
     }
-    let rows = newest.values().map(|p| {
-        let (number, text) = split(&p.value);
-        latest::ActiveModel {
-            tenant_id: Set(device.tenant_id),
-            device_id: Set(device.device_id),
-            key: Set(p.key.clone()),
-            ts: Set(p.ts),
-            value_number: Set(number),
-            value_text: Set(text),
-        }
-    });
-    // A late point never replaces a newer latest value.
-    latest::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([latest::Column::DeviceId, latest::Column::Key])
-                .update_columns([
-                    latest::Column::Ts,
-                    latest::Column::ValueNumber,
-                    latest::Column::ValueText,
-                ])
-                .action_and_where(
-                    Expr::col((latest::Entity, latest::Column::Ts)).lte(Expr::col((
-                        sea_orm::sea_query::Alias::new("excluded"),
+    for chunk in newest.chunks(INSERT_CHUNK) {
+        let models = chunk.iter().map(|(d, p)| {
+            let (number, text) = split(&p.value);
+            latest::ActiveModel {
+                tenant_id: Set(d.tenant_id),
+                device_id: Set(d.device_id),
+                key: Set(p.key.clone()),
+                ts: Set(p.ts),
+                value_number: Set(number),
+                value_text: Set(text),
+            }
+        });
+        // A late point never replaces a newer latest value.
+        latest::Entity::insert_many(models)
+            .on_conflict(
+                OnConflict::columns([latest::Column::DeviceId, latest::Column::Key])
+                    .update_columns([
                         latest::Column::Ts,
-                    ))),
-                )
-                .to_owned(),
-        )
-        .exec_without_returning(&*tx)
-        .await?;
-    let now = deps.clock.now();
-    // A device already online only moves its last-seen time. One that was offline comes
-    // online in the same statement, conditionally, so racing requests announce it once.
-    let seen = devices::Entity::update_many()
-        .col_expr(devices::Column::LastSeenAt, Expr::value(now))
-        .filter(devices::Column::TenantId.eq(device.tenant_id))
-        .filter(devices::Column::Id.eq(device.device_id));
-    let came_online = !device.was_online
-        && seen
-            .clone()
-            .col_expr(devices::Column::Online, Expr::value(true))
-            .filter(devices::Column::Online.eq(false))
-            .exec(&*tx)
-            .await?
-            .rows_affected
-            == 1;
-    if !came_online {
-        seen.exec(&*tx).await?;
+                        latest::Column::ValueNumber,
+                        latest::Column::ValueText,
+                    ])
+                    .action_and_where(Expr::col((latest::Entity, latest::Column::Ts)).lte(
+                        Expr::col((
+                            sea_orm::sea_query::Alias::new("excluded"),
+                            latest::Column::Ts,
+                        )),
+                    ))
+                    .to_owned(),
+            )
+            .exec_without_returning(&tx)
+            .await?;
     }
-    if came_online {
+    let now = deps.clock.now();
+    let mut device_ids: Vec<Uuid> = batch.iter().map(|s| s.device.device_id).collect();
+    device_ids.sort_unstable();
+    device_ids.dedup();
+    // Devices that were offline come online in one conditional statement, so racing
+    // batches announce each once; the rest only move their last-seen time.
+    let came_online = devices::Entity::update_many()
+        .col_expr(devices::Column::Online, Expr::value(true))
+        .col_expr(devices::Column::LastSeenAt, Expr::value(now))
+        .filter(devices::Column::Id.is_in(device_ids.iter().copied()))
+        .filter(devices::Column::Online.eq(false))
+        .exec_with_returning(&tx)
+        .await?;
+    devices::Entity::update_many()
+        .col_expr(devices::Column::LastSeenAt, Expr::value(now))
+        .filter(devices::Column::Id.is_in(device_ids.iter().copied()))
+        .filter(devices::Column::Online.eq(true))
+        .exec(&tx)
+        .await?;
+    tx.commit().await?;
+
+    let mut announcements = Vec::with_capacity(batch.len() + came_online.len());
+    for device in &came_online {
         let change = StatusChange {
-            device_id: device.device_id,
+            device_id: device.id,
             online: true,
             at: now,
         };
-        tx.publish_after_commit(
-            status_topic(device.tenant_id),
-            serde_json::to_vec(&change).map_err(anyhow::Error::from)?,
-        );
+        announcements.push((status_topic(device.tenant_id), serde_json::to_vec(&change)));
     }
-    let live = LiveTelemetry {
-        device_id: device.device_id,
-        points: batch
-            .iter()
-            .map(|p| {
-                let (number, text) = split(&p.value);
-                LivePoint {
-                    key: p.key.clone(),
-                    ts: p.ts,
-                    number,
-                    text,
-                }
-            })
-            .collect(),
-    };
-    tx.publish_after_commit(
-        topic(device.tenant_id, device.device_id),
-        serde_json::to_vec(&live).map_err(anyhow::Error::from)?,
-    );
-    tx.commit().await?;
-    Ok(batch.len())
+    for submission in batch {
+        let live = LiveTelemetry {
+            device_id: submission.device.device_id,
+            points: submission
+                .points
+                .iter()
+                .map(|p| {
+                    let (number, text) = split(&p.value);
+                    LivePoint {
+                        key: p.key.clone(),
+                        ts: p.ts,
+                        number,
+                        text,
+                    }
+                })
+                .collect(),
+        };
+        let device = submission.device;
+        announcements.push((
+            topic(device.tenant_id, device.device_id),
+            serde_json::to_vec(&live),
+        ));
+    }
+    for (topic, payload) in announcements {
+        let payload = payload.map_err(anyhow::Error::from)?;
+        if let Err(err) = deps.pubsub.publish(&topic, payload).await {
+            tracing::warn!(error = %err, "publishing telemetry to live subscribers failed");
+        }
+    }
+    Ok(())
 }
 
 /// The latest value of every key of each device: one statement per batch.

@@ -1,8 +1,11 @@
 //! GraphQL of IoT: device profiles, devices and their tokens, latest values, history and
-//! live telemetry.
+//! live telemetry; commands and alerts in their own modules.
+
+pub mod commands;
 
 use async_graphql::{
-    Context, Enum, ID, InputObject, Json, MaybeUndefined, Object, SimpleObject, Subscription,
+    Context, Enum, ID, InputObject, Json, MaybeUndefined, MergedObject, Object, SimpleObject,
+    Subscription,
 };
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
@@ -192,11 +195,17 @@ pub struct DeviceFilter {
     pub status: Option<DeviceStatus>,
 }
 
+#[derive(MergedObject, Default)]
+pub struct IotQuery(DeviceQuery, commands::DeviceCommandQuery);
+
+#[derive(MergedObject, Default)]
+pub struct IotMutation(DeviceMutation, commands::DeviceCommandMutation);
+
 #[derive(Default)]
-pub struct IotQuery;
+pub struct DeviceQuery;
 
 #[Object]
-impl IotQuery {
+impl DeviceQuery {
     /// Days of telemetry points the business keeps (the latest values are always kept).
     async fn telemetry_retention_days(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
         telemetry::retention_days(deps(ctx)?, tenant(ctx)?)
@@ -342,10 +351,10 @@ pub struct SetTelemetryRetentionInput {
 }
 
 #[derive(Default)]
-pub struct IotMutation;
+pub struct DeviceMutation;
 
 #[Object]
-impl IotMutation {
+impl DeviceMutation {
     async fn set_telemetry_retention(
         &self,
         ctx: &Context<'_>,

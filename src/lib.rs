@@ -18,6 +18,7 @@ use tianguis_domain::Deps;
 use tianguis_domain::automation::webhooks::WebhookConsumer;
 use tianguis_domain::crypto::SecretBox;
 use tianguis_domain::events::Dispatcher;
+use tianguis_domain::iot::alerts::Evaluator;
 use tianguis_domain::iot::writer::TelemetryWriter;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
@@ -103,7 +104,12 @@ impl Components {
         };
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
         let job_metrics = JobMetrics::default();
-        let telemetry = TelemetryWriter::start(deps.clone(), Arc::new(|_: &[_]| {}));
+        // Rules are evaluated after each stored batch, in the background.
+        let evaluator = Evaluator::start(deps.clone());
+        let telemetry = TelemetryWriter::start(
+            deps.clone(),
+            Arc::new(move |devices: &[_]| evaluator.mark(devices)),
+        );
         let state = AppState {
             telemetry,
             deps,

@@ -151,6 +151,7 @@ pub async fn sweep(deps: &Deps) -> Result<usize> {
     let mut enqueued = run_due_schedules(deps).await?;
     crate::iot::telemetry::mark_silent_devices_offline(deps).await?;
     crate::iot::commands::expire_overdue(deps).await?;
+    crate::iot::alerts::evaluate_due(deps).await?;
     let stale_jobs = job_runs::Entity::find()
         .filter(job_runs::Column::Status.eq("queued"))
         .filter(job_runs::Column::RunAt.lt(cutoff))

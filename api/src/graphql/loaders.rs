@@ -64,6 +64,9 @@ loaders! {
     ProposalItemsLoader: Vec<crm::proposals::ProposalItem> => crm::proposals::items_of,
     DeviceProfileLoader: iot::devices::DeviceProfile => iot::devices::profiles_by_ids,
     LatestTelemetryLoader: Vec<iot::telemetry::LatestValue> => iot::telemetry::latest_of,
+    DeviceLoader: iot::devices::Device => iot::devices::by_ids,
+    AlertRuleLoader: iot::alerts::AlertRule => iot::alerts::rules_by_ids,
+    OpenAlertsLoader: Vec<iot::alerts::Alert> => iot::alerts::open_by_device,
 }
 
 /// Loads `key` through the request's loader `L`, batched with every other key asked for

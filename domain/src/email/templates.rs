@@ -48,6 +48,14 @@ pub enum Template<'a> {
         url: &'a str,
         since: DateTime<Utc>,
     },
+    AlertRaised {
+        rule: &'a str,
+        device: &'a str,
+        severity: &'a str,
+        /// The values that raised it, as JSON.
+        details: &'a str,
+        link: &'a str,
+    },
     ProposalSent {
         number: &'a str,
         title: &'a str,
@@ -66,6 +74,7 @@ impl Template<'_> {
             Template::NewLogin { .. } => "new_login",
             Template::WebhookDisabled { .. } => "webhook_disabled",
             Template::ProposalSent { .. } => "proposal_sent",
+            Template::AlertRaised { .. } => "alert_raised",
         }
     }
 }
@@ -228,6 +237,40 @@ fn content(template: &Template<'_>, english: bool, business: &str) -> Content {
                 date(since)
             )],
             button: None,
+        },
+        (
+            Template::AlertRaised {
+                rule,
+                device,
+                severity,
+                details,
+                link,
+            },
+            false,
+        ) => Content {
+            subject: format!("[{severity}] {rule}: {device}"),
+            paragraphs: vec![
+                format!("La regla «{rule}» se activó en {device} (severidad {severity})."),
+                format!("Valores: {details}"),
+            ],
+            button: Some(("Ver alerta".into(), (*link).into())),
+        },
+        (
+            Template::AlertRaised {
+                rule,
+                device,
+                severity,
+                details,
+                link,
+            },
+            true,
+        ) => Content {
+            subject: format!("[{severity}] {rule}: {device}"),
+            paragraphs: vec![
+                format!("The rule \"{rule}\" fired on {device} (severity {severity})."),
+                format!("Values: {details}"),
+            ],
+            button: Some(("View alert".into(), (*link).into())),
         },
         (
             Template::ProposalSent {

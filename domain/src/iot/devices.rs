@@ -392,6 +392,19 @@ pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Device> {
     Ok(device)
 }
 
+/// Devices by id: one statement per batch.
+pub async fn by_ids(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashMap<Uuid, Device>> {
+    ctx.require(Permission::IotRead)?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let found = tx
+        .select::<devices::Entity>()
+        .filter(devices::Column::Id.is_in(ids.iter().copied()))
+        .all(&*tx)
+        .await?;
+    tx.commit().await?;
+    Ok(found.into_iter().map(|d| (d.id, d)).collect())
+}
+
 /// Whether a device reported within its profile's offline timeout.
 pub fn is_online(device: &Device, timeout_secs: i32, now: DateTime<Utc>) -> bool {
     device

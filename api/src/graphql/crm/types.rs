@@ -38,7 +38,10 @@ fn money(minor: i64, currency: &str) -> Money {
     crm::Money::new(minor, currency).into()
 }
 
-async fn user(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Result<Option<User>> {
+pub(crate) async fn user(
+    ctx: &Context<'_>,
+    id: Option<Uuid>,
+) -> async_graphql::Result<Option<User>> {
     Ok(load_opt::<UserLoader>(ctx, id).await?.map(User::from))
 }
 

@@ -1,11 +1,12 @@
 //! GraphQL of IoT: device profiles, devices and their tokens, latest values, history and
 //! live telemetry; commands and alerts in their own modules.
 
+pub mod alerts;
 pub mod commands;
 
 use async_graphql::{
-    Context, Enum, ID, InputObject, Json, MaybeUndefined, MergedObject, Object, SimpleObject,
-    Subscription,
+    Context, Enum, ID, InputObject, Json, MaybeUndefined, MergedObject, MergedSubscription, Object,
+    SimpleObject, Subscription,
 };
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
@@ -16,7 +17,9 @@ use crate::graphql::connection::{Conn, connection, page_complexity, page_request
 use crate::graphql::context::{deps, tenant};
 use crate::graphql::crm::records::{maybe_id, optional_id};
 use crate::graphql::error::{GqlResult, parse_id, to_graphql};
-use crate::graphql::loaders::{DeviceProfileLoader, LatestTelemetryLoader, load, load_opt};
+use crate::graphql::loaders::{
+    DeviceProfileLoader, LatestTelemetryLoader, OpenAlertsLoader, load, load_opt,
+};
 
 /// A telemetry key a profile expects.
 #[derive(SimpleObject, InputObject, Clone)]
@@ -131,6 +134,15 @@ impl Device {
     }
     /// Online from its first report until its profile's timeout passes without one (5
     /// minutes without a profile); going offline is noticed within a minute.
+    /// Alerts of this device not yet cleared, newest first.
+    async fn open_alerts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<alerts::Alert>> {
+        Ok(load::<OpenAlertsLoader>(ctx, self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(alerts::Alert)
+            .collect())
+    }
     async fn status(&self) -> DeviceStatus {
         if self.0.online {
             DeviceStatus::Online
@@ -196,10 +208,21 @@ pub struct DeviceFilter {
 }
 
 #[derive(MergedObject, Default)]
-pub struct IotQuery(DeviceQuery, commands::DeviceCommandQuery);
+pub struct IotQuery(
+    DeviceQuery,
+    commands::DeviceCommandQuery,
+    alerts::AlertQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct IotMutation(DeviceMutation, commands::DeviceCommandMutation);
+pub struct IotMutation(
+    DeviceMutation,
+    commands::DeviceCommandMutation,
+    alerts::AlertMutation,
+);
+
+#[derive(MergedSubscription, Default)]
+pub struct IotSubscription(DeviceSubscription, alerts::AlertSubscription);
 
 #[derive(Default)]
 pub struct DeviceQuery;
@@ -518,10 +541,10 @@ pub struct DeviceStatusChange {
 }
 
 #[derive(Default)]
-pub struct IotSubscription;
+pub struct DeviceSubscription;
 
 #[Subscription]
-impl IotSubscription {
+impl DeviceSubscription {
     /// Devices of the business coming online (first report after silence) or going offline
     /// (silent past their profile's timeout, noticed within a minute); only those given, if any.
     async fn device_status_changed(

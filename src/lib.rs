@@ -112,6 +112,7 @@ impl Components {
         );
         let state = AppState {
             telemetry,
+            profile_keys: Default::default(),
             deps,
             schema,
             rate_limiter,

@@ -66,12 +66,24 @@ pub async fn accept(
         Ok(RateDecision::Allowed { .. }) => {}
         Err(err) => tracing::warn!(error = %err, "rate limiter unavailable"),
     }
-    let points = payload::parse(body, state.deps.clock.now()).map_err(|err| {
+    let invalid = |err: payload::PayloadError| {
         refused(Refusal::Invalid {
             code: err.reason,
             message: err.message,
         })
-    })?;
+    };
+    let points = payload::parse(body, state.deps.clock.now()).map_err(invalid)?;
+    if let Some(profile_id) = device.profile_id {
+        let declared = state
+            .profile_keys
+            .of(&state.deps, profile_id)
+            .await
+            .map_err(|err| {
+                tracing::error!(error = ?err, "reading a device profile failed");
+                refused(Refusal::Unavailable)
+            })?;
+        payload::check_declared(&points, &declared).map_err(invalid)?;
+    }
     state.telemetry.submit(device, points).await.map_err(|err| {
         tracing::error!(error = ?err, "queueing telemetry failed");
         refused(Refusal::Unavailable)

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use tianguis_domain::Deps;
+use tianguis_domain::iot::devices::ProfileKeys;
 use tianguis_domain::iot::writer::TelemetryWriter;
 use tianguis_domain::ports::RateLimiter;
 
@@ -42,4 +43,5 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Where every transport hands its telemetry for batched storage.
     pub telemetry: TelemetryWriter,
+    pub profile_keys: ProfileKeys,
 }

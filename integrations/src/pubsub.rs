@@ -118,3 +118,35 @@ impl PubSub for RedisPubSub {
         Ok(self.hub.listen(topic))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(payload: &[u8]) -> usize {
+        usize::from_le_bytes(payload.try_into().expect("eight bytes"))
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_stops_reading_holds_up_neither_publishers_nor_others() {
+        let pubsub = InProcessPubSub::default();
+        let mut stalled = pubsub.subscribe("t").await.expect("subscribed");
+        let mut reader = pubsub.subscribe("t").await.expect("subscribed");
+        let total = SUBSCRIBER_BUFFER * 3;
+        for i in 0..total {
+            pubsub
+                .publish("t", i.to_le_bytes().to_vec())
+                .await
+                .expect("published");
+            let heard = reader.next().await.expect("delivered");
+            assert_eq!(
+                number(&heard),
+                i,
+                "the reading subscriber hears everything in order"
+            );
+        }
+        // The stalled one lost what overflowed its buffer and resumes with recent messages.
+        let resumed = number(&stalled.next().await.expect("still open"));
+        assert_eq!(resumed, total - SUBSCRIBER_BUFFER);
+    }
+}

@@ -141,6 +141,39 @@ async fn bad_payloads_and_tokens_are_refused_with_a_reason_and_counted() {
             "{body}: {answer}"
         );
     }
+    // A profile types its keys and bounds the keys it does not declare.
+    let profile = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation { createDeviceProfile(input: { name: \"Riego\", telemetryKeys: [{ key: \"moisture\", unit: \"%\" }] }) { id } }",
+            json!({}),
+        )
+        .await;
+    let (_, typed_token) = new_device(
+        &app,
+        &owner,
+        json!({ "name": "Riego 2", "profileId": text(&profile["createDeviceProfile"]["id"]) }),
+    )
+    .await;
+    let many: serde_json::Map<String, Value> =
+        (0..17).map(|i| (format!("extra{i}"), json!(i))).collect();
+    for (body, code) in [
+        (r#"{"moisture": "wet"}"#.to_string(), "BAD_VALUE"),
+        (Value::Object(many).to_string(), "UNKNOWN_KEYS"),
+    ] {
+        let (status, answer) = post_telemetry(&app, &typed_token, &body).await;
+        assert_eq!(
+            (status, answer["error"]["code"].clone()),
+            (400, json!(code)),
+            "{body}: {answer}"
+        );
+    }
+    assert_eq!(
+        post_telemetry(&app, &typed_token, r#"{"moisture": 31, "rssi": -70}"#)
+            .await
+            .0,
+        200
+    );
     let (status, answer) = post_telemetry(&app, "dev_not-a-token", r#"{"t": 1}"#).await;
     assert_eq!(
         (status, answer["error"]["code"].clone()),
@@ -171,7 +204,7 @@ async fn bad_payloads_and_tokens_are_refused_with_a_reason_and_counted() {
 
     let metrics = app.metrics().await;
     assert!(
-        metrics.contains("tianguis_telemetry_rejected_total{reason=\"BAD_VALUE\"} 1"),
+        metrics.contains("tianguis_telemetry_rejected_total{reason=\"BAD_VALUE\"} 2"),
         "{metrics}"
     );
     assert!(

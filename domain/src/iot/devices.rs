@@ -392,6 +392,45 @@ pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Device> {
     Ok(device)
 }
 
+/// The keys each profile declares, as ingest checks payloads against them: read once and
+/// kept for a short while, so a busy device does not cost a read per message. An edited
+/// profile applies within [`ProfileKeys::FRESH_FOR`].
+type KeysRead = (std::time::Instant, std::sync::Arc<Vec<TelemetryKey>>);
+
+#[derive(Clone, Default)]
+pub struct ProfileKeys {
+    known: std::sync::Arc<std::sync::Mutex<HashMap<Uuid, KeysRead>>>,
+}
+
+impl ProfileKeys {
+    pub const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+    pub async fn of(
+        &self,
+        deps: &Deps,
+        profile_id: Uuid,
+    ) -> Result<std::sync::Arc<Vec<TelemetryKey>>> {
+        if let Ok(known) = self.known.lock()
+            && let Some((read_at, keys)) = known.get(&profile_id)
+            && read_at.elapsed() < Self::FRESH_FOR
+        {
+            return Ok(keys.clone());
+        }
+        // Ingest knows the device, not yet a caller: a plain read by id.
+        let keys = std::sync::Arc::new(
+            profiles::Entity::find_by_id(profile_id)
+                .one(&deps.db)
+                .await?
+                .map(|p| keys_of(&p))
+                .unwrap_or_default(),
+        );
+        if let Ok(mut known) = self.known.lock() {
+            known.insert(profile_id, (std::time::Instant::now(), keys.clone()));
+        }
+        Ok(keys)
+    }
+}
+
 /// Devices by id: one statement per batch.
 pub async fn by_ids(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashMap<Uuid, Device>> {
     ctx.require(Permission::IotRead)?;

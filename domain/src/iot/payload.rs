@@ -154,12 +154,84 @@ pub fn parse(body: &[u8], now: DateTime<Utc>) -> Result<Vec<Point>, PayloadError
     Ok(points)
 }
 
+/// Keys outside its profile a device may send in one payload (signal strength, battery…);
+/// more suggests firmware sending the wrong thing.
+pub const MAX_UNDECLARED_KEYS: usize = 16;
+
+/// Checks points against the keys the device's profile declares, when it declares any:
+/// a declared key carries numbers (its unit and range say so), and only a few undeclared
+/// keys may come along.
+pub fn check_declared(
+    points: &[Point],
+    declared: &[super::devices::TelemetryKey],
+) -> Result<(), PayloadError> {
+    if declared.is_empty() {
+        return Ok(());
+    }
+    let mut undeclared: Vec<&str> = Vec::new();
+    for point in points {
+        let known = declared.iter().any(|k| k.key == point.key);
+        if known && matches!(point.value, Reading::Text(_)) {
+            return Err(refuse(
+                "BAD_VALUE",
+                format!("{}: the device's profile expects a number", point.key),
+            ));
+        }
+        if !known && !undeclared.contains(&point.key.as_str()) {
+            undeclared.push(&point.key);
+        }
+    }
+    if undeclared.len() > MAX_UNDECLARED_KEYS {
+        return Err(refuse(
+            "UNKNOWN_KEYS",
+            format!(
+                "{} keys are not in the device's profile (at most {MAX_UNDECLARED_KEYS}): {}…",
+                undeclared.len(),
+                undeclared[..3].join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
         "2026-11-22T12:00:00Z".parse().expect("time")
+    }
+
+    #[test]
+    fn a_profile_types_its_keys_and_bounds_the_others() {
+        let declared = [crate::iot::devices::TelemetryKey {
+            key: "temperature".into(),
+            unit: Some("°C".into()),
+            min: None,
+            max: None,
+        }];
+        let ok = parse(br#"{"temperature": 4, "rssi": -70}"#, now()).expect("points");
+        assert_eq!(check_declared(&ok, &declared), Ok(()));
+        let text = parse(br#"{"temperature": "warm"}"#, now()).expect("points");
+        assert_eq!(
+            check_declared(&text, &declared).expect_err("typed").reason,
+            "BAD_VALUE"
+        );
+        assert_eq!(
+            check_declared(&text, &[]),
+            Ok(()),
+            "no profile keys, no schema"
+        );
+        let many: serde_json::Map<String, Value> = (0..=MAX_UNDECLARED_KEYS)
+            .map(|i| (format!("k{i}"), Value::from(i)))
+            .collect();
+        let many = parse(Value::Object(many).to_string().as_bytes(), now()).expect("points");
+        assert_eq!(
+            check_declared(&many, &declared)
+                .expect_err("too many")
+                .reason,
+            "UNKNOWN_KEYS"
+        );
     }
 
     #[test]

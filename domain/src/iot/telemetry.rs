@@ -26,6 +26,8 @@ pub use latest::Model as LatestValue;
 pub struct DeviceIdentity {
     pub tenant_id: Uuid,
     pub device_id: Uuid,
+    /// The profile whose keys its payloads are checked against.
+    pub profile_id: Option<Uuid>,
 }
 
 /// Finds the device a token belongs to. A revoked or unknown token is UNAUTHENTICATED.
@@ -39,6 +41,7 @@ pub async fn authenticate(deps: &Deps, token: &str) -> Result<DeviceIdentity> {
         .map(|d| DeviceIdentity {
             tenant_id: d.tenant_id,
             device_id: d.id,
+            profile_id: d.profile_id,
         })
         .ok_or_else(|| {
             Error::unauthenticated("INVALID_DEVICE_TOKEN", "the device token is not valid")

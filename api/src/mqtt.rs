@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use rumqttc::{
     ConnAck, ConnectReturnCode, Packet, PubAck, PubComp, PubRec, Publish, QoS, SubAck,
     SubscribeReasonCode, UnsubAck,
@@ -29,6 +30,7 @@ use rumqttc::{
 use serde_json::json;
 use tianguis_domain::Error;
 use tianguis_domain::iot::commands::{self, Delivery};
+use tianguis_domain::iot::devices;
 use tianguis_domain::iot::telemetry::{self, DeviceIdentity};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -53,8 +55,9 @@ const OUTBOX: usize = 256;
 enum Outbound {
     Packet(Packet),
     Command(Delivery),
-    /// The same device connected again: this older connection ends, as MQTT requires.
-    Replaced,
+    /// The same device connected again (this older connection ends, as MQTT requires), or
+    /// its credential is no longer valid.
+    Close,
 }
 
 struct Session {
@@ -85,13 +88,11 @@ impl MqttEndpoint {
         listener: TcpListener,
         stop: watch::Receiver<bool>,
     ) -> anyhow::Result<()> {
-        let deliveries = self
-            .state
-            .deps
-            .pubsub
-            .subscribe(commands::DELIVERY_TOPIC)
-            .await?;
+        let pubsub = &self.state.deps.pubsub;
+        let deliveries = pubsub.subscribe(commands::DELIVERY_TOPIC).await?;
         tokio::spawn(self.clone().route_commands(deliveries));
+        let disconnects = pubsub.subscribe(devices::DISCONNECT_TOPIC).await?;
+        tokio::spawn(self.clone().end_connections(disconnects));
         let mut stopping = stop.clone();
         loop {
             tokio::select! {
@@ -107,10 +108,7 @@ impl MqttEndpoint {
         }
     }
 
-    async fn route_commands(
-        self,
-        mut deliveries: futures_util::stream::BoxStream<'static, Vec<u8>>,
-    ) {
+    async fn route_commands(self, mut deliveries: BoxStream<'static, Vec<u8>>) {
         while let Some(message) = deliveries.next().await {
             let Ok(delivery) = serde_json::from_slice::<Delivery>(&message) else {
                 continue;
@@ -126,6 +124,24 @@ impl MqttEndpoint {
                 && outbox.try_send(Outbound::Command(delivery)).is_err()
             {
                 tracing::warn!("a device's connection is backed up; its command waits");
+            }
+        }
+    }
+
+    /// Ends the connections of devices whose token was rotated or revoked, or that were
+    /// deleted.
+    async fn end_connections(self, mut disconnects: BoxStream<'static, Vec<u8>>) {
+        while let Some(message) = disconnects.next().await {
+            let Ok(device_id) = Uuid::from_slice(&message) else {
+                continue;
+            };
+            let outbox = self
+                .sessions
+                .lock()
+                .ok()
+                .and_then(|s| s.get(&device_id).map(|s| s.outbox.clone()));
+            if let Some(outbox) = outbox {
+                let _ = outbox.try_send(Outbound::Close);
             }
         }
     }
@@ -196,7 +212,7 @@ impl MqttEndpoint {
             )
         });
         if let Some(old) = replaced {
-            let _ = old.outbox.try_send(Outbound::Replaced);
+            let _ = old.outbox.try_send(Outbound::Close);
         }
         let keep_alive = Duration::from_secs(u64::from(connect.keep_alive));
         let mut session = DeviceSession {
@@ -270,7 +286,7 @@ impl DeviceSession<'_> {
                 Some(outbound) = inbox.recv() => match outbound {
                     Outbound::Packet(packet) => write_packet(&mut self.socket, &packet).await?,
                     Outbound::Command(delivery) => self.deliver(delivery).await?,
-                    Outbound::Replaced => return Ok(()),
+                    Outbound::Close => return Ok(()),
                 },
                 () = idle => anyhow::bail!("keep-alive expired"),
                 () = stopped(&mut stop) => return Ok(()),

@@ -120,6 +120,15 @@ impl MqttDevice {
         publish
     }
 
+    /// Waits for the endpoint to end the connection.
+    pub async fn closed(&mut self) {
+        tokio::time::timeout(WAIT, async {
+            while self.packets.recv().await.is_some() {}
+        })
+        .await
+        .expect("the connection ends");
+    }
+
     pub async fn next_error(&mut self) -> Value {
         let publish = self.next_publish(ERRORS).await;
         serde_json::from_slice(&publish.payload).expect("json error")
@@ -259,13 +268,15 @@ async fn only_a_valid_token_connects_and_a_device_cannot_reach_another() {
         json!([])
     );
 
-    // A revoked token no longer connects.
+    // Revoking a token ends the connection made with it, and it no longer connects.
+    let mut revoked = connect(&app, Some(&rival_token)).await.expect("connected");
     app.ok(
         Some(&rival.access_token),
         "mutation($id: ID!) { revokeDeviceToken(input: { id: $id }) { hasToken } }",
         json!({ "id": rival_device }),
     )
     .await;
+    revoked.closed().await;
     assert_eq!(
         connect(&app, Some(&rival_token)).await.err(),
         Some(ConnectReturnCode::NotAuthorized)

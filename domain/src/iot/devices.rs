@@ -340,8 +340,18 @@ pub async fn delete(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Uuid> {
         serde_json::json!({ "name": device.name }),
     )
     .await?;
+    disconnect_after_commit(&mut tx, device.id);
     tx.commit().await?;
     Ok(device.id)
+}
+
+/// The pub/sub topic on which replicas hear which device connections to end.
+pub const DISCONNECT_TOPIC: &str = "iot.devices.disconnect";
+
+/// Ends the device's live connections, on whichever replica holds them, once the change
+/// that invalidates them is committed.
+fn disconnect_after_commit(tx: &mut TenantTx, device_id: Uuid) {
+    tx.publish_after_commit(DISCONNECT_TOPIC.into(), device_id.as_bytes().to_vec());
 }
 
 /// Replaces a device's token (the old one stops working at once), or with `revoke` leaves
@@ -380,6 +390,8 @@ pub async fn replace_token(
         serde_json::json!({ "name": device.name }),
     )
     .await?;
+    // A connection opened with the old token does not outlive it.
+    disconnect_after_commit(&mut tx, device.id);
     tx.commit().await?;
     Ok((device, token))
 }

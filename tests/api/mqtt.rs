@@ -122,11 +122,9 @@ impl MqttDevice {
 
     /// Waits for the endpoint to end the connection.
     pub async fn closed(&mut self) {
-        tokio::time::timeout(WAIT, async {
-            while self.packets.recv().await.is_some() {}
-        })
-        .await
-        .expect("the connection ends");
+        tokio::time::timeout(WAIT, async { while self.packets.recv().await.is_some() {} })
+            .await
+            .expect("the connection ends");
     }
 
     pub async fn next_error(&mut self) -> Value {
@@ -431,5 +429,37 @@ async fn a_command_reaches_its_device_and_the_answer_is_recorded() {
             { "node": { "method": "reboot", "status": "FAILED" } },
             { "node": { "method": "setRelay", "status": "SUCCEEDED" } },
         ])
+    );
+}
+
+#[tokio::test]
+async fn a_command_sent_on_one_replica_reaches_a_device_connected_to_another() {
+    let app = TestApp::spawn().await;
+    if app.config.redis_url.is_none() {
+        // Replicas reach each other's connections through Redis; the embedded mode is one
+        // process.
+        eprintln!("without TEST_REDIS_URL there is no second replica to reach");
+        return;
+    }
+    let other = app.another_instance(|_| {}).await;
+    let owner = app.sign_up().await;
+    let (device, token) = new_device(&app, &owner, json!({ "name": "Válvula" })).await;
+    let mut node = connect(&other, Some(&token)).await.expect("connected");
+    node.subscribe(COMMANDS).await;
+    let sent = app
+        .ok(
+            Some(&owner.access_token),
+            SEND,
+            json!({ "input": { "deviceId": device, "method": "open" } }),
+        )
+        .await;
+    let id = text(&sent["sendDeviceCommand"]["id"]);
+    let request = node.next_publish("v1/devices/me/commands/request/").await;
+    assert!(request.topic.ends_with(&id), "{}", request.topic);
+    node.publish_acknowledged(&format!("v1/devices/me/commands/response/{id}"), "true")
+        .await;
+    assert_eq!(
+        command(&app, &owner.access_token, &id).await["status"],
+        "SUCCEEDED"
     );
 }

@@ -14,6 +14,7 @@ mod m20261122_000006_iot;
 mod m20261122_000007_iot_settings;
 mod m20261122_000008_device_status;
 mod m20261202_000009_device_commands_alerts;
+mod m20261202_000010_telemetry_points_without_fk;
 pub mod postgres;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_iot_settings::Migration),
             Box::new(m20261122_000008_device_status::Migration),
             Box::new(m20261202_000009_device_commands_alerts::Migration),
+            Box::new(m20261202_000010_telemetry_points_without_fk::Migration),
         ]
     }
 }

@@ -550,3 +550,39 @@ async fn a_profile_is_edited_and_deleted_by_its_business_only() {
         "the device stays"
     );
 }
+
+#[tokio::test]
+async fn deleting_a_device_deletes_its_telemetry() {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use tianguis_entity::iot::telemetry_points as points;
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let (device, token) = new_device(&app, &owner, json!({ "name": "Temporal" })).await;
+    let (kept, kept_token) = new_device(&app, &owner, json!({ "name": "Otro" })).await;
+    for token in [&token, &kept_token] {
+        assert_eq!(
+            post_telemetry(&app, token, r#"{"t": 1, "h": 2}"#).await.0,
+            200
+        );
+    }
+    let count = |id: &str| {
+        let id = uuid::Uuid::parse_str(id).expect("uuid");
+        let db = app.state.deps.db.clone();
+        async move {
+            points::Entity::find()
+                .filter(points::Column::DeviceId.eq(id))
+                .count(&db)
+                .await
+                .expect("count")
+        }
+    };
+    assert_eq!(count(&device).await, 2);
+    app.ok(
+        Some(&owner.access_token),
+        "mutation($id: ID!) { deleteDevice(input: { id: $id }) }",
+        json!({ "id": device }),
+    )
+    .await;
+    assert_eq!(count(&device).await, 0);
+    assert_eq!(count(&kept).await, 2, "other devices keep theirs");
+}

@@ -331,6 +331,12 @@ pub async fn delete(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Uuid> {
     ctx.require(Permission::IotWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let device = tx.get::<devices::Entity>(id, "device").await?;
+    // Points carry no foreign key (it would slow every insert): they go first, by hand.
+    tianguis_entity::iot::telemetry_points::Entity::delete_many()
+        .filter(tianguis_entity::iot::telemetry_points::Column::TenantId.eq(ctx.tenant_id))
+        .filter(tianguis_entity::iot::telemetry_points::Column::DeviceId.eq(device.id))
+        .exec(&*tx)
+        .await?;
     devices::Entity::delete_by_id(device.id).exec(&*tx).await?;
     audit::record(
         &mut tx,

@@ -163,12 +163,11 @@ pub struct Submission {
 /// seen. Live subscribers hear of the points and of devices coming online after commit.
 /// Batches are written by [`super::writer::TelemetryWriter`], never per request.
 pub async fn store_batch(deps: &Deps, batch: &[Submission]) -> Result<()> {
-    let mut rows: Vec<(&DeviceIdentity, &Point)> = batch
+    // Points go in as they came, mostly in time order, so the time index grows at its end.
+    let rows: Vec<(&DeviceIdentity, &Point)> = batch
         .iter()
         .flat_map(|s| s.points.iter().map(move |p| (&s.device, p)))
         .collect();
-    // One order for every writer, so concurrent batches lock rows without deadlocking.
-    rows.sort_by(|a, b| (a.0.device_id, &a.1.key, a.1.ts).cmp(&(b.0.device_id, &b.1.key, b.1.ts)));
     let tx = begin_system(&deps.db).await?;
     for chunk in rows.chunks(INSERT_CHUNK) {
         let models = chunk.iter().map(|(d, p)| {
@@ -195,16 +194,19 @@ pub async fn store_batch(deps: &Deps, batch: &[Submission]) -> Result<()> {
             .exec_without_returning(&tx)
             .await?;
     }
-    // Rows are sorted, so the last of each device and key is its newest point.
-    let mut newest: Vec<(&DeviceIdentity, &Point)> = Vec::new();
-    for row in rows {
-        match newest.last_mut() {
-            Some(last) if last.0.device_id == row.0.device_id && last.1.key == row.1.key => {
-                *last = row;
-            }
-            _ => newest.push(row),
+    let mut by_key: HashMap<(Uuid, &str), (&DeviceIdentity, &Point)> = HashMap::new();
+    for &(device, point) in &rows {
+        let entry = by_key
+            .entry((device.device_id, point.key.as_str()))
+            .or_insert((device, point));
+        if point.ts >= entry.1.ts {
+            *entry = (device, point);
         }
     }
+    // Latest values are updated in one order by every writer, so concurrent batches lock
+    // their rows without deadlocking.
+    let mut newest: Vec<(&DeviceIdentity, &Point)> = by_key.into_values().collect();
+    newest.sort_by(|a, b| (a.0.device_id, &a.1.key).cmp(&(b.0.device_id, &b.1.key)));
     for chunk in newest.chunks(INSERT_CHUNK) {
         let models = chunk.iter().map(|(d, p)| {
             let (number, text) = split(&p.value);

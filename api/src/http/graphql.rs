@@ -102,8 +102,13 @@ pub async fn websocket(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
 ) -> Response {
     let meta = request_meta(&headers, peer.map(|p| (p.0).0));
+    // Live clients are many and their messages small: the default 128 KiB buffers each way
+    // would cost a replica gigabytes at ten thousand subscribers. Buffers still grow for a
+    // large message.
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |stream| {
             let deps = state.deps.clone();
             GraphQLWebSocket::new(stream, state.schema.clone(), protocol)

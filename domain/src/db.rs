@@ -84,6 +84,26 @@ impl TenantTx {
             .ok_or(Error::NotFound(what))
     }
 
+    /// Reads one of the caller's rows of `E` in a transaction of its own, for a caller
+    /// holding `permission`; NOT_FOUND naming `what` otherwise.
+    pub async fn read_one<E>(
+        deps: &crate::Deps,
+        ctx: &crate::TenantCtx,
+        permission: crate::Permission,
+        id: Uuid,
+        what: &'static str,
+    ) -> Result<E::Model>
+    where
+        E: TenantOwned,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+    {
+        ctx.require(permission)?;
+        let tx = Self::begin(deps, ctx.tenant_id).await?;
+        let found = tx.get::<E>(id, what).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
     /// Queues a message for live subscribers of `topic`, delivered after commit.
     pub fn publish_after_commit(&mut self, topic: String, payload: Vec<u8>) {
         self.outgoing.push((topic, payload));

@@ -71,6 +71,16 @@ impl TestApp {
         Self::spawn_in(tempfile::tempdir().expect("temp dir"), adjust).await
     }
 
+    /// A second replica sharing live events through Redis; none in the embedded mode, where
+    /// there is one process, so cross-replica tests have nothing to check.
+    pub async fn second_replica(&self) -> Option<Self> {
+        if self.config.redis_url.is_none() {
+            eprintln!("without TEST_REDIS_URL there is no second replica to reach");
+            return None;
+        }
+        Some(self.another_instance(|_| {}).await)
+    }
+
     /// Another instance on the same database, as a second replica or a restart would be.
     pub async fn another_instance(&self, adjust: impl FnOnce(&mut Config)) -> Self {
         let database_url = self.config.database_url.clone();

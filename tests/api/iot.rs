@@ -257,12 +257,9 @@ async fn a_subscriber_receives_live_telemetry_of_the_keys_it_asked_for() {
 #[tokio::test]
 async fn telemetry_ingested_on_one_replica_reaches_a_subscriber_on_another() {
     let app = TestApp::spawn().await;
-    if app.config.redis_url.is_none() {
-        // Replicas share live events through Redis; the embedded mode is one process.
-        eprintln!("without TEST_REDIS_URL there is no second replica to reach");
+    let Some(other) = app.second_replica().await else {
         return;
-    }
-    let other = app.another_instance(|_| {}).await;
+    };
     let owner = app.sign_up().await;
     let (device, device_token) = new_device(&app, &owner, json!({ "name": "Cava" })).await;
     let mut ws = subscribe_to_device(&app, &owner, &device).await;

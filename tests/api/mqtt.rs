@@ -435,13 +435,9 @@ async fn a_command_reaches_its_device_and_the_answer_is_recorded() {
 #[tokio::test]
 async fn a_command_sent_on_one_replica_reaches_a_device_connected_to_another() {
     let app = TestApp::spawn().await;
-    if app.config.redis_url.is_none() {
-        // Replicas reach each other's connections through Redis; the embedded mode is one
-        // process.
-        eprintln!("without TEST_REDIS_URL there is no second replica to reach");
+    let Some(other) = app.second_replica().await else {
         return;
-    }
-    let other = app.another_instance(|_| {}).await;
+    };
     let owner = app.sign_up().await;
     let (device, token) = new_device(&app, &owner, json!({ "name": "Válvula" })).await;
     let mut node = connect(&other, Some(&token)).await.expect("connected");

@@ -292,11 +292,8 @@ pub async fn delete_rule(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Uuid>
 }
 
 pub async fn get_rule(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<AlertRule> {
-    ctx.require(Permission::IotRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let rule = tx.get::<alert_rules::Entity>(id, "alert rule").await?;
-    tx.commit().await?;
-    Ok(rule)
+    TenantTx::read_one::<alert_rules::Entity>(deps, ctx, Permission::IotRead, id, "alert rule")
+        .await
 }
 
 /// The business's rules by name, or those of one device or profile.
@@ -393,11 +390,7 @@ pub async fn list(
 }
 
 pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Alert> {
-    ctx.require(Permission::IotRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let alert = tx.get::<alerts::Entity>(id, "alert").await?;
-    tx.commit().await?;
-    Ok(alert)
+    TenantTx::read_one::<alerts::Entity>(deps, ctx, Permission::IotRead, id, "alert").await
 }
 
 fn announce(tx: &mut TenantTx, change: &str, alert: &Alert) -> Result<()> {

@@ -206,11 +206,7 @@ pub async fn expire_overdue(deps: &Deps) -> Result<u64> {
 }
 
 pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<DeviceCommand> {
-    ctx.require(Permission::IotRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let command = tx.get::<commands::Entity>(id, "command").await?;
-    tx.commit().await?;
-    Ok(command)
+    TenantTx::read_one::<commands::Entity>(deps, ctx, Permission::IotRead, id, "command").await
 }
 
 /// A device's commands, newest first.

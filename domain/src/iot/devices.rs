@@ -403,11 +403,7 @@ pub async fn replace_token(
 }
 
 pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Device> {
-    ctx.require(Permission::IotRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let device = tx.get::<devices::Entity>(id, "device").await?;
-    tx.commit().await?;
-    Ok(device)
+    TenantTx::read_one::<devices::Entity>(deps, ctx, Permission::IotRead, id, "device").await
 }
 
 /// The keys each profile declares, as ingest checks payloads against them: read once and

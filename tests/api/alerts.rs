@@ -323,10 +323,26 @@ async fn rules_are_checked_and_combinations_need_every_part() {
         (raised["change"].clone(), raised["alert"]["details"].clone()),
         (json!("RAISED"), json!({ "temperature": 7.0, "door": 1.0 }))
     );
-    // Disabled, a rule raises nothing and leaves its open alert to be cleared by hand.
+    // Renamed, then cleared: the live event names the rule as it is now.
     app.ok(
         Some(&owner.access_token),
-        "mutation($id: ID!) { updateAlertRule(input: { id: $id, enabled: false, name: \"Refri\" }) { enabled name } }",
+        "mutation($id: ID!) { updateAlertRule(input: { id: $id, name: \"Refri\" }) { name } }",
+        json!({ "id": rule }),
+    )
+    .await;
+    post_telemetry(&app, &token, r#"{"temperature": 7, "door": 0}"#).await;
+    let cleared = next_event(&mut ws).await;
+    assert_eq!(
+        (
+            cleared["change"].clone(),
+            cleared["alert"]["rule"]["name"].clone()
+        ),
+        (json!("CLEARED"), json!("Refri"))
+    );
+    // Disabled, a rule raises nothing.
+    app.ok(
+        Some(&owner.access_token),
+        "mutation($id: ID!) { updateAlertRule(input: { id: $id, enabled: false }) { enabled } }",
         json!({ "id": rule }),
     )
     .await;

@@ -19,6 +19,20 @@ pub struct CallerScope {
     ctx: Arc<TenantCtx>,
 }
 
+impl CallerScope {
+    pub fn new(deps: &Deps, ctx: &TenantCtx) -> Self {
+        Self {
+            deps: deps.clone(),
+            ctx: Arc::new(ctx.clone()),
+        }
+    }
+}
+
+/// A loader that can be built for a caller on the spot.
+pub trait Scoped {
+    fn for_caller(scope: CallerScope) -> Self;
+}
+
 /// A request's loader. Its cache also holds what a list resolver read ahead for its
 /// children ([`feed`]), so those children cost no statement of their own.
 pub type Loaded<L> = DataLoader<L, HashMapCache>;
@@ -28,6 +42,12 @@ macro_rules! loaders {
     ($($name:ident: $value:ty => $load:path,)*) => {
         $(
             pub struct $name(CallerScope);
+
+            impl Scoped for $name {
+                fn for_caller(scope: CallerScope) -> Self {
+                    Self(scope)
+                }
+            }
 
             impl Loader<Uuid> for $name {
                 type Value = $value;
@@ -41,10 +61,7 @@ macro_rules! loaders {
 
         /// Adds the caller's loaders to a request's data.
         pub fn register(data: &mut async_graphql::Data, deps: &Deps, ctx: &TenantCtx) {
-            let scope = CallerScope {
-                deps: deps.clone(),
-                ctx: Arc::new(ctx.clone()),
-            };
+            let scope = CallerScope::new(deps, ctx);
             $(data.insert(Loaded::with_cache($name(scope.clone()), tokio::spawn, HashMapCache::default()));)*
         }
     };
@@ -76,9 +93,15 @@ pub async fn load<L>(
     key: Uuid,
 ) -> async_graphql::Result<Option<L::Value>>
 where
-    L: Loader<Uuid, Error = async_graphql::Error>,
+    L: Loader<Uuid, Error = async_graphql::Error> + Scoped,
 {
-    ctx.data::<Loaded<L>>()?.load_one(key).await
+    if let Some(loader) = ctx.data_opt::<Loaded<L>>() {
+        return loader.load_one(key).await;
+    }
+    // A WebSocket connection keeps only its caller: each live event reads fresh data rather
+    // than what a connection-long cache saw hours ago.
+    let scope = ctx.data::<CallerScope>()?.clone();
+    Ok(L::for_caller(scope).load(&[key]).await?.remove(&key))
 }
 
 /// Puts records read ahead into the request's loader `L`.
@@ -87,9 +110,11 @@ pub async fn feed<L>(
     values: impl IntoIterator<Item = (Uuid, L::Value)>,
 ) -> async_graphql::Result<()>
 where
-    L: Loader<Uuid, Error = async_graphql::Error>,
+    L: Loader<Uuid, Error = async_graphql::Error> + Scoped,
 {
-    ctx.data::<Loaded<L>>()?.feed_many(values).await;
+    if let Some(loader) = ctx.data_opt::<Loaded<L>>() {
+        loader.feed_many(values).await;
+    }
     Ok(())
 }
 
@@ -99,7 +124,7 @@ pub async fn load_opt<L>(
     key: Option<Uuid>,
 ) -> async_graphql::Result<Option<L::Value>>
 where
-    L: Loader<Uuid, Error = async_graphql::Error>,
+    L: Loader<Uuid, Error = async_graphql::Error> + Scoped,
 {
     match key {
         Some(key) => load::<L>(ctx, key).await,

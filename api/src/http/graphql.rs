@@ -122,8 +122,10 @@ pub async fn websocket(
                     let ctx = auth::authenticate(&deps, &credential, meta)
                         .await
                         .map_err(to_graphql)?;
+                    // Loaders and their caches belong to one request; a connection lives
+                    // for hours, so it keeps only the caller and loads per event.
                     let mut data = Data::default();
-                    loaders::register(&mut data, &deps, &ctx);
+                    data.insert(loaders::CallerScope::new(&deps, &ctx));
                     data.insert(Principal::Authenticated(ctx));
                     Ok(data)
                 })

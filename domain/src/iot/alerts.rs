@@ -136,6 +136,20 @@ pub enum Target {
     Profile(Uuid),
 }
 
+impl Target {
+    /// The target of a new rule: exactly one of a device and a profile.
+    pub fn exactly_one(device_id: Option<Uuid>, profile_id: Option<Uuid>) -> Result<Self> {
+        match (device_id, profile_id) {
+            (Some(device), None) => Ok(Target::Device(device)),
+            (None, Some(profile)) => Ok(Target::Profile(profile)),
+            _ => Err(Error::invalid(
+                "deviceId",
+                "give either deviceId or profileId",
+            )),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct RuleInput {
     pub name: Option<String>,

@@ -352,19 +352,11 @@ impl AlertMutation {
         ctx: &Context<'_>,
         input: CreateAlertRuleInput,
     ) -> async_graphql::Result<AlertRule> {
-        let target = match (
+        let target = Target::exactly_one(
             optional_id(input.device_id.as_ref(), "deviceId")?,
             optional_id(input.profile_id.as_ref(), "profileId")?,
-        ) {
-            (Some(device), None) => Target::Device(device),
-            (None, Some(profile)) => Target::Profile(profile),
-            _ => {
-                return Err(to_graphql(tianguis_domain::Error::invalid(
-                    "deviceId",
-                    "give either deviceId or profileId",
-                )));
-            }
-        };
+        )
+        .gql()?;
         let rule = alerts::RuleInput {
             name: Some(input.name),
             severity: Some(input.severity.into()),

@@ -4,6 +4,7 @@
 //! and commands, calls one use case, and maps the result or the [`Error`].
 
 pub mod automation;
+pub mod billing;
 pub mod crm;
 pub mod crypto;
 pub mod ctx;

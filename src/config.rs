@@ -232,6 +232,11 @@ impl Config {
                     WorkerSettings::default().send_email_concurrency,
                     "a whole number of concurrent jobs",
                 )?,
+                billing_concurrency: env.parse(
+                    "TIANGUIS_CONCURRENCY_BILLING",
+                    WorkerSettings::default().billing_concurrency,
+                    "a whole number of concurrent jobs",
+                )?,
                 noop_concurrency: env.parse(
                     "TIANGUIS_CONCURRENCY_NOOP",
                     WorkerSettings::default().noop_concurrency,

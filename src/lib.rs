@@ -16,6 +16,7 @@ use tianguis_api::metrics::Metrics;
 use tianguis_api::mqtt::MqttEndpoint;
 use tianguis_domain::Deps;
 use tianguis_domain::automation::webhooks::WebhookConsumer;
+use tianguis_domain::billing::BillingConsumer;
 use tianguis_domain::crypto::SecretBox;
 use tianguis_domain::events::Dispatcher;
 use tianguis_domain::iot::alerts::Evaluator;
@@ -24,6 +25,7 @@ use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
 use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
+use tianguis_integrations::pac::{PacRouter, SandboxPac};
 use tianguis_integrations::pubsub::{InProcessPubSub, RedisPubSub};
 use tianguis_integrations::rate_limit::{InMemoryRateLimiter, RedisRateLimiter};
 use tianguis_jobs::{ApalisQueue, JobContext, JobMetrics, JobStore, StoreBackend};
@@ -85,7 +87,7 @@ impl Components {
         let deps = Deps {
             db: db.clone(),
             pubsub,
-            clock,
+            clock: clock.clone(),
             auth: Arc::new(AuthSettings::new(
                 jwt_secret.expose().as_bytes(),
                 config.access_token_ttl,
@@ -101,6 +103,7 @@ impl Components {
             },
             mail: Arc::new(config.mail.clone()),
             secrets: Arc::new(SecretBox::new(&db::encryption_key(config)?)),
+            pac: Arc::new(PacRouter::new(SandboxPac::new(clock.clone())?)),
         };
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
         let job_metrics = JobMetrics::default();
@@ -132,7 +135,10 @@ impl Components {
     /// Runs the event dispatcher and the worker pool until `stop` turns true.
     pub async fn run_background(&self, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         let deps = self.state.deps.clone();
-        let dispatcher = Dispatcher::new(deps.clone(), vec![Arc::new(WebhookConsumer)]);
+        let dispatcher = Dispatcher::new(
+            deps.clone(),
+            vec![Arc::new(WebhookConsumer), Arc::new(BillingConsumer)],
+        );
         tracing::info!(
             store = self.job_store.name(),
             "running workers and the event dispatcher"

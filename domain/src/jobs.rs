@@ -20,9 +20,10 @@ use crate::{Deps, Error, Permission, Result, TenantCtx};
 pub const DELIVER_WEBHOOK: &str = "deliver_webhook";
 pub const SEND_EMAIL: &str = "send_email";
 pub const MAINTENANCE: &str = "maintenance";
+pub const BILLING: &str = "billing";
 pub const NOOP: &str = "noop";
 
-pub const ALL: &[&str] = &[DELIVER_WEBHOOK, SEND_EMAIL, MAINTENANCE, NOOP];
+pub const ALL: &[&str] = &[DELIVER_WEBHOOK, SEND_EMAIL, MAINTENANCE, BILLING, NOOP];
 
 /// Attempts a job gets when its handler fails unexpectedly, before it is marked failed.
 pub const MAX_ATTEMPTS: i32 = 5;

@@ -43,4 +43,6 @@ pub struct Deps {
     pub mail: Arc<email::MailSettings>,
     /// Encrypts secrets before they are stored.
     pub secrets: Arc<crypto::SecretBox>,
+    /// Stamps and cancels CFDI, routing each business to its PAC.
+    pub pac: Arc<dyn ports::Pac>,
 }

@@ -54,6 +54,21 @@ pub enum Job {
     },
     /// Daily upkeep across tenants: expire overdue proposals, rescore leads as time passes.
     DailyMaintenance,
+    /// Seals an invoice and has the business's PAC stamp it.
+    StampCfdi {
+        tenant_id: uuid::Uuid,
+        invoice_id: uuid::Uuid,
+    },
+    /// Asks SAT, through the PAC, to cancel a stamped invoice.
+    CancelCfdi {
+        tenant_id: uuid::Uuid,
+        invoice_id: uuid::Uuid,
+    },
+    /// Drafts the invoice of an accepted proposal.
+    DraftInvoice {
+        tenant_id: uuid::Uuid,
+        proposal_id: uuid::Uuid,
+    },
     /// Does nothing: measures the pool's own cost (ledger and store round trips).
     Noop,
 }
@@ -65,6 +80,9 @@ impl Job {
             Job::DeliverWebhook { .. } => crate::jobs::DELIVER_WEBHOOK,
             Job::SendEmail { .. } => crate::jobs::SEND_EMAIL,
             Job::RescoreLeads { .. } | Job::DailyMaintenance => crate::jobs::MAINTENANCE,
+            Job::StampCfdi { .. } | Job::CancelCfdi { .. } | Job::DraftInvoice { .. } => {
+                crate::jobs::BILLING
+            }
             Job::Noop => crate::jobs::NOOP,
         }
     }
@@ -74,7 +92,10 @@ impl Job {
         match self {
             Job::DeliverWebhook { tenant_id, .. } => Some(*tenant_id),
             Job::SendEmail { tenant_id, .. } => *tenant_id,
-            Job::RescoreLeads { tenant_id, .. } => Some(*tenant_id),
+            Job::RescoreLeads { tenant_id, .. }
+            | Job::StampCfdi { tenant_id, .. }
+            | Job::CancelCfdi { tenant_id, .. }
+            | Job::DraftInvoice { tenant_id, .. } => Some(*tenant_id),
             Job::DailyMaintenance | Job::Noop => None,
         }
     }
@@ -135,4 +156,55 @@ pub enum MailError {
 #[async_trait::async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError>;
+}
+
+/// Which PAC account stamps a business's invoices.
+#[derive(Clone, Debug)]
+pub struct PacAccount {
+    /// `sandbox` or `finkok`.
+    pub provider: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+/// A PAC's stamp: the CFDI with its TimbreFiscalDigital.
+#[derive(Clone, Debug)]
+pub struct Stamped {
+    pub uuid: String,
+    pub xml: String,
+}
+
+/// SAT's answer to a cancellation request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cancellation {
+    Cancelled,
+    /// The receiver must accept it first; the status is asked again later.
+    Pending,
+    Rejected,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PacError {
+    /// The PAC or SAT refused the document; sending it again changes nothing.
+    #[error("{code}: {message}")]
+    Rejected { code: String, message: String },
+    /// The PAC could not be reached or failed; worth trying again.
+    #[error("PAC unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A PAC (Proveedor Autorizado de Certificación): stamps and cancels CFDI.
+#[async_trait::async_trait]
+pub trait Pac: Send + Sync {
+    async fn stamp(&self, account: &PacAccount, xml: &str) -> Result<Stamped, PacError>;
+
+    /// Asks SAT to cancel `uuid`; `substitute` is the replacing UUID for motive 01.
+    async fn cancel(
+        &self,
+        account: &PacAccount,
+        issuer_rfc: &str,
+        uuid: &str,
+        motive: &str,
+        substitute: Option<&str>,
+    ) -> Result<Cancellation, PacError>;
 }

@@ -4,6 +4,7 @@
 //! helper uses to add the tenant filter to every query of tenant data.
 
 pub mod automation;
+pub mod billing;
 pub mod crm;
 pub mod email;
 pub mod events;

@@ -3,5 +3,6 @@
 
 pub mod http;
 pub mod mail;
+pub mod pac;
 pub mod pubsub;
 pub mod rate_limit;

@@ -15,7 +15,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
-use tianguis_domain::jobs::{self, DELIVER_WEBHOOK, MAINTENANCE, NOOP, SEND_EMAIL};
+use tianguis_domain::billing::invoices;
+use tianguis_domain::jobs::{self, BILLING, DELIVER_WEBHOOK, MAINTENANCE, NOOP, SEND_EMAIL};
 use tianguis_domain::ports::{Job, JobQueue};
 use tianguis_domain::{Deps, automation::webhooks, email};
 use uuid::Uuid;
@@ -154,6 +155,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 pub struct WorkerSettings {
     pub deliver_webhook_concurrency: usize,
     pub send_email_concurrency: usize,
+    /// Stamping and cancelling CFDI: each waits on a PAC.
+    pub billing_concurrency: usize,
     pub noop_concurrency: usize,
     /// How often a worker tells the store it is alive. A worker silent for
     /// [`MISSED_HEARTBEATS`] of these is dead, and its running jobs go back to the queue.
@@ -165,6 +168,7 @@ impl Default for WorkerSettings {
         Self {
             deliver_webhook_concurrency: 8,
             send_email_concurrency: 8,
+            billing_concurrency: 8,
             noop_concurrency: 8,
             heartbeat: Duration::from_secs(20),
         }
@@ -318,6 +322,20 @@ async fn execute(deps: &Deps, job: Job) -> tianguis_domain::Result<()> {
             .await
             .map(drop),
         Job::DailyMaintenance => jobs::daily_maintenance(deps).await,
+        Job::StampCfdi {
+            tenant_id,
+            invoice_id,
+        } => invoices::stamp(deps, tenant_id, invoice_id).await,
+        Job::CancelCfdi {
+            tenant_id,
+            invoice_id,
+        } => invoices::cancel(deps, tenant_id, invoice_id).await,
+        Job::DraftInvoice {
+            tenant_id,
+            proposal_id,
+        } => invoices::draft_from_proposal(deps, tenant_id, proposal_id)
+            .await
+            .map(drop),
         Job::Noop => Ok(()),
     }
 }
@@ -332,6 +350,10 @@ async fn send_email(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynErro
 
 async fn maintenance(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     run_job(MAINTENANCE, job, &ctx).await
+}
+
+async fn billing(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    run_job(BILLING, job, &ctx).await
 }
 
 async fn noop(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
@@ -396,6 +418,7 @@ pub async fn run(
         StoreBackend::Sqlite(_) => WorkerSettings {
             deliver_webhook_concurrency: 1,
             send_email_concurrency: 1,
+            billing_concurrency: 1,
             noop_concurrency: 1,
             ..settings
         },
@@ -434,6 +457,17 @@ pub async fn run(
         JobRef,
         maintenance,
         1,
+        settings.heartbeat
+    );
+    let monitor = register!(
+        monitor,
+        store,
+        instance,
+        deps,
+        BILLING,
+        JobRef,
+        billing,
+        settings.billing_concurrency,
         settings.heartbeat
     );
     let monitor = register!(

@@ -45,3 +45,19 @@ pub fn optional_reference(from: &str, column: &str, to: &str) -> ForeignKeyCreat
         .on_delete(ForeignKeyAction::SetNull)
         .to_owned()
 }
+
+/// A tenant-owned table: its id, its tenant and the two timestamps every record has.
+pub fn tenant_table(name: &str) -> TableCreateStatement {
+    Table::create()
+        .table(Alias::new(name))
+        .col(sea_orm_migration::schema::pk_uuid("id"))
+        .col(sea_orm_migration::schema::uuid("tenant_id"))
+        .col(sea_orm_migration::schema::timestamp_with_time_zone(
+            "created_at",
+        ))
+        .col(sea_orm_migration::schema::timestamp_with_time_zone(
+            "updated_at",
+        ))
+        .foreign_key(&mut foreign_key(name, "tenant_id", "tenants"))
+        .to_owned()
+}

@@ -15,6 +15,7 @@ mod m20261122_000007_iot_settings;
 mod m20261122_000008_device_status;
 mod m20261202_000009_device_commands_alerts;
 mod m20261202_000010_telemetry_points_without_fk;
+mod m20261202_000011_billing;
 pub mod postgres;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_device_status::Migration),
             Box::new(m20261202_000009_device_commands_alerts::Migration),
             Box::new(m20261202_000010_telemetry_points_without_fk::Migration),
+            Box::new(m20261202_000011_billing::Migration),
         ]
     }
 }

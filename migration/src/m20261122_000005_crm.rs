@@ -4,7 +4,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::helpers::{drop_tables, foreign_key, index, optional_reference};
+use crate::helpers::{drop_tables, foreign_key, index, optional_reference, tenant_table};
 use crate::postgres::protect_table;
 
 #[derive(DeriveMigrationName)]
@@ -24,18 +24,6 @@ const TENANT_TABLES: &[&str] = &[
     "proposal_items",
     "number_sequences",
 ];
-
-/// A tenant-owned table: its id, its tenant and the two timestamps every record has.
-fn tenant_table(name: &str) -> TableCreateStatement {
-    Table::create()
-        .table(Alias::new(name))
-        .col(pk_uuid("id"))
-        .col(uuid("tenant_id"))
-        .col(timestamp_with_time_zone("created_at"))
-        .col(timestamp_with_time_zone("updated_at"))
-        .foreign_key(&mut foreign_key(name, "tenant_id", "tenants"))
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

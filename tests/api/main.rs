@@ -5,6 +5,7 @@ mod helpers;
 
 mod alerts;
 mod auth;
+mod billing;
 mod browser;
 mod crm;
 mod edge;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use tianguis_domain::tenancy::{members, roles};
 use tianguis_domain::{Deps, TenantCtx};
-use tianguis_domain::{crm, iot};
+use tianguis_domain::{billing, crm, iot};
 use uuid::Uuid;
 
 use super::error::to_graphql;
@@ -79,6 +79,7 @@ loaders! {
     RecentActivitiesLoader: Vec<crm::activities::Activity> => crm::activities::recent_for_leads,
     LeadProposalsLoader: Vec<crm::proposals::Proposal> => crm::proposals::of_leads,
     ProposalItemsLoader: Vec<crm::proposals::ProposalItem> => crm::proposals::items_of,
+    InvoiceItemsLoader: Vec<billing::invoices::InvoiceItem> => billing::invoices::items_of,
     DeviceProfileLoader: iot::devices::DeviceProfile => iot::devices::profiles_by_ids,
     LatestTelemetryLoader: Vec<iot::telemetry::LatestValue> => iot::telemetry::latest_of,
     DeviceLoader: iot::devices::Device => iot::devices::by_ids,

@@ -1,6 +1,7 @@
 //! One schema merged from per-context roots, with the service's limits and conventions.
 
 pub mod automation;
+pub mod billing;
 pub mod connection;
 pub mod context;
 pub mod crm;
@@ -22,6 +23,7 @@ use crate::EdgeSettings;
 pub struct Query(
     tenancy::TenancyQuery,
     crm::CrmQuery,
+    billing::BillingQuery,
     iot::IotQuery,
     automation::AutomationQuery,
     jobs::JobsQuery,
@@ -31,6 +33,7 @@ pub struct Query(
 pub struct Mutation(
     tenancy::TenancyMutation,
     crm::CrmMutation,
+    billing::BillingMutation,
     iot::IotMutation,
     automation::AutomationMutation,
     jobs::JobsMutation,

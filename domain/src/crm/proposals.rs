@@ -157,7 +157,7 @@ fn series(raw: Option<&str>) -> Result<String> {
 /// The next number of `series` for the transaction's tenant. The upsert locks the sequence
 /// row until commit, so concurrent proposals wait their turn and a rolled-back one gives
 /// its number back: numbers have no gaps.
-async fn next_number(tx: &TenantTx, series: &str, now: DateTime<Utc>) -> Result<i64> {
+pub(crate) async fn next_number(tx: &TenantTx, series: &str, now: DateTime<Utc>) -> Result<i64> {
     #[derive(FromQueryResult)]
     struct Next {
         value: i64,

@@ -34,7 +34,7 @@ impl From<crm::Money> for Money {
     }
 }
 
-fn money(minor: i64, currency: &str) -> Money {
+pub(crate) fn money(minor: i64, currency: &str) -> Money {
     crm::Money::new(minor, currency).into()
 }
 

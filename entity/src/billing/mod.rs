@@ -1,0 +1,7 @@
+//! Billing: fiscal profiles, invoices and their items.
+
+pub mod fiscal_profiles;
+pub mod invoice_items;
+pub mod invoices;
+
+crate::tenant_owned!(fiscal_profiles, invoice_items, invoices);

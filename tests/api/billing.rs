@@ -1,0 +1,355 @@
+//! Billing: the fiscal profile and CSD, invoices drafted, stamped as CFDI 4.0 by the
+//! sandbox PAC, cancelled; bad fiscal data refused before any PAC sees it; kept to their
+//! business.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use tianguis_domain::billing::cfdi::{Element, cadena};
+use tianguis_domain::billing::csd::verify_seal;
+
+use crate::helpers::{Session, TestApp, error_code, error_ext, text};
+use crate::webhooks::eventually;
+
+const CSD_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/domain/testdata/csd");
+const PASSWORD: &str = "12345678a";
+const ISSUER_RFC: &str = "EKU9003173C9";
+
+const SET_PROFILE: &str = "mutation($input: FiscalProfileInput!) { setFiscalProfile(input: $input) { rfc series pac certificate { number validUntil } } }";
+const UPLOAD: &str =
+    "mutation($input: UploadCsdInput!) { uploadCsd(input: $input) { certificate { number } } }";
+const CREATE: &str = "mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { id number status total { amount } receiver { rfc cfdiUse } } }";
+const STAMP: &str = "mutation($id: ID!) { stampInvoice(input: { id: $id }) { status } }";
+const STATE: &str = "query($id: ID!) { invoice(id: $id) { status uuid xml total { amount } pacError { code message } cancellation { motive substituteUuid cancelledAt } } }";
+
+fn file(name: &str) -> String {
+    STANDARD.encode(std::fs::read(format!("{CSD_DIR}/{name}")).expect("CSD fixture"))
+}
+
+fn csd(cer: &str, key: &str, password: &str) -> Value {
+    json!({ "input": { "certificate": file(cer), "privateKey": file(key), "password": password } })
+}
+
+async fn set_profile(app: &TestApp, session: &Session, rfc: &str) {
+    app.ok(
+        Some(&session.access_token),
+        SET_PROFILE,
+        json!({ "input": { "rfc": rfc, "legalName": "Escuela Kemper Urgate", "taxRegime": "601", "postalCode": "42501" } }),
+    )
+    .await;
+}
+
+/// A business ready to invoice: profile and CSD.
+pub async fn invoicing_business(app: &TestApp) -> Session {
+    let owner = app.sign_up().await;
+    set_profile(app, &owner, ISSUER_RFC).await;
+    app.ok(
+        Some(&owner.access_token),
+        UPLOAD,
+        csd("eku.cer", "eku.key", PASSWORD),
+    )
+    .await;
+    owner
+}
+
+fn receiver() -> Value {
+    json!({ "rfc": "URE180429TM6", "name": "Universidad Robótica Española", "taxRegime": "601", "postalCode": "65000", "cfdiUse": "G03" })
+}
+
+async fn draft(app: &TestApp, session: &Session, receiver: Value) -> String {
+    let created = app
+        .ok(
+            Some(&session.access_token),
+            CREATE,
+            json!({ "input": { "receiver": receiver, "items": [
+                { "productKey": "81111500", "description": "Desarrollo de software", "quantity": "1", "unitPrice": "10000", "discount": "500" },
+                { "productKey": "80111600", "description": "Honorarios", "quantity": "1", "unitPrice": "3000", "withholdings": ["IVA_TWO_THIRDS", "ISR_10"] }
+            ] } }),
+        )
+        .await;
+    text(&created["createInvoice"]["id"])
+}
+
+async fn settled(app: &TestApp, session: &Session, id: &str, pending: &'static str) -> Value {
+    let query = format!(
+        "{{ invoice(id: \"{id}\") {{ status uuid xml total {{ amount }} pacError {{ code message }} cancellation {{ motive substituteUuid cancelledAt }} }} }}"
+    );
+    eventually(app, session, &query, move |s| {
+        s["invoice"]["status"] != pending
+    })
+    .await["invoice"]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_csd_is_checked_against_its_password_the_rfc_and_today() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let early = app
+        .gql(token, UPLOAD, csd("eku.cer", "eku.key", PASSWORD))
+        .await;
+    assert_eq!(error_code(&early), "BAD_USER_INPUT", "{early}");
+
+    set_profile(&app, &owner, "XAXX010101000").await;
+    for (cer, key, password, field) in [
+        ("eku.cer", "eku.key", "wrong", "password"),
+        ("eku.cer", "expired.key", PASSWORD, "privateKey"),
+        ("expired.cer", "expired.key", PASSWORD, "certificate"),
+        // Valid, but issued to another RFC than the profile's.
+        ("eku.cer", "eku.key", PASSWORD, "certificate"),
+    ] {
+        let body = app.gql(token, UPLOAD, csd(cer, key, password)).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{cer} {key}: {body}");
+        assert_eq!(error_ext(&body, "field"), field, "{cer} {key}: {body}");
+    }
+    set_profile(&app, &owner, ISSUER_RFC).await;
+    let uploaded = app
+        .ok(token, UPLOAD, csd("eku.cer", "eku.key", PASSWORD))
+        .await;
+    assert_eq!(
+        uploaded["uploadCsd"]["certificate"]["number"],
+        "30001000000500003416"
+    );
+    let profile = app
+        .ok(
+            token,
+            "{ fiscalProfile { rfc series pac certificate { number } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(profile["fiscalProfile"]["series"], "F");
+    assert_eq!(profile["fiscalProfile"]["pac"], "sandbox");
+    // Another RFC drops the CSD issued for the old one.
+    set_profile(&app, &owner, "XAXX010101000").await;
+    let profile = app
+        .ok(
+            token,
+            "{ fiscalProfile { certificate { number } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(profile["fiscalProfile"]["certificate"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_invoice_is_stamped_by_the_pac_and_its_seals_verify() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let id = draft(&app, &owner, receiver()).await;
+    let stamping = app.ok(token, STAMP, json!({ "id": id })).await;
+    assert_eq!(stamping["stampInvoice"]["status"], "STAMPING");
+    let invoice = settled(&app, &owner, &id, "STAMPING").await;
+    assert_eq!(invoice["status"], "STAMPED", "{invoice}");
+    // 9,500 + 1,520 IVA; 3,000 + 480 IVA − 320 IVA withheld − 300 ISR withheld.
+    assert_eq!(invoice["total"]["amount"], "13880.00");
+
+    let xml = text(&invoice["xml"]);
+    let doc = Element::parse(&xml).expect("the stamped CFDI parses");
+    assert_eq!(doc.get("Total"), Some("13880.00"));
+    assert_eq!(doc.get("Serie"), Some("F"));
+    let sello = doc.get("Sello").expect("sello");
+    assert!(verify_seal(
+        doc.get("Certificado").expect("certificate"),
+        cadena::comprobante(&doc).as_bytes(),
+        sello
+    ));
+    let tfd = doc
+        .path(&["Complemento", "TimbreFiscalDigital"])
+        .expect("a TimbreFiscalDigital");
+    assert_eq!(tfd.get("UUID"), invoice["uuid"].as_str());
+    assert_eq!(tfd.get("SelloCFD"), Some(sello));
+    assert_eq!(tfd.get("Version"), Some("1.1"));
+    assert!(tfd.get("SelloSAT").is_some_and(|s| !s.is_empty()));
+
+    // A stamped invoice is final.
+    let again = app.gql(token, STAMP, json!({ "id": id })).await;
+    assert_eq!(error_code(&again), "CONFLICT", "{again}");
+    let edit = app
+        .gql(
+            token,
+            "mutation($id: ID!) { updateInvoice(input: { id: $id, paymentForm: \"01\" }) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&edit), "CONFLICT", "{edit}");
+}
+
+#[tokio::test]
+async fn bad_fiscal_data_is_refused_before_any_pac_call() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let mut bad_rfc = receiver();
+    bad_rfc["rfc"] = json!("URE18042");
+    let body = app
+        .gql(token, CREATE, json!({ "input": { "receiver": bad_rfc, "items": [{ "description": "x", "quantity": "1", "unitPrice": "1" }] } }))
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(error_ext(&body, "field"), "receiver.rfc");
+
+    let mut salaried = receiver();
+    salaried["rfc"] = json!("XIQB891116QE4");
+    salaried["taxRegime"] = json!("605");
+    let mut no_postal = receiver();
+    no_postal
+        .as_object_mut()
+        .expect("object")
+        .remove("postalCode");
+    let mut ppd_with_transfer = receiver();
+    ppd_with_transfer["cfdiUse"] = json!("G03");
+    for (receiver, field) in [
+        (salaried, "receiver.cfdiUse"),
+        (no_postal, "receiver.postalCode"),
+    ] {
+        let id = draft(&app, &owner, receiver).await;
+        let body = app.gql(token, STAMP, json!({ "id": id })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(error_ext(&body, "field"), field, "{body}");
+        let state = app.ok(token, STATE, json!({ "id": id })).await;
+        assert_eq!(
+            state["invoice"]["status"], "DRAFT",
+            "never handed to the PAC"
+        );
+    }
+    let id = draft(&app, &owner, ppd_with_transfer).await;
+    app.ok(
+        token,
+        "mutation($id: ID!) { updateInvoice(input: { id: $id, paymentMethod: \"PPD\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let body = app.gql(token, STAMP, json!({ "id": id })).await;
+    assert_eq!(error_ext(&body, "field"), "paymentForm", "{body}");
+}
+
+#[tokio::test]
+async fn cancellation_takes_sats_motives_and_settles_the_status() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let cancel = "mutation($input: CancelInvoiceInput!) { cancelInvoice(input: $input) { status cancellation { motive } } }";
+    let id = draft(&app, &owner, receiver()).await;
+    let early = app
+        .gql(
+            token,
+            cancel,
+            json!({ "input": { "id": id, "motive": "02" } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&early),
+        "CONFLICT",
+        "a draft is not cancelled: {early}"
+    );
+    app.ok(token, STAMP, json!({ "id": id })).await;
+    settled(&app, &owner, &id, "STAMPING").await;
+
+    for (input, field) in [
+        (json!({ "id": id, "motive": "05" }), "motive"),
+        (json!({ "id": id, "motive": "01" }), "substituteUuid"),
+        (
+            json!({ "id": id, "motive": "02", "substituteUuid": "5FB2822E-396D-4725-8521-CDC4BDD20CCF" }),
+            "substituteUuid",
+        ),
+    ] {
+        let body = app.gql(token, cancel, json!({ "input": input })).await;
+        assert_eq!(error_ext(&body, "field"), field, "{body}");
+    }
+    let requested = app
+        .ok(token, cancel, json!({ "input": { "id": id, "motive": "01", "substituteUuid": "5fb2822e-396d-4725-8521-cdc4bdd20ccf" } }))
+        .await;
+    assert_eq!(requested["cancelInvoice"]["status"], "CANCELLING");
+    let invoice = settled(&app, &owner, &id, "CANCELLING").await;
+    assert_eq!(invoice["status"], "CANCELLED", "{invoice}");
+    assert_eq!(invoice["cancellation"]["motive"], "01");
+    assert_eq!(
+        invoice["cancellation"]["substituteUuid"],
+        "5FB2822E-396D-4725-8521-CDC4BDD20CCF"
+    );
+    assert!(invoice["cancellation"]["cancelledAt"].is_string());
+}
+
+#[tokio::test]
+async fn an_accepted_proposal_becomes_one_draft_invoice_for_its_company() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let company = crate::crm::create(
+        &app,
+        &owner,
+        crate::crm::CREATE_COMPANY,
+        "createCompany",
+        json!({ "name": "Robótica", "legalName": "Universidad Robótica Española", "rfc": "URE180429TM6", "taxRegime": "601", "postalCode": "65000" }),
+    )
+    .await;
+    let company = text(&company["id"]);
+    let proposal = app
+        .ok(
+            token,
+            "mutation($input: CreateProposalInput!) { createProposal(input: $input) { id total { amount } } }",
+            json!({ "input": { "title": "Software", "companyId": company, "items": [
+                { "description": "Desarrollo", "quantity": "2", "unitPrice": "1500.50", "discount": "1" }
+            ] } }),
+        )
+        .await;
+    let total = proposal["createProposal"]["total"]["amount"].clone();
+    let proposal = text(&proposal["createProposal"]["id"]);
+    app.ok(
+        token,
+        "mutation($id: ID!) { sendProposal(input: { id: $id, to: \"compras@robotica.mx\" }) { id } }",
+        json!({ "id": proposal }),
+    )
+    .await;
+    app.ok(
+        token,
+        "mutation($id: ID!) { acceptProposal(input: { id: $id, acceptedBy: \"Memo\" }) { status } }",
+        json!({ "id": proposal }),
+    )
+    .await;
+    let query = "{ invoices(first: 10) { totalCount nodes { proposalId status total { amount } receiver { rfc name taxRegime postalCode } company { name } items { description } } } }";
+    let listed = eventually(&app, &owner, query, |s| s["invoices"]["totalCount"] == 1).await;
+    let invoice = &listed["invoices"]["nodes"][0];
+    assert_eq!(invoice["proposalId"], json!(proposal));
+    assert_eq!(invoice["status"], "DRAFT");
+    assert_eq!(invoice["total"]["amount"], total);
+    assert_eq!(invoice["receiver"]["rfc"], "URE180429TM6");
+    assert_eq!(invoice["receiver"]["name"], "UNIVERSIDAD ROBÓTICA ESPAÑOLA");
+    assert_eq!(invoice["company"]["name"], "Robótica");
+    assert_eq!(invoice["items"][0]["description"], "Desarrollo");
+}
+
+#[tokio::test]
+async fn another_business_can_neither_see_nor_touch_invoices_or_the_fiscal_profile() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let id = draft(&app, &owner, receiver()).await;
+    let other = app.sign_up().await;
+    let token = Some(other.access_token.as_str());
+    let profile = app.ok(token, "{ fiscalProfile { rfc } }", json!({})).await;
+    assert_eq!(profile["fiscalProfile"], Value::Null);
+    let listed = app
+        .ok(token, "{ invoices(first: 10) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(listed["invoices"]["totalCount"], 0);
+    for (query, vars) in [
+        (STATE, json!({ "id": id })),
+        (STAMP, json!({ "id": id })),
+        (
+            "mutation($id: ID!) { updateInvoice(input: { id: $id, paymentForm: \"01\" }) { id } }",
+            json!({ "id": id }),
+        ),
+        (
+            "mutation($id: ID!) { cancelInvoice(input: { id: $id, motive: \"02\" }) { id } }",
+            json!({ "id": id }),
+        ),
+    ] {
+        let body = app.gql(token, query, vars).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+    let state = app
+        .ok(Some(&owner.access_token), STATE, json!({ "id": id }))
+        .await;
+    assert_eq!(state["invoice"]["status"], "DRAFT");
+}

@@ -72,7 +72,7 @@ async fn draft(app: &TestApp, session: &Session, receiver: Value) -> String {
 
 async fn settled(app: &TestApp, session: &Session, id: &str, pending: &'static str) -> Value {
     let query = format!(
-        "{{ invoice(id: \"{id}\") {{ status uuid xml total {{ amount }} pacError {{ code message }} cancellation {{ motive substituteUuid cancelledAt }} }} }}"
+        "{{ invoice(id: \"{id}\") {{ status uuid xml total {{ amount }} pacError {{ code message }} cancellation {{ motive substituteUuid cancelledAt }} verificationUrl }} }}"
     );
     eventually(app, session, &query, move |s| {
         s["invoice"]["status"] != pending
@@ -91,6 +91,18 @@ async fn a_csd_is_checked_against_its_password_the_rfc_and_today() {
         .await;
     assert_eq!(error_code(&early), "BAD_USER_INPUT", "{early}");
 
+    let unavailable_pac = app
+        .gql(
+            token,
+            SET_PROFILE,
+            json!({ "input": { "rfc": ISSUER_RFC, "legalName": "Escuela Kemper Urgate", "taxRegime": "601", "postalCode": "42501", "pac": "otro" } }),
+        )
+        .await;
+    assert_eq!(
+        error_ext(&unavailable_pac, "field"),
+        "pac",
+        "{unavailable_pac}"
+    );
     set_profile(&app, &owner, "XAXX010101000").await;
     for (cer, key, password, field) in [
         ("eku.cer", "eku.key", "wrong", "password"),
@@ -162,6 +174,18 @@ async fn an_invoice_is_stamped_by_the_pac_and_its_seals_verify() {
     assert_eq!(tfd.get("SelloCFD"), Some(sello));
     assert_eq!(tfd.get("Version"), Some("1.1"));
     assert!(tfd.get("SelloSAT").is_some_and(|s| !s.is_empty()));
+    let url = text(&invoice["verificationUrl"]);
+    let seal_tail = sello[sello.len() - 8..]
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
+    assert_eq!(
+        url,
+        format!(
+            "https://verificacfdi.facturaelectronica.sat.gob.mx/default.aspx?id={}&re=EKU9003173C9&rr=URE180429TM6&tt=13880.00&fe={seal_tail}",
+            text(&invoice["uuid"])
+        )
+    );
 
     // A stamped invoice is final.
     let again = app.gql(token, STAMP, json!({ "id": id })).await;
@@ -188,6 +212,26 @@ async fn bad_fiscal_data_is_refused_before_any_pac_call() {
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     assert_eq!(error_ext(&body, "field"), "receiver.rfc");
+    let mut unknown_use = receiver();
+    unknown_use["cfdiUse"] = json!("Z99");
+    for (input, field) in [
+        (
+            json!({ "receiver": unknown_use, "items": [{ "description": "x", "quantity": "1", "unitPrice": "1" }] }),
+            "receiver.cfdiUse",
+        ),
+        (
+            json!({ "receiver": receiver(), "items": [{ "description": "x", "sku": "x".repeat(101), "quantity": "1", "unitPrice": "1" }] }),
+            "sku",
+        ),
+        (
+            json!({ "receiver": receiver(), "items": [{ "description": "x", "productKey": "811115", "quantity": "1", "unitPrice": "1" }] }),
+            "productKey",
+        ),
+    ] {
+        let body = app.gql(token, CREATE, json!({ "input": input })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(error_ext(&body, "field"), field, "{body}");
+    }
 
     let mut salaried = receiver();
     salaried["rfc"] = json!("XIQB891116QE4");
@@ -352,4 +396,47 @@ async fn another_business_can_neither_see_nor_touch_invoices_or_the_fiscal_profi
         .ok(Some(&owner.access_token), STATE, json!({ "id": id }))
         .await;
     assert_eq!(state["invoice"]["status"], "DRAFT");
+}
+
+#[tokio::test]
+async fn a_draft_takes_new_items_and_a_contacts_company_as_receiver() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let id = draft(&app, &owner, receiver()).await;
+    let company = crate::crm::create(
+        &app,
+        &owner,
+        crate::crm::CREATE_COMPANY,
+        "createCompany",
+        json!({ "name": "Kemper", "legalName": "Comercializadora Kemper", "rfc": "CKE180101AB1", "taxRegime": "601", "postalCode": "06600" }),
+    )
+    .await;
+    let contact = crate::crm::create(
+        &app,
+        &owner,
+        "mutation($input: CreateContactInput!) { createContact(input: $input) { id } }",
+        "createContact",
+        json!({ "firstName": "Ana", "lastName": "Ruiz", "email": "ana@kemper.mx", "companyId": text(&company["id"]) }),
+    )
+    .await;
+    let updated = app
+        .ok(
+            token,
+            "mutation($input: UpdateInvoiceInput!) { updateInvoice(input: $input) { total { amount } items { description amount { amount } } receiver { rfc name postalCode email } company { name } } }",
+            json!({ "input": { "id": id, "contactId": text(&contact["id"]), "items": [
+                { "description": "Mantenimiento", "quantity": "3", "unitPrice": "33.335", "taxRate": "IVA_8" }
+            ] } }),
+        )
+        .await;
+    let invoice = &updated["updateInvoice"];
+    // 3 × 33.335 = 100.005 → 100.01; IVA 8 % = 8.0008 → 8.00.
+    assert_eq!(invoice["total"]["amount"], "108.01");
+    assert_eq!(invoice["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(invoice["items"][0]["amount"]["amount"], "100.01");
+    assert_eq!(invoice["receiver"]["rfc"], "CKE180101AB1");
+    assert_eq!(invoice["receiver"]["name"], "COMERCIALIZADORA KEMPER");
+    assert_eq!(invoice["receiver"]["postalCode"], "06600");
+    assert_eq!(invoice["receiver"]["email"], "ana@kemper.mx");
+    assert_eq!(invoice["company"]["name"], "Kemper");
 }

@@ -51,7 +51,7 @@ const ANY: &[&str] = &[
 
 /// c_UsoCFDI: code, description, whether a moral person may use it, and the receiver
 /// regimes it is allowed with.
-pub const CFDI_USES: &[(&str, &str, bool, &[&str])] = &[
+pub const CFDI_USES: &[CfdiUse] = &[
     ("G01", "Adquisición de mercancías", true, BUSINESS),
     (
         "G02",
@@ -184,6 +184,22 @@ pub fn payment_form(raw: &str, field: &'static str) -> Result<String> {
     }
 }
 
+type CfdiUse = (&'static str, &'static str, bool, &'static [&'static str]);
+
+fn known_use(raw: &str) -> Result<&'static CfdiUse> {
+    let code = raw.trim().to_uppercase();
+    CFDI_USES.iter().find(|(c, ..)| *c == code).ok_or_else(|| {
+        Error::invalid(
+            "receiver.cfdiUse",
+            format!("'{code}' is not a SAT CFDI use (c_UsoCFDI), e.g. G03"),
+        )
+    })
+}
+
+pub fn cfdi_use(raw: &str) -> Result<String> {
+    Ok(known_use(raw)?.0.to_owned())
+}
+
 pub fn export_code(raw: &str) -> Result<String> {
     let code = raw.trim();
     if known(EXPORT_CODES, code) {
@@ -217,13 +233,7 @@ pub fn check_receiver(rfc: &str, regime: &str, cfdi_use: &str) -> Result<()> {
             format!("'{regime}' is not a SAT tax regime (c_RegimenFiscal)"),
         ));
     }
-    let Some((_, _, moral_allowed, regimes)) = CFDI_USES.iter().find(|(c, ..)| *c == cfdi_use)
-    else {
-        return Err(Error::invalid(
-            "receiver.cfdiUse",
-            format!("'{cfdi_use}' is not a SAT CFDI use (c_UsoCFDI), e.g. G03"),
-        ));
-    };
+    let &(cfdi_use, _, moral_allowed, regimes) = known_use(cfdi_use)?;
     if rfc == PUBLIC_RFC {
         if regime != "616" || cfdi_use != "S01" {
             return Err(Error::invalid(

@@ -15,8 +15,8 @@ use crate::{Deps, Error, Permission, Result, TenantCtx};
 
 pub type FiscalProfile = fiscal_profiles::Model;
 
-/// The PACs invoices can be stamped through.
-pub const PACS: &[&str] = &["sandbox", "finkok"];
+/// The PACs invoices can be stamped through here.
+pub const PACS: &[&str] = &["sandbox"];
 
 #[derive(Clone, Debug, Default)]
 pub struct ProfileInput {
@@ -213,15 +213,17 @@ pub(crate) fn open_csd(deps: &Deps, profile: &FiscalProfile) -> Result<Csd> {
     Csd::from_pkcs8(&certificate, &key)
 }
 
+/// The profile of the transaction's tenant, if it has one.
+pub(crate) async fn of(tx: &TenantTx) -> Result<Option<FiscalProfile>> {
+    Ok(tx.select::<fiscal_profiles::Entity>().one(&**tx).await?)
+}
+
 /// The profile of the transaction's tenant, which invoicing needs.
 pub(crate) async fn required(tx: &TenantTx) -> Result<FiscalProfile> {
-    tx.select::<fiscal_profiles::Entity>()
-        .one(&**tx)
-        .await?
-        .ok_or_else(|| {
-            Error::invalid(
-                "fiscalProfile",
-                "set up the fiscal profile before invoicing",
-            )
-        })
+    of(tx).await?.ok_or_else(|| {
+        Error::invalid(
+            "fiscalProfile",
+            "set up the fiscal profile before invoicing",
+        )
+    })
 }

@@ -19,7 +19,7 @@ use super::catalogs::{self, CancellationMotive};
 use super::cfdi::{self, Party};
 use super::fiscal;
 use crate::crm::quote::{Tax, Withholding};
-use crate::crm::rules::{optional_email, postal_code, rfc, tax_regime};
+use crate::crm::rules::{optional_email, optional_text, postal_code, rfc, tax_regime};
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::ports::{Cancellation, Job, PacAccount, PacError};
@@ -141,13 +141,17 @@ fn collapsed(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Prices the items into the invoice's totals and returns their rows, to be written once
+/// the invoice's own row is.
 fn price(
-    tenant_id: Uuid,
-    invoice_id: Uuid,
-    currency: &str,
+    model: &mut invoices::ActiveModel,
     inputs: Vec<ItemInput>,
     now: DateTime<Utc>,
-) -> Result<(Vec<items::ActiveModel>, cfdi::Totals)> {
+) -> Result<Vec<items::ActiveModel>> {
+    let tenant_id = model.tenant_id.clone().unwrap();
+    let invoice_id = model.id.clone().unwrap();
+    let currency = model.currency.clone().unwrap();
+    let currency = currency.as_str();
     if inputs.is_empty() || inputs.len() > MAX_ITEMS {
         return Err(Error::invalid(
             "items",
@@ -155,7 +159,7 @@ fn price(
         ));
     }
     let mut rows = Vec::with_capacity(inputs.len());
-    let mut lines = Vec::with_capacity(inputs.len());
+    let mut figures_of_lines = Vec::with_capacity(inputs.len());
     for (position, input) in inputs.into_iter().enumerate() {
         let line = cfdi::Line {
             product_key: sat_key(
@@ -170,7 +174,7 @@ fn price(
                 1..=3,
                 "unitKey",
             )?,
-            sku: input.sku.map(|s| collapsed(&s)).filter(|s| !s.is_empty()),
+            sku: optional_text(input.sku.as_deref(), "sku", 100)?.map(|s| collapsed(&s)),
             description: collapsed(&required_text(&input.description, "description", 1000)?),
             quantity: input.quantity,
             unit_price: input.unit_price,
@@ -178,7 +182,7 @@ fn price(
             tax: input.tax,
             withholdings: input.withholdings,
         };
-        let figures = cfdi::build::totals(std::slice::from_ref(&line), currency)?;
+        let figures = cfdi::build::line_totals(&line, currency)?;
         rows.push(items::ActiveModel {
             id: Set(Uuid::now_v7()),
             tenant_id: Set(tenant_id),
@@ -201,17 +205,15 @@ fn price(
             created_at: Set(now),
             updated_at: Set(now),
         });
-        lines.push(line);
+        figures_of_lines.push(figures);
     }
-    Ok((rows, cfdi::build::totals(&lines, currency)?))
-}
-
-fn set_totals(model: &mut invoices::ActiveModel, t: &cfdi::Totals) {
-    model.subtotal_minor = Set(t.subtotal);
-    model.discount_minor = Set(t.discount);
-    model.tax_minor = Set(t.transferred);
-    model.withheld_minor = Set(t.withheld);
-    model.total_minor = Set(t.total);
+    let totals: cfdi::Totals = figures_of_lines.into_iter().sum();
+    model.subtotal_minor = Set(totals.subtotal);
+    model.discount_minor = Set(totals.discount);
+    model.tax_minor = Set(totals.transferred);
+    model.withheld_minor = Set(totals.withheld);
+    model.total_minor = Set(totals.total);
+    Ok(rows)
 }
 
 /// Fills the receiver from the company (or the contact) when the input names none.
@@ -220,48 +222,53 @@ async fn receiver_from_records(
     model: &mut invoices::ActiveModel,
     input: &InvoiceInput,
 ) -> Result<()> {
-    if let Some(id) = input.contact_id {
-        let contact = tx
-            .get::<contacts::Entity>(id, "contact")
-            .await
-            .map_err(|_| Error::invalid("contactId", "no such contact"))?;
-        model.contact_id = Set(Some(id));
-        if model.receiver_email.clone().unwrap().is_none() {
-            model.receiver_email = Set(contact.email.clone());
+    let contact = match input.contact_id {
+        Some(id) => Some(
+            tx.get::<contacts::Entity>(id, "contact")
+                .await
+                .map_err(|_| Error::invalid("contactId", "no such contact"))?,
+        ),
+        None => None,
+    };
+    // Invoicing someone at a company invoices the company.
+    let company_id = input
+        .company_id
+        .or_else(|| contact.as_ref().and_then(|c| c.company_id));
+    let company = match company_id {
+        Some(id) => Some(
+            tx.get::<companies::Entity>(id, "company")
+                .await
+                .map_err(|_| Error::invalid("companyId", "no such company"))?,
+        ),
+        None => None,
+    };
+    model.contact_id = Set(contact.as_ref().map(|c| c.id));
+    model.company_id = Set(company.as_ref().map(|c| c.id));
+    let email = contact
+        .as_ref()
+        .and_then(|c| c.email.clone())
+        .or_else(|| company.as_ref().and_then(|c| c.email.clone()));
+    if email.is_some() {
+        model.receiver_email = Set(email);
+    }
+    match (company, contact) {
+        (Some(company), _) if company.rfc.is_some() => {
+            model.receiver_rfc = Set(company.rfc.unwrap_or_default());
+            model.receiver_name = Set(company.legal_name.unwrap_or(company.name).to_uppercase());
+            if let Some(regime) = company.tax_regime {
+                model.receiver_regime = Set(regime);
+            }
+            if let Some(postal) = company.postal_code {
+                model.receiver_postal_code = Set(postal);
+            }
         }
-        if let Some(rfc) = contact.rfc.clone() {
-            model.receiver_rfc = Set(rfc);
+        (_, Some(contact)) if contact.rfc.is_some() => {
+            model.receiver_rfc = Set(contact.rfc.unwrap_or_default());
             model.receiver_name = Set(format!("{} {}", contact.first_name, contact.last_name)
                 .trim()
                 .to_uppercase());
         }
-        if input.company_id.is_none()
-            && contact.company_id.is_some()
-            && model.receiver_rfc.clone().unwrap().is_empty()
-        {
-            model.company_id = Set(contact.company_id);
-        }
-    }
-    let company_id = input.company_id.or(model.company_id.clone().unwrap());
-    if let Some(id) = company_id {
-        let company = tx
-            .get::<companies::Entity>(id, "company")
-            .await
-            .map_err(|_| Error::invalid("companyId", "no such company"))?;
-        model.company_id = Set(Some(id));
-        if let Some(rfc) = company.rfc {
-            model.receiver_rfc = Set(rfc);
-            model.receiver_name = Set(company.legal_name.unwrap_or(company.name).to_uppercase());
-        }
-        if let Some(regime) = company.tax_regime {
-            model.receiver_regime = Set(regime);
-        }
-        if let Some(postal) = company.postal_code {
-            model.receiver_postal_code = Set(postal);
-        }
-        if model.receiver_email.clone().unwrap().is_none() {
-            model.receiver_email = Set(company.email);
-        }
+        _ => {}
     }
     Ok(())
 }
@@ -283,7 +290,7 @@ fn apply_receiver(model: &mut invoices::ActiveModel, r: &ReceiverInput) -> Resul
         model.receiver_postal_code = Set(postal_code(v, "receiver.postalCode")?);
     }
     if let Some(v) = &r.cfdi_use {
-        model.cfdi_use = Set(v.trim().to_uppercase());
+        model.cfdi_use = Set(catalogs::cfdi_use(v)?);
     }
     if let Some(v) = &r.email {
         model.receiver_email = Set(optional_email(Some(v), "receiver.email")?);
@@ -317,24 +324,6 @@ fn apply_terms(model: &mut invoices::ActiveModel, input: &InvoiceInput) -> Resul
         }
         model.exchange_rate = Set(Some(rate.normalize().to_string()));
     }
-    Ok(())
-}
-
-async fn replace_items(
-    tx: &TenantTx,
-    model: &mut invoices::ActiveModel,
-    invoice_id: Uuid,
-    inputs: Vec<ItemInput>,
-) -> Result<()> {
-    let currency = model.currency.clone().unwrap();
-    let (rows, totals) = price(tx.tenant_id(), invoice_id, &currency, inputs, tx.now())?;
-    items::Entity::delete_many()
-        .filter(items::Column::TenantId.eq(tx.tenant_id()))
-        .filter(items::Column::InvoiceId.eq(invoice_id))
-        .exec(&**tx)
-        .await?;
-    items::Entity::insert_many(rows).exec(&**tx).await?;
-    set_totals(model, &totals);
     Ok(())
 }
 
@@ -405,9 +394,7 @@ async fn insert_draft(
     let Some(inputs) = input.items else {
         return Err(Error::invalid("items", "an invoice has at least one item"));
     };
-    let currency = model.currency.clone().unwrap();
-    let (rows, totals) = price(ctx.tenant_id, id, &currency, inputs, now)?;
-    set_totals(&mut model, &totals);
+    let rows = price(&mut model, inputs, now)?;
     let invoice = model.insert(&**tx).await?;
     items::Entity::insert_many(rows).exec(&**tx).await?;
     audit::record(
@@ -444,7 +431,7 @@ pub async fn draft_from_proposal(
         .filter(invoices::Column::ProposalId.eq(proposal_id))
         .one(&*tx)
         .await?;
-    if existing.is_some() || fiscal::required(&tx).await.is_err() {
+    if existing.is_some() || fiscal::of(&tx).await?.is_none() {
         return Ok(existing);
     }
     let proposal = tx.get::<proposals::Entity>(proposal_id, "proposal").await?;
@@ -511,11 +498,18 @@ pub async fn update(
     if let Some(c) = &input.currency {
         model.currency = Set(catalogs::currency(c)?);
     }
-    if let Some(inputs) = input.items {
-        replace_items(&tx, &mut model, id, inputs).await?;
-    }
-    model.updated_at = Set(tx.now());
+    let now = tx.now();
+    let rows = input.items.map(|i| price(&mut model, i, now)).transpose()?;
+    model.updated_at = Set(now);
     let invoice = model.update(&*tx).await?;
+    if let Some(rows) = rows {
+        items::Entity::delete_many()
+            .filter(items::Column::TenantId.eq(ctx.tenant_id))
+            .filter(items::Column::InvoiceId.eq(id))
+            .exec(&*tx)
+            .await?;
+        items::Entity::insert_many(rows).exec(&*tx).await?;
+    }
     audit::record(
         &mut tx,
         ctx,
@@ -996,15 +990,13 @@ pub async fn list(
     Ok(page)
 }
 
-/// The SAT verification URL of a stamped invoice (its QR code).
-pub fn verification_url(invoice: &Invoice, issuer_rfc: &str) -> Option<String> {
-    let uuid = invoice.uuid.as_deref()?;
-    let xml = invoice.xml.as_deref()?;
-    let doc = cfdi::Element::parse(xml).ok()?;
+/// The SAT verification URL of a stamped invoice, which its printed QR code carries.
+pub fn verification_url(invoice: &Invoice) -> Option<String> {
+    let doc = cfdi::Element::parse(invoice.xml.as_deref()?).ok()?;
     Some(cfdi::build::verification_url(
-        uuid,
-        issuer_rfc,
-        &invoice.receiver_rfc,
+        invoice.uuid.as_deref()?,
+        doc.first("Emisor")?.get("Rfc")?,
+        doc.first("Receptor")?.get("Rfc")?,
         doc.get("Total")?,
         doc.get("Sello")?,
     ))

@@ -197,6 +197,10 @@ impl Invoice {
     async fn xml(&self) -> Option<&str> {
         self.0.xml.as_deref()
     }
+    /// SAT's verification page for the stamped invoice: what its printed QR code encodes.
+    async fn verification_url(&self) -> Option<String> {
+        invoices::verification_url(&self.0)
+    }
     async fn pac_error(&self) -> Option<PacError> {
         Some(PacError {
             code: self.0.pac_error_code.clone()?,
@@ -343,7 +347,7 @@ pub struct FiscalProfileInput {
     pub postal_code: String,
     /// Defaults to F.
     pub series: Option<String>,
-    /// sandbox (default) or finkok.
+    /// The PAC stamping the business's invoices: sandbox (the default).
     pub pac: Option<String>,
     pub pac_username: Option<String>,
     pub pac_password: Option<String>,

@@ -154,25 +154,40 @@ fn price<'a>(line: &'a Line, currency: &str) -> Result<Priced<'a>> {
     })
 }
 
-fn totals_of(priced: &[Priced]) -> Totals {
-    let mut t = Totals::default();
-    for p in priced {
-        t.subtotal += p.amount;
-        t.discount += p.discount;
-        t.transferred += p.transferred.amount;
-        t.withheld += p.withheld.iter().map(|w| w.amount).sum::<i64>();
+impl Priced<'_> {
+    fn totals(&self) -> Totals {
+        let withheld = self.withheld.iter().map(|w| w.amount).sum::<i64>();
+        Totals {
+            subtotal: self.amount,
+            discount: self.discount,
+            transferred: self.transferred.amount,
+            withheld,
+            total: self.amount - self.discount + self.transferred.amount - withheld,
+        }
     }
-    t.total = t.subtotal - t.discount + t.transferred - t.withheld;
-    t
+}
+
+/// A document's totals are the sums of its lines' rounded figures.
+impl std::iter::Sum for Totals {
+    fn sum<I: Iterator<Item = Totals>>(lines: I) -> Totals {
+        lines.fold(Totals::default(), |t, l| Totals {
+            subtotal: t.subtotal + l.subtotal,
+            discount: t.discount + l.discount,
+            transferred: t.transferred + l.transferred,
+            withheld: t.withheld + l.withheld,
+            total: t.total + l.total,
+        })
+    }
+}
+
+/// One line's figures.
+pub fn line_totals(line: &Line, currency: &str) -> Result<Totals> {
+    Ok(price(line, currency)?.totals())
 }
 
 /// The totals an invoice's lines add up to.
 pub fn totals(lines: &[Line], currency: &str) -> Result<Totals> {
-    let priced = lines
-        .iter()
-        .map(|l| price(l, currency))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(totals_of(&priced))
+    lines.iter().map(|l| line_totals(l, currency)).sum()
 }
 
 fn rate_text(rate: Decimal) -> String {
@@ -198,7 +213,7 @@ pub fn document(invoice: &Invoice, certificate: &CertificateInfo) -> Result<Elem
         .iter()
         .map(|l| price(l, currency))
         .collect::<Result<Vec<_>>>()?;
-    let totals = totals_of(&priced);
+    let totals: Totals = priced.iter().map(Priced::totals).sum();
     let exchange_rate = match (currency, invoice.exchange_rate) {
         ("MXN", _) => None,
         (_, Some(rate)) => Some(rate.normalize().to_string()),
@@ -369,7 +384,8 @@ pub fn seal(document: &mut Element, csd: &Csd) -> Result<String> {
     Ok(cadena)
 }
 
-/// The SAT verification URL printed as the invoice's QR code.
+/// The SAT verification URL printed as the invoice's QR code: the UUID, both RFCs, the
+/// total and the sello's last 8 characters.
 pub fn verification_url(
     uuid: &str,
     issuer: &str,
@@ -379,9 +395,24 @@ pub fn verification_url(
 ) -> String {
     let tail = &sello[sello.len().saturating_sub(8)..];
     format!(
-        "https://verificacfdi.facturaelectronica.sat.gob.mx/default.aspx?id={uuid}&re={issuer}&rr={receiver}&tt={total}&fe={}",
-        tail.replace('+', "%2B")
-            .replace('/', "%2F")
-            .replace('=', "%3D")
+        "https://verificacfdi.facturaelectronica.sat.gob.mx/default.aspx?id={}&re={}&rr={}&tt={}&fe={}",
+        query_value(uuid),
+        query_value(issuer),
+        query_value(receiver),
+        query_value(total),
+        query_value(tail)
     )
+}
+
+/// Percent-encodes all but RFC 3986's unreserved characters (RFCs may hold & and Ñ).
+fn query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }

@@ -693,6 +693,12 @@ fn pac_account(deps: &Deps, profile: &fiscal::FiscalProfile) -> Result<PacAccoun
     })
 }
 
+/// The invoice while it is in `status`: a job finding it moved on has nothing left to do.
+async fn in_status(tx: &TenantTx, id: Uuid, status: Status) -> Result<Option<Invoice>> {
+    let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
+    Ok((Status::parse(&invoice.status) == status).then_some(invoice))
+}
+
 /// The StampCfdi job: seals the invoice and has the PAC stamp it. A rejection is final and
 /// kept on the invoice; an unreachable PAC fails the job so it is tried again. The document
 /// is sealed with the date the stamp was requested, so every attempt sends the same CFDI and
@@ -700,10 +706,9 @@ fn pac_account(deps: &Deps, profile: &fiscal::FiscalProfile) -> Result<PacAccoun
 pub async fn stamp(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()> {
     let ctx = TenantCtx::system(tenant_id);
     let tx = TenantTx::begin(deps, tenant_id).await?;
-    let invoice = tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
-    if Status::parse(&invoice.status) != Status::Stamping {
+    let Some(invoice) = in_status(&tx, invoice_id, Status::Stamping).await? else {
         return Ok(());
-    }
+    };
     let profile = fiscal::required(&tx).await?;
     let lines = lines_of(&tx, &invoice).await?;
     tx.commit().await?;
@@ -726,10 +731,9 @@ pub async fn stamp(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()>
         Err(other) => return Err(other),
     };
     let mut tx = TenantTx::begin(deps, tenant_id).await?;
-    let invoice = tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
-    if Status::parse(&invoice.status) != Status::Stamping {
+    let Some(invoice) = in_status(&tx, invoice_id, Status::Stamping).await? else {
         return Ok(());
-    }
+    };
     let now = tx.now();
     let mut model: invoices::ActiveModel = invoice.into();
     model.updated_at = Set(now);
@@ -857,10 +861,9 @@ pub async fn request_cancel(
 pub async fn cancel(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()> {
     let ctx = TenantCtx::system(tenant_id);
     let tx = TenantTx::begin(deps, tenant_id).await?;
-    let invoice = tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
-    if Status::parse(&invoice.status) != Status::Cancelling {
+    let Some(invoice) = in_status(&tx, invoice_id, Status::Cancelling).await? else {
         return Ok(());
-    }
+    };
     let profile = fiscal::required(&tx).await?;
     tx.commit().await?;
     let outcome = deps
@@ -874,10 +877,9 @@ pub async fn cancel(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()
         )
         .await;
     let mut tx = TenantTx::begin(deps, tenant_id).await?;
-    let invoice = tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
-    if Status::parse(&invoice.status) != Status::Cancelling {
+    let Some(invoice) = in_status(&tx, invoice_id, Status::Cancelling).await? else {
         return Ok(());
-    }
+    };
     let now = tx.now();
     let mut model: invoices::ActiveModel = invoice.into();
     model.updated_at = Set(now);

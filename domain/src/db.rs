@@ -18,6 +18,12 @@ use uuid::Uuid;
 use crate::ports::PubSub;
 use crate::{Deps, Error, Result};
 
+enum AfterCommit {
+    /// In the ledger with the transaction's writes.
+    Recorded(Uuid, &'static str),
+    Unrecorded(crate::ports::Job),
+}
+
 pub struct TenantTx {
     tx: DatabaseTransaction,
     tenant_id: Uuid,
@@ -29,8 +35,8 @@ pub struct TenantTx {
     events_wake: Arc<tokio::sync::Notify>,
     wake_dispatcher: bool,
     jobs: Arc<dyn crate::ports::JobQueue>,
-    /// Jobs that act on what this transaction writes, enqueued once it has committed.
-    jobs_after_commit: Vec<crate::ports::Job>,
+    /// Jobs that act on what this transaction writes, queued once it has committed.
+    jobs_after_commit: Vec<AfterCommit>,
 }
 
 impl TenantTx {
@@ -114,18 +120,35 @@ impl TenantTx {
         self.wake_dispatcher = true;
     }
 
-    /// Enqueues `job` once the transaction commits. The job acts on rows this transaction
-    /// writes, so it must not run before they exist.
-    pub fn enqueue_after_commit(&mut self, job: crate::ports::Job) {
-        self.jobs_after_commit.push(job);
+    /// Queues `job` once the transaction commits: it must not run before its rows exist. A
+    /// job of this tenant is written to the ledger with the transaction, so a queue message
+    /// lost after the commit leaves a queued entry that the sweep sends again; another's
+    /// (an account email) cannot be under row-level security, and is recorded after commit.
+    pub async fn enqueue_after_commit(&mut self, job: crate::ports::Job) -> Result<()> {
+        if job.tenant_id() == Some(self.tenant_id) {
+            let id = crate::jobs::record(&self.tx, &job, self.now).await?;
+            self.jobs_after_commit
+                .push(AfterCommit::Recorded(id, job.kind()));
+        } else {
+            self.jobs_after_commit.push(AfterCommit::Unrecorded(job));
+        }
+        Ok(())
     }
 
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
         for job in self.jobs_after_commit {
-            // The committed row is the durable record; a lost enqueue is found by the sweep.
-            if let Err(err) = self.jobs.enqueue(job, std::time::Duration::ZERO).await {
-                tracing::warn!(error = %err, "enqueueing a job after commit failed");
+            let queued = match job {
+                AfterCommit::Recorded(id, kind) => {
+                    self.jobs.requeue(id, kind, std::time::Duration::ZERO).await
+                }
+                AfterCommit::Unrecorded(job) => {
+                    self.jobs.enqueue(job, std::time::Duration::ZERO).await
+                }
+            };
+            // The committed rows are the durable record; the sweep finds what this loses.
+            if let Err(err) = queued {
+                tracing::warn!(error = %err, "queueing a job after commit failed");
             }
         }
         if self.wake_dispatcher {

@@ -180,7 +180,11 @@ impl Dispatcher {
                     tracing::error!(consumer = consumer.name(), event_id = %event.id, error = %err, "consumer failed");
                     err
                 })?;
-                jobs.extend(follow_ups);
+                for job in follow_ups {
+                    // In the ledger with the dispatch itself: a lost queue message is swept.
+                    let job_id = crate::jobs::record(&tx, &job, self.deps.clock.now()).await?;
+                    jobs.push((job_id, job.kind()));
+                }
             }
         }
         outbox_events::Entity::update_many()
@@ -192,10 +196,9 @@ impl Dispatcher {
             .exec(&tx)
             .await?;
         tx.commit().await?;
-        for job in jobs {
-            // A job lost here is found again by the sweep of pending work.
-            if let Err(err) = self.deps.jobs.enqueue(job, Duration::ZERO).await {
-                tracing::warn!(error = %err, "enqueueing a follow-up job failed");
+        for (job_id, kind) in jobs {
+            if let Err(err) = self.deps.jobs.requeue(job_id, kind, Duration::ZERO).await {
+                tracing::warn!(error = %err, "queueing a follow-up job failed; the sweep will");
             }
         }
         Ok(ids.len())

@@ -735,7 +735,7 @@ async fn email_admins_endpoint_disabled(
             },
         )
         .await?;
-        tx.enqueue_after_commit(job);
+        tx.enqueue_after_commit(job).await?;
     }
     Ok(())
 }

@@ -676,7 +676,8 @@ pub async fn request_stamp(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Inv
     tx.enqueue_after_commit(Job::StampCfdi {
         tenant_id: ctx.tenant_id,
         invoice_id: id,
-    });
+    })
+    .await?;
     tx.commit().await?;
     Ok(invoice)
 }
@@ -851,7 +852,8 @@ pub async fn request_cancel(
     tx.enqueue_after_commit(Job::CancelCfdi {
         tenant_id: ctx.tenant_id,
         invoice_id: id,
-    });
+    })
+    .await?;
     tx.commit().await?;
     Ok(invoice)
 }

@@ -788,7 +788,8 @@ pub async fn set_scoring(
     tx.enqueue_after_commit(Job::RescoreLeads {
         tenant_id: ctx.tenant_id,
         stale_only: false,
-    });
+    })
+    .await?;
     tx.commit().await?;
     Ok(config)
 }

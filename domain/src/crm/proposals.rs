@@ -526,7 +526,7 @@ pub async fn send(deps: &Deps, ctx: &TenantCtx, id: Uuid, to: Option<String>) ->
         },
     )
     .await?;
-    tx.enqueue_after_commit(job);
+    tx.enqueue_after_commit(job).await?;
     let mut data = event_data(&proposal);
     data["to"] = serde_json::json!(to);
     audit::record(

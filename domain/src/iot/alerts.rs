@@ -714,7 +714,7 @@ async fn notify(
                 },
             )
             .await?;
-            tx.enqueue_after_commit(job);
+            tx.enqueue_after_commit(job).await?;
         }
     }
     Ok(())

@@ -208,7 +208,7 @@ pub async fn sign_up(deps: &Deps, meta: &RequestMeta, cmd: SignUp) -> Result<Aut
     let tokens = open_session(&*tx, deps, &owner, meta).await?;
     let ctx = session_ctx(&owner, tokens.session_id, meta);
     let job = super::account::queue_verification(&*tx, deps, &user).await?;
-    tx.enqueue_after_commit(job);
+    tx.enqueue_after_commit(job).await?;
     audit::record(
         &mut tx,
         &ctx,

@@ -149,7 +149,7 @@ pub async fn create(
         },
     )
     .await?;
-    tx.enqueue_after_commit(job);
+    tx.enqueue_after_commit(job).await?;
     audit::record(
         &mut tx,
         ctx,

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tianguis_domain::ports::{MailError, Mailer, OutgoingEmail};
 
@@ -13,24 +13,37 @@ fn build(email: &OutgoingEmail) -> Result<Message, MailError> {
         |what: &str, e: &dyn std::fmt::Display| MailError::Permanent(format!("{what}: {e}"));
     let from: Mailbox = email.from.parse().map_err(|e| permanent("sender", &e))?;
     let to: Mailbox = email.to.parse().map_err(|e| permanent("recipient", &e))?;
+    let body = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(email.text.clone()),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(email.html.clone()),
+        );
+    let body = if email.attachments.is_empty() {
+        body
+    } else {
+        email
+            .attachments
+            .iter()
+            .try_fold(MultiPart::mixed().multipart(body), |parts, file| {
+                let content_type = ContentType::parse(&file.content_type)
+                    .map_err(|e| permanent("attachment type", &e))?;
+                Ok::<_, MailError>(parts.singlepart(
+                    Attachment::new(file.filename.clone()).body(file.content.clone(), content_type),
+                ))
+            })?
+    };
     Message::builder()
         .from(from)
         .to(to)
         .subject(&email.subject)
         .message_id(Some(format!("<{}>", email.message_id)))
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(email.text.clone()),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(email.html.clone()),
-                ),
-        )
+        .multipart(body)
         .map_err(|e| permanent("message", &e))
 }
 

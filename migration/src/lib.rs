@@ -16,6 +16,7 @@ mod m20261122_000008_device_status;
 mod m20261202_000009_device_commands_alerts;
 mod m20261202_000010_telemetry_points_without_fk;
 mod m20261202_000011_billing;
+mod m20261202_000012_email_attachments;
 pub mod postgres;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_device_commands_alerts::Migration),
             Box::new(m20261202_000010_telemetry_points_without_fk::Migration),
             Box::new(m20261202_000011_billing::Migration),
+            Box::new(m20261202_000012_email_attachments::Migration),
         ]
     }
 }

@@ -440,3 +440,41 @@ async fn a_draft_takes_new_items_and_a_contacts_company_as_receiver() {
     assert_eq!(invoice["receiver"]["email"], "ana@kemper.mx");
     assert_eq!(invoice["company"]["name"], "Kemper");
 }
+
+#[tokio::test]
+async fn a_stamped_invoice_is_emailed_to_its_receiver_with_the_xml_and_a_printable_copy() {
+    let (app, mut mail) = crate::email::app_with_smtp().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let mut to = receiver();
+    to["email"] = json!("facturas@robotica.mx");
+    let id = draft(&app, &owner, to).await;
+    app.ok(token, STAMP, json!({ "id": id })).await;
+    let invoice = settled(&app, &owner, &id, "STAMPING").await;
+    let uuid = text(&invoice["uuid"]);
+
+    let sent = mail.next_to("facturas@robotica.mx").await;
+    let xml = sent.attachment("F-1.xml").expect("the XML attached");
+    assert_eq!(
+        String::from_utf8(xml).expect("utf-8"),
+        text(&invoice["xml"])
+    );
+    let printable =
+        String::from_utf8(sent.attachment("F-1.html").expect("the printable copy")).expect("utf-8");
+    assert!(printable.contains(&uuid), "the fiscal folio is printed");
+    assert!(printable.contains("<svg"), "the QR code is printed");
+    assert!(
+        printable.contains("UNIVERSIDAD ROB"),
+        "the receiver is printed"
+    );
+    let shown = app
+        .ok(
+            token,
+            "query($id: ID!) { invoice(id: $id) { printableHtml } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(text(&shown["invoice"]["printableHtml"]), printable);
+    mail.assert_quiet(std::time::Duration::from_millis(300))
+        .await;
+}

@@ -39,6 +39,40 @@ impl ReceivedMail {
 }
 
 impl ReceivedMail {
+    /// The decoded content of the attached file `filename`.
+    pub fn attachment(&self, filename: &str) -> Option<Vec<u8>> {
+        use base64::Engine;
+        let at = self.data.find(&format!("filename=\"{filename}\""))?;
+        let part_start = self.data[..at].rfind("\r\n--")?;
+        let body_start = at + self.data[at..].find("\r\n\r\n")? + 4;
+        let headers = self.data[part_start..body_start].to_lowercase();
+        let body_end = body_start + self.data[body_start..].find("\r\n--")?;
+        let body = &self.data[body_start..body_end];
+        if headers.contains("content-transfer-encoding: base64") {
+            base64::engine::general_purpose::STANDARD
+                .decode(body.replace("\r\n", ""))
+                .ok()
+        } else if headers.contains("content-transfer-encoding: quoted-printable") {
+            let unfolded = body.replace("=\r\n", "");
+            let bytes = unfolded.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'=' {
+                    let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                    out.push(u8::from_str_radix(hex, 16).ok()?);
+                    i += 3;
+                } else {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            Some(out)
+        } else {
+            Some(body.as_bytes().to_vec())
+        }
+    }
+
     /// The path segment after the first `/{prefix}/` in a link, such as a page's token.
     pub fn segment_after(&self, prefix: &str) -> String {
         let unfolded = self.data.replace("=\r\n", "").replace("=3D", "=");

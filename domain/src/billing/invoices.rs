@@ -22,7 +22,7 @@ use crate::crm::quote::{Tax, Withholding};
 use crate::crm::rules::{optional_email, optional_text, postal_code, rfc, tax_regime};
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
-use crate::ports::{Cancellation, Job, PacAccount, PacError};
+use crate::ports::{Attachment, Cancellation, Job, PacAccount, PacError};
 use crate::tenancy::{audit, rules::required_text};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 
@@ -753,6 +753,7 @@ pub async fn stamp(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()>
                 event_data(&invoice),
             )
             .await?;
+            email_to_receiver(&mut tx, &invoice).await?;
             None
         }
         Err(PacError::Rejected { code, message }) => {
@@ -994,14 +995,60 @@ pub async fn list(
     Ok(page)
 }
 
+fn stamped_document(invoice: &Invoice) -> Option<cfdi::Element> {
+    cfdi::Element::parse(invoice.xml.as_deref()?).ok()
+}
+
 /// The SAT verification URL of a stamped invoice, which its printed QR code carries.
 pub fn verification_url(invoice: &Invoice) -> Option<String> {
-    let doc = cfdi::Element::parse(invoice.xml.as_deref()?).ok()?;
-    Some(cfdi::build::verification_url(
-        invoice.uuid.as_deref()?,
-        doc.first("Emisor")?.get("Rfc")?,
-        doc.first("Receptor")?.get("Rfc")?,
-        doc.get("Total")?,
-        doc.get("Sello")?,
-    ))
+    cfdi::printable::verification_url(&stamped_document(invoice)?)
+}
+
+/// The printable copy of a stamped invoice (HTML with the QR code and the stamp).
+pub fn printable_html(invoice: &Invoice) -> Option<String> {
+    cfdi::printable::html(&stamped_document(invoice)?)
+}
+
+/// Queues the stamped invoice to its receiver, the XML and the printable copy attached.
+async fn email_to_receiver(tx: &mut TenantTx, invoice: &Invoice) -> Result<()> {
+    let (Some(to), Some(xml), Some(uuid)) = (&invoice.receiver_email, &invoice.xml, &invoice.uuid)
+    else {
+        return Ok(());
+    };
+    let number = format!("{}-{}", invoice.series, invoice.folio);
+    let printable = printable_html(invoice).unwrap_or_default();
+    let (branding, locale) = crate::tenancy::tenants::branding(&**tx, invoice.tenant_id).await?;
+    let total = format!(
+        "{} {}",
+        crate::crm::Money::new(invoice.total_minor, &invoice.currency).amount(),
+        invoice.currency
+    );
+    let job = crate::email::queue_with_attachments(
+        &**tx,
+        crate::email::NewEmail {
+            tenant_id: Some(invoice.tenant_id),
+            to,
+            locale: &locale,
+            branding: &branding,
+            template: crate::email::Template::InvoiceStamped {
+                number: &number,
+                total: &total,
+                uuid,
+            },
+        },
+        &[
+            Attachment {
+                filename: format!("{number}.xml"),
+                content_type: "application/xml".into(),
+                content: xml.clone().into_bytes(),
+            },
+            Attachment {
+                filename: format!("{number}.html"),
+                content_type: "text/html; charset=utf-8".into(),
+                content: printable.into_bytes(),
+            },
+        ],
+    )
+    .await?;
+    tx.enqueue_after_commit(job).await
 }

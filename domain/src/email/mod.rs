@@ -14,7 +14,10 @@ use sea_orm::{
 use tianguis_entity::email::emails;
 use uuid::Uuid;
 
-use crate::ports::{Job, MailError, OutgoingEmail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::ports::{Attachment, Job, MailError, OutgoingEmail};
 use crate::{Deps, Result};
 pub use templates::{Branding, Template};
 
@@ -44,7 +47,27 @@ pub struct NewEmail<'a> {
 /// Renders and stores an email in the caller's transaction; returns the job that sends it,
 /// for the caller to enqueue after commit.
 pub async fn queue<C: ConnectionTrait>(conn: &C, email: NewEmail<'_>) -> Result<Job> {
+    queue_with_attachments(conn, email, &[]).await
+}
+
+/// Like [`queue`], with files attached; they are stored with the email, so a retry sends
+/// the same ones.
+pub async fn queue_with_attachments<C: ConnectionTrait>(
+    conn: &C,
+    email: NewEmail<'_>,
+    attachments: &[Attachment],
+) -> Result<Job> {
     let rendered = templates::render(&email.template, email.locale, email.branding);
+    let attachments = attachments
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "filename": a.filename,
+                "contentType": a.content_type,
+                "content": STANDARD.encode(&a.content),
+            })
+        })
+        .collect::<Vec<_>>();
     let id = Uuid::now_v7();
     emails::ActiveModel {
         id: Set(id),
@@ -60,6 +83,7 @@ pub async fn queue<C: ConnectionTrait>(conn: &C, email: NewEmail<'_>) -> Result<
         attempts: Set(0),
         last_error: Set(None),
         sent_at: Set(None),
+        attachments: Set((!attachments.is_empty()).then(|| attachments.into())),
         created_at: Set(Utc::now()),
     }
     .insert(conn)
@@ -68,6 +92,24 @@ pub async fn queue<C: ConnectionTrait>(conn: &C, email: NewEmail<'_>) -> Result<
         tenant_id: email.tenant_id,
         email_id: id,
     })
+}
+
+fn stored_attachments(stored: Option<&serde_json::Value>) -> Result<Vec<Attachment>> {
+    let Some(list) = stored.and_then(|v| v.as_array()) else {
+        return Ok(Vec::new());
+    };
+    list.iter()
+        .map(|a| {
+            let text = |key: &str| a[key].as_str().unwrap_or_default().to_owned();
+            Ok(Attachment {
+                filename: text("filename"),
+                content_type: text("contentType"),
+                content: STANDARD
+                    .decode(text("content"))
+                    .map_err(|e| anyhow::anyhow!("a stored attachment: {e}"))?,
+            })
+        })
+        .collect()
 }
 
 /// Sends one queued email (the SendEmail job). The job first claims the email
@@ -99,6 +141,7 @@ pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
         subject: email.subject.clone(),
         html: email.html.clone(),
         text: email.text.clone(),
+        attachments: stored_attachments(email.attachments.as_ref())?,
     };
     let outcome = deps.mailer.send(&outgoing).await;
     let attempts = email.attempts;

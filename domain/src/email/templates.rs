@@ -63,6 +63,12 @@ pub enum Template<'a> {
         valid_until: chrono::NaiveDate,
         link: &'a str,
     },
+    /// A stamped invoice; its XML and printable copy go as attachments.
+    InvoiceStamped {
+        number: &'a str,
+        total: &'a str,
+        uuid: &'a str,
+    },
 }
 
 impl Template<'_> {
@@ -74,6 +80,7 @@ impl Template<'_> {
             Template::NewLogin { .. } => "new_login",
             Template::WebhookDisabled { .. } => "webhook_disabled",
             Template::ProposalSent { .. } => "proposal_sent",
+            Template::InvoiceStamped { .. } => "invoice_stamped",
             Template::AlertRaised { .. } => "alert_raised",
         }
     }
@@ -313,6 +320,40 @@ fn content(template: &Template<'_>, english: bool, business: &str) -> Content {
                 ),
             ],
             button: Some(("View proposal".into(), (*link).into())),
+        },
+        (
+            Template::InvoiceStamped {
+                number,
+                total,
+                uuid,
+            },
+            false,
+        ) => Content {
+            subject: format!("{business} te envió la factura {number}"),
+            paragraphs: vec![
+                format!("{business} emitió la factura {number} por un total de {total}."),
+                format!(
+                    "Folio fiscal: {uuid}. Adjuntamos el CFDI (XML) y su representación impresa."
+                ),
+            ],
+            button: None,
+        },
+        (
+            Template::InvoiceStamped {
+                number,
+                total,
+                uuid,
+            },
+            true,
+        ) => Content {
+            subject: format!("{business} sent you invoice {number}"),
+            paragraphs: vec![
+                format!("{business} issued invoice {number} for a total of {total}."),
+                format!(
+                    "Fiscal folio: {uuid}. The CFDI (XML) and its printable copy are attached."
+                ),
+            ],
+            button: None,
         },
     }
 }

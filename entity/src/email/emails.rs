@@ -23,6 +23,8 @@ pub struct Model {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
+    /// Files sent with it: `[{filename, contentType, content (base64)}]`.
+    pub attachments: Option<Json>,
     pub created_at: DateTimeUtc,
 }
 

@@ -201,6 +201,10 @@ impl Invoice {
     async fn verification_url(&self) -> Option<String> {
         invoices::verification_url(&self.0)
     }
+    /// The printable copy of the stamped invoice: HTML with the stamp and the QR code.
+    async fn printable_html(&self) -> Option<String> {
+        invoices::printable_html(&self.0)
+    }
     async fn pac_error(&self) -> Option<PacError> {
         Some(PacError {
             code: self.0.pac_error_code.clone()?,

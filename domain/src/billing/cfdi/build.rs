@@ -383,36 +383,3 @@ pub fn seal(document: &mut Element, csd: &Csd) -> Result<String> {
     }
     Ok(cadena)
 }
-
-/// The SAT verification URL printed as the invoice's QR code: the UUID, both RFCs, the
-/// total and the sello's last 8 characters.
-pub fn verification_url(
-    uuid: &str,
-    issuer: &str,
-    receiver: &str,
-    total: &str,
-    sello: &str,
-) -> String {
-    let tail = &sello[sello.len().saturating_sub(8)..];
-    format!(
-        "https://verificacfdi.facturaelectronica.sat.gob.mx/default.aspx?id={}&re={}&rr={}&tt={}&fe={}",
-        query_value(uuid),
-        query_value(issuer),
-        query_value(receiver),
-        query_value(total),
-        query_value(tail)
-    )
-}
-
-/// Percent-encodes all but RFC 3986's unreserved characters (RFCs may hold & and Ñ).
-fn query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}

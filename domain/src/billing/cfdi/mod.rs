@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod cadena;
+pub mod printable;
 pub mod xml;
 
 pub use build::{Invoice, Line, Party, Totals};

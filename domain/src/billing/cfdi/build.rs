@@ -19,9 +19,9 @@ use crate::crm::rules::{currency_exponent, from_minor, to_minor};
 use crate::{Error, Result};
 
 pub const NAMESPACE: &str = "http://www.sat.gob.mx/cfd/4";
-const SCHEMA_LOCATION: &str =
+pub const SCHEMA_LOCATION: &str =
     "http://www.sat.gob.mx/cfd/4 http://www.sat.gob.mx/sitio_internet/cfd/4/cfdv40.xsd";
-const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 #[derive(Clone, Debug)]
 pub struct Party {

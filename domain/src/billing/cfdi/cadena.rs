@@ -106,8 +106,112 @@ pub fn comprobante(root: &Element) -> String {
         }
         c.optional(taxes, "TotalImpuestosTrasladados");
     }
+    // Complements with a template of their own; the stamp (TimbreFiscalDigital) has none.
+    for complement in root
+        .first("Complemento")
+        .into_iter()
+        .flat_map(|c| c.children.iter())
+    {
+        if complement.local_name() == "Pagos" {
+            pagos(&mut c, complement);
+        }
+    }
     c.0.push_str("||");
     c.0
+}
+
+/// The Pagos 2.0 complement, as SAT's `Pagos20.xslt` includes it.
+fn pagos(c: &mut Cadena, node: &Element) {
+    c.required(node, "Version");
+    for totals in node.all("Totales") {
+        for attr in [
+            "TotalRetencionesIVA",
+            "TotalRetencionesISR",
+            "TotalRetencionesIEPS",
+            "TotalTrasladosBaseIVA16",
+            "TotalTrasladosImpuestoIVA16",
+            "TotalTrasladosBaseIVA8",
+            "TotalTrasladosImpuestoIVA8",
+            "TotalTrasladosBaseIVA0",
+            "TotalTrasladosImpuestoIVA0",
+            "TotalTrasladosBaseIVAExento",
+        ] {
+            c.optional(totals, attr);
+        }
+        c.required(totals, "MontoTotalPagos");
+    }
+    for payment in node.all("Pago") {
+        c.required_all(payment, &["FechaPago", "FormaDePagoP", "MonedaP"]);
+        c.optional(payment, "TipoCambioP");
+        c.required(payment, "Monto");
+        for attr in [
+            "NumOperacion",
+            "RfcEmisorCtaOrd",
+            "NomBancoOrdExt",
+            "CtaOrdenante",
+            "RfcEmisorCtaBen",
+            "CtaBeneficiario",
+            "TipoCadPago",
+            "CertPago",
+            "CadPago",
+            "SelloPago",
+        ] {
+            c.optional(payment, attr);
+        }
+        for related in payment.all("DoctoRelacionado") {
+            c.required(related, "IdDocumento");
+            c.optional(related, "Serie");
+            c.optional(related, "Folio");
+            c.required(related, "MonedaDR");
+            c.optional(related, "EquivalenciaDR");
+            c.required_all(
+                related,
+                &[
+                    "NumParcialidad",
+                    "ImpSaldoAnt",
+                    "ImpPagado",
+                    "ImpSaldoInsoluto",
+                    "ObjetoImpDR",
+                ],
+            );
+            let taxes = related.first("ImpuestosDR");
+            for withheld in taxes
+                .and_then(|t| t.first("RetencionesDR"))
+                .into_iter()
+                .flat_map(|r| r.all("RetencionDR"))
+            {
+                c.required_all(
+                    withheld,
+                    &[
+                        "BaseDR",
+                        "ImpuestoDR",
+                        "TipoFactorDR",
+                        "TasaOCuotaDR",
+                        "ImporteDR",
+                    ],
+                );
+            }
+            for transferred in taxes
+                .and_then(|t| t.first("TrasladosDR"))
+                .into_iter()
+                .flat_map(|t| t.all("TrasladoDR"))
+            {
+                c.required_all(transferred, &["BaseDR", "ImpuestoDR", "TipoFactorDR"]);
+                c.optional(transferred, "TasaOCuotaDR");
+                c.optional(transferred, "ImporteDR");
+            }
+        }
+        for taxes in payment.all("ImpuestosP") {
+            for withheld in taxes.all("RetencionesP").flat_map(|r| r.all("RetencionP")) {
+                c.required_all(withheld, &["ImpuestoP", "ImporteP"]);
+            }
+            for transferred in taxes.all("TrasladosP").flat_map(|t| t.all("TrasladoP")) {
+                c.required_all(transferred, &["BaseP", "ImpuestoP", "TipoFactorP"]);
+                c.optional(transferred, "TasaOCuotaP");
+                c.optional(transferred, "ImporteP");
+            }
+        }
+    }
 }
 
 fn concepto(c: &mut Cadena, item: &Element) {

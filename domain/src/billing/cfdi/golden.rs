@@ -175,3 +175,102 @@ fn totals_add_up_line_by_line() {
     );
     assert_eq!(doc.get("Total"), Some("51311.42"));
 }
+
+mod receipt {
+    //! The payment receipt (Pagos 2.0) of a first partial payment of the golden invoice;
+    //! its cadena and sello were produced the same independent way.
+
+    use super::*;
+    use crate::billing::cfdi::pagos::{self, Receipt, RelatedInvoice};
+
+    const XML: &str = include_str!("../../../testdata/cfdi/receipt.xml");
+    const CADENA: &str = include_str!("../../../testdata/cfdi/receipt.cadena.txt");
+    const SELLO: &str = include_str!("../../../testdata/cfdi/receipt.sello.txt");
+    const INVOICE_UUID: &str = "5FB2822E-396D-4725-8521-CDC4BDD20CCF";
+
+    fn stamped_invoice() -> Element {
+        let (mut doc, _) = super::sealed();
+        doc.children.push(
+            Element::new("cfdi:Complemento").child(
+                Element::new("tfd:TimbreFiscalDigital")
+                    .attr("Version", "1.1")
+                    .attr("UUID", INVOICE_UUID),
+            ),
+        );
+        doc
+    }
+
+    fn receipt() -> Receipt {
+        let invoice = super::invoice();
+        let related = RelatedInvoice::from_stamped(&stamped_invoice()).expect("readable");
+        Receipt {
+            series: Some("P".into()),
+            folio: Some("1".into()),
+            issued_at: NaiveDate::from_ymd_opt(2026, 12, 5)
+                .and_then(|d| d.and_hms_opt(9, 0, 0))
+                .expect("date"),
+            paid_at: NaiveDate::from_ymd_opt(2026, 12, 4)
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .expect("date"),
+            payment_form: "03".into(),
+            amount: 2_000_000,
+            exchange_rate: None,
+            operation: Some("SPEI 0042".into()),
+            installment: 1,
+            balance_before: related.total,
+            issuer: invoice.issuer,
+            receiver: invoice.receiver,
+            invoice: related,
+        }
+    }
+
+    fn sealed() -> (Element, String) {
+        let csd = csd();
+        let mut doc = pagos::document(&receipt(), &csd.certificate).expect("document");
+        let cadena = build::seal(&mut doc, &csd).expect("sealed");
+        (doc, cadena)
+    }
+
+    #[test]
+    fn the_invoices_taxes_are_read_from_its_items() {
+        let related = receipt().invoice;
+        assert_eq!(related.uuid, INVOICE_UUID);
+        assert_eq!(related.total, 5_131_142);
+        let iva16 = related
+            .transferred
+            .iter()
+            .find(|t| t.key.rate.as_deref() == Some("0.160000"))
+            .expect("IVA 16 %");
+        assert_eq!((iva16.base, iva16.amount), (4_349_999, 696_000));
+        assert_eq!(related.withheld.len(), 3, "IVA 2/3, IVA 4 % and ISR 10 %");
+    }
+
+    #[test]
+    fn the_receipt_matches_the_golden_xml() {
+        let (doc, _) = sealed();
+        if std::env::var_os("TIANGUIS_WRITE_GOLDEN").is_some() {
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/cfdi/receipt.xml"),
+                doc.to_document(),
+            )
+            .expect("write golden");
+        }
+        assert_eq!(doc.to_document(), XML);
+    }
+
+    #[test]
+    fn the_receipts_cadena_and_sello_are_what_sats_stylesheet_and_openssl_make() {
+        let (doc, cadena) = sealed();
+        assert_eq!(cadena, CADENA.trim_end_matches('\n'));
+        assert_eq!(doc.get("Sello"), Some(SELLO.trim()));
+        let parsed = Element::parse(XML).expect("parses");
+        assert_eq!(cadena::comprobante(&parsed), cadena);
+    }
+
+    #[test]
+    fn a_payment_cannot_exceed_what_is_owed() {
+        let mut receipt = receipt();
+        receipt.amount = receipt.balance_before + 1;
+        assert!(pagos::document(&receipt, &csd().certificate).is_err());
+    }
+}

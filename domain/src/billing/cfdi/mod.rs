@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod cadena;
+pub mod pagos;
 pub mod printable;
 pub mod xml;
 

@@ -64,6 +64,11 @@ pub enum Job {
         tenant_id: uuid::Uuid,
         invoice_id: uuid::Uuid,
     },
+    /// Seals a payment's receipt (CFDI type P) and has the PAC stamp it.
+    StampPaymentReceipt {
+        tenant_id: uuid::Uuid,
+        payment_id: uuid::Uuid,
+    },
     /// Drafts the invoice of an accepted proposal.
     DraftInvoice {
         tenant_id: uuid::Uuid,
@@ -80,9 +85,10 @@ impl Job {
             Job::DeliverWebhook { .. } => crate::jobs::DELIVER_WEBHOOK,
             Job::SendEmail { .. } => crate::jobs::SEND_EMAIL,
             Job::RescoreLeads { .. } | Job::DailyMaintenance => crate::jobs::MAINTENANCE,
-            Job::StampCfdi { .. } | Job::CancelCfdi { .. } | Job::DraftInvoice { .. } => {
-                crate::jobs::BILLING
-            }
+            Job::StampCfdi { .. }
+            | Job::CancelCfdi { .. }
+            | Job::StampPaymentReceipt { .. }
+            | Job::DraftInvoice { .. } => crate::jobs::BILLING,
             Job::Noop => crate::jobs::NOOP,
         }
     }
@@ -95,6 +101,7 @@ impl Job {
             Job::RescoreLeads { tenant_id, .. }
             | Job::StampCfdi { tenant_id, .. }
             | Job::CancelCfdi { tenant_id, .. }
+            | Job::StampPaymentReceipt { tenant_id, .. }
             | Job::DraftInvoice { tenant_id, .. } => Some(*tenant_id),
             Job::DailyMaintenance | Job::Noop => None,
         }

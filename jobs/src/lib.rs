@@ -15,7 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
-use tianguis_domain::billing::invoices;
+use tianguis_domain::billing::{invoices, payments};
 use tianguis_domain::jobs::{self, BILLING, DELIVER_WEBHOOK, MAINTENANCE, NOOP, SEND_EMAIL};
 use tianguis_domain::ports::{Job, JobQueue};
 use tianguis_domain::{Deps, automation::webhooks, email};
@@ -330,6 +330,10 @@ async fn execute(deps: &Deps, job: Job) -> tianguis_domain::Result<()> {
             tenant_id,
             invoice_id,
         } => invoices::cancel(deps, tenant_id, invoice_id).await,
+        Job::StampPaymentReceipt {
+            tenant_id,
+            payment_id,
+        } => payments::stamp_receipt(deps, tenant_id, payment_id).await,
         Job::DraftInvoice {
             tenant_id,
             proposal_id,

@@ -17,6 +17,7 @@ mod m20261202_000009_device_commands_alerts;
 mod m20261202_000010_telemetry_points_without_fk;
 mod m20261202_000011_billing;
 mod m20261202_000012_email_attachments;
+mod m20261202_000013_payments;
 pub mod postgres;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_telemetry_points_without_fk::Migration),
             Box::new(m20261202_000011_billing::Migration),
             Box::new(m20261202_000012_email_attachments::Migration),
+            Box::new(m20261202_000013_payments::Migration),
         ]
     }
 }

@@ -478,3 +478,178 @@ async fn a_stamped_invoice_is_emailed_to_its_receiver_with_the_xml_and_a_printab
     mail.assert_quiet(std::time::Duration::from_millis(300))
         .await;
 }
+
+const PAY: &str = "mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { id installment amount { amount } balanceAfter { amount } receipt { status number } } }";
+
+async fn stamped(app: &TestApp, session: &Session, method: &str, form: &str) -> String {
+    let id = draft(app, session, receiver()).await;
+    let token = Some(session.access_token.as_str());
+    app.ok(
+        token,
+        "mutation($id: ID!, $method: String!, $form: String!) { updateInvoice(input: { id: $id, paymentMethod: $method, paymentForm: $form }) { id } }",
+        json!({ "id": id, "method": method, "form": form }),
+    )
+    .await;
+    app.ok(token, STAMP, json!({ "id": id })).await;
+    let invoice = settled(app, session, &id, "STAMPING").await;
+    assert_eq!(invoice["status"], "STAMPED", "{invoice}");
+    id
+}
+
+async fn receipt_settled(
+    app: &TestApp,
+    session: &Session,
+    invoice: &str,
+    installment: usize,
+) -> Value {
+    let query = format!(
+        "{{ invoice(id: \"{invoice}\") {{ uuid paid {{ amount }} balance {{ amount }} payments {{ installment receipt {{ status number uuid xml pacError {{ code message }} }} }} }} }}"
+    );
+    eventually(app, session, &query, move |s| {
+        s["invoice"]["payments"][installment - 1]["receipt"]["status"] != "STAMPING"
+    })
+    .await["invoice"]
+        .clone()
+}
+
+#[tokio::test]
+async fn each_payment_of_a_ppd_invoice_gets_a_stamped_receipt_and_the_balance_follows() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let id = stamped(&app, &owner, "PPD", "99").await;
+
+    let first = app
+        .ok(token, PAY, json!({ "input": { "invoiceId": id, "amount": "5000", "paymentForm": "03", "reference": "SPEI 0042" } }))
+        .await;
+    let first = &first["recordPayment"];
+    assert_eq!(first["installment"], 1);
+    assert_eq!(first["balanceAfter"]["amount"], "8880.00");
+    assert_eq!(first["receipt"]["status"], "STAMPING");
+    assert_eq!(first["receipt"]["number"], "P-1");
+    let invoice = receipt_settled(&app, &owner, &id, 1).await;
+    let receipt = &invoice["payments"][0]["receipt"];
+    assert_eq!(receipt["status"], "STAMPED", "{invoice}");
+
+    let doc = Element::parse(&text(&receipt["xml"])).expect("the receipt parses");
+    assert_eq!(doc.get("TipoDeComprobante"), Some("P"));
+    assert!(verify_seal(
+        doc.get("Certificado").expect("certificate"),
+        cadena::comprobante(&doc).as_bytes(),
+        doc.get("Sello").expect("sello"),
+    ));
+    let related = doc
+        .path(&["Complemento", "Pagos", "Pago", "DoctoRelacionado"])
+        .expect("the paid invoice");
+    assert_eq!(related.get("IdDocumento"), invoice["uuid"].as_str());
+    assert_eq!(related.get("NumParcialidad"), Some("1"));
+    assert_eq!(related.get("ImpSaldoAnt"), Some("13880.00"));
+    assert_eq!(related.get("ImpPagado"), Some("5000.00"));
+    assert_eq!(related.get("ImpSaldoInsoluto"), Some("8880.00"));
+    let payment = doc
+        .path(&["Complemento", "Pagos", "Pago"])
+        .expect("payment");
+    assert_eq!(payment.get("NumOperacion"), Some("SPEI 0042"));
+    assert_eq!(
+        doc.path(&["Complemento", "TimbreFiscalDigital"])
+            .and_then(|t| t.get("UUID")),
+        receipt["uuid"].as_str()
+    );
+
+    let rest = app
+        .ok(
+            token,
+            PAY,
+            json!({ "input": { "invoiceId": id, "amount": "8880", "paymentForm": "01" } }),
+        )
+        .await;
+    assert_eq!(rest["recordPayment"]["installment"], 2);
+    assert_eq!(rest["recordPayment"]["receipt"]["number"], "P-2");
+    let invoice = receipt_settled(&app, &owner, &id, 2).await;
+    assert_eq!(invoice["payments"][1]["receipt"]["status"], "STAMPED");
+    assert_eq!(invoice["paid"]["amount"], "13880.00");
+    assert_eq!(invoice["balance"]["amount"], "0.00");
+    let over = app
+        .gql(
+            token,
+            PAY,
+            json!({ "input": { "invoiceId": id, "amount": "0.01", "paymentForm": "01" } }),
+        )
+        .await;
+    assert_eq!(error_ext(&over, "field"), "amount", "{over}");
+}
+
+#[tokio::test]
+async fn payments_are_checked_and_a_pue_invoice_needs_no_receipt() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let unstamped = draft(&app, &owner, receiver()).await;
+    let early = app
+        .gql(
+            token,
+            PAY,
+            json!({ "input": { "invoiceId": unstamped, "amount": "1", "paymentForm": "01" } }),
+        )
+        .await;
+    assert_eq!(error_code(&early), "CONFLICT", "{early}");
+
+    let id = stamped(&app, &owner, "PUE", "03").await;
+    let tomorrow = (chrono::Utc::now() + chrono::TimeDelta::days(1)).to_rfc3339();
+    for (input, field) in [
+        (
+            json!({ "invoiceId": id, "amount": "1", "paymentForm": "99" }),
+            "paymentForm",
+        ),
+        (
+            json!({ "invoiceId": id, "amount": "1", "paymentForm": "ZZ" }),
+            "paymentForm",
+        ),
+        (
+            json!({ "invoiceId": id, "amount": "0", "paymentForm": "03" }),
+            "amount",
+        ),
+        (
+            json!({ "invoiceId": id, "amount": "1.001", "paymentForm": "03" }),
+            "amount",
+        ),
+        (
+            json!({ "invoiceId": id, "amount": "13880.01", "paymentForm": "03" }),
+            "amount",
+        ),
+        (
+            json!({ "invoiceId": id, "amount": "1", "paymentForm": "03", "paidAt": tomorrow }),
+            "paidAt",
+        ),
+        (
+            json!({ "invoiceId": id, "amount": "1", "paymentForm": "03", "exchangeRate": "17.5" }),
+            "exchangeRate",
+        ),
+    ] {
+        let body = app.gql(token, PAY, json!({ "input": input })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(error_ext(&body, "field"), field, "{body}");
+    }
+    let paid = app
+        .ok(
+            token,
+            PAY,
+            json!({ "input": { "invoiceId": id, "amount": "13880", "paymentForm": "03" } }),
+        )
+        .await;
+    assert_eq!(
+        paid["recordPayment"]["receipt"],
+        Value::Null,
+        "PUE: paid in one go, no receipt"
+    );
+    assert_eq!(paid["recordPayment"]["balanceAfter"]["amount"], "0.00");
+    // An invoice with payments standing is not cancelled.
+    let cancel = app
+        .gql(
+            token,
+            "mutation($id: ID!) { cancelInvoice(input: { id: $id, motive: \"02\" }) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&cancel), "CONFLICT", "{cancel}");
+}

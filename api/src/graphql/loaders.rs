@@ -80,6 +80,7 @@ loaders! {
     LeadProposalsLoader: Vec<crm::proposals::Proposal> => crm::proposals::of_leads,
     ProposalItemsLoader: Vec<crm::proposals::ProposalItem> => crm::proposals::items_of,
     InvoiceItemsLoader: Vec<billing::invoices::InvoiceItem> => billing::invoices::items_of,
+    InvoicePaymentsLoader: Vec<billing::payments::Payment> => billing::payments::of_invoices,
     DeviceProfileLoader: iot::devices::DeviceProfile => iot::devices::profiles_by_ids,
     LatestTelemetryLoader: Vec<iot::telemetry::LatestValue> => iot::telemetry::latest_of,
     DeviceLoader: iot::devices::Device => iot::devices::by_ids,

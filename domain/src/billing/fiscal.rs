@@ -6,9 +6,11 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use tianguis_entity::billing::fiscal_profiles;
 use uuid::Uuid;
 
-use super::csd::Csd;
+use super::cfdi::Element;
+use super::csd::{CertificateInfo, Csd};
 use crate::crm::rules::{postal_code, rfc, tax_regime};
 use crate::db::TenantTx;
+use crate::ports::{PacAccount, PacError, Stamped};
 use crate::tenancy::audit;
 use crate::tenancy::rules::required_text;
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -226,4 +228,39 @@ pub(crate) async fn required(tx: &TenantTx) -> Result<FiscalProfile> {
             "set up the fiscal profile before invoicing",
         )
     })
+}
+
+pub(crate) fn pac_account(deps: &Deps, profile: &FiscalProfile) -> Result<PacAccount> {
+    Ok(PacAccount {
+        provider: profile.pac.clone(),
+        username: profile.pac_username.clone(),
+        password: profile
+            .pac_password_sealed
+            .as_deref()
+            .map(|s| deps.secrets.open(s))
+            .transpose()?,
+    })
+}
+
+/// Seals the document `build` makes with the business's CSD and has its PAC stamp it. A
+/// problem sealing finds in the data is final, like the PAC's own rejection; an error
+/// outside the data (the database, the PAC unreachable) is worth another try.
+pub(crate) async fn seal_and_stamp(
+    deps: &Deps,
+    profile: &FiscalProfile,
+    build: impl FnOnce(&CertificateInfo) -> Result<Element>,
+) -> Result<std::result::Result<Stamped, PacError>> {
+    let sealed = open_csd(deps, profile).and_then(|csd| {
+        let mut doc = build(&csd.certificate)?;
+        super::cfdi::build::seal(&mut doc, &csd)?;
+        Ok(doc.to_document())
+    });
+    match sealed {
+        Ok(xml) => Ok(deps.pac.stamp(&pac_account(deps, profile)?, &xml).await),
+        Err(Error::Invalid { field, message }) => Ok(Err(PacError::Rejected {
+            code: format!("INVALID:{field}"),
+            message,
+        })),
+        Err(other) => Err(other),
+    }
 }

@@ -22,7 +22,7 @@ use crate::crm::quote::{Tax, Withholding};
 use crate::crm::rules::{optional_email, optional_text, postal_code, rfc, tax_regime};
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
-use crate::ports::{Attachment, Cancellation, Job, PacAccount, PacError};
+use crate::ports::{Attachment, Cancellation, Job, PacError};
 use crate::tenancy::{audit, rules::required_text};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 
@@ -682,18 +682,6 @@ pub async fn request_stamp(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Inv
     Ok(invoice)
 }
 
-fn pac_account(deps: &Deps, profile: &fiscal::FiscalProfile) -> Result<PacAccount> {
-    Ok(PacAccount {
-        provider: profile.pac.clone(),
-        username: profile.pac_username.clone(),
-        password: profile
-            .pac_password_sealed
-            .as_deref()
-            .map(|s| deps.secrets.open(s))
-            .transpose()?,
-    })
-}
-
 /// The invoice while it is in `status`: a job finding it moved on has nothing left to do.
 async fn in_status(tx: &TenantTx, id: Uuid, status: Status) -> Result<Option<Invoice>> {
     let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
@@ -714,23 +702,13 @@ pub async fn stamp(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()>
     let lines = lines_of(&tx, &invoice).await?;
     tx.commit().await?;
     let issued_at = invoice.issued_at.unwrap_or_else(|| deps.clock.now());
-    let sealed = (|| {
-        let csd = fiscal::open_csd(deps, &profile)?;
-        let mut doc = cfdi::build::document(
+    let outcome = fiscal::seal_and_stamp(deps, &profile, |certificate| {
+        cfdi::build::document(
             &document_of(&invoice, &profile, lines, issued_at)?,
-            &csd.certificate,
-        )?;
-        cfdi::build::seal(&mut doc, &csd)?;
-        Ok::<_, Error>(doc.to_document())
-    })();
-    let outcome = match sealed {
-        Ok(xml) => deps.pac.stamp(&pac_account(deps, &profile)?, &xml).await,
-        Err(Error::Invalid { field, message }) => Err(PacError::Rejected {
-            code: format!("INVALID:{field}"),
-            message,
-        }),
-        Err(other) => return Err(other),
-    };
+            certificate,
+        )
+    })
+    .await?;
     let mut tx = TenantTx::begin(deps, tenant_id).await?;
     let Some(invoice) = in_status(&tx, invoice_id, Status::Stamping).await? else {
         return Ok(());
@@ -834,6 +812,12 @@ pub async fn request_cancel(
             ),
         ));
     }
+    if invoice.paid_minor > 0 {
+        return Err(Error::conflict(
+            "id",
+            "an invoice with recorded payments is not cancelled while they stand",
+        ));
+    }
     let mut model: invoices::ActiveModel = invoice.into();
     model.status = Set(Status::Cancelling.key().into());
     model.cancellation_motive = Set(Some(motive.code().into()));
@@ -872,7 +856,7 @@ pub async fn cancel(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()
     let outcome = deps
         .pac
         .cancel(
-            &pac_account(deps, &profile)?,
+            &fiscal::pac_account(deps, &profile)?,
             &profile.rfc,
             invoice.uuid.as_deref().unwrap_or_default(),
             invoice.cancellation_motive.as_deref().unwrap_or("02"),

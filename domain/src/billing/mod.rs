@@ -5,6 +5,7 @@ pub mod cfdi;
 pub mod csd;
 pub mod fiscal;
 pub mod invoices;
+pub mod payments;
 
 use sea_orm::DatabaseTransaction;
 

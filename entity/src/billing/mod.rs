@@ -3,5 +3,6 @@
 pub mod fiscal_profiles;
 pub mod invoice_items;
 pub mod invoices;
+pub mod payments;
 
-crate::tenant_owned!(fiscal_profiles, invoice_items, invoices);
+crate::tenant_owned!(fiscal_profiles, invoice_items, invoices, payments);

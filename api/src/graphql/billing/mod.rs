@@ -3,14 +3,16 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use tianguis_domain::billing::{fiscal, invoices};
+use tianguis_domain::billing::{fiscal, invoices, payments};
 
 use crate::graphql::connection::{Conn, connection, page_complexity, page_request};
 use crate::graphql::context::{deps, tenant};
 use crate::graphql::crm::records::optional_id;
 use crate::graphql::crm::types::{Company, Contact, Money, TaxRate, Withholding, money};
 use crate::graphql::error::{GqlResult, parse_id};
-use crate::graphql::loaders::{CompanyLoader, ContactLoader, InvoiceItemsLoader, load, load_opt};
+use crate::graphql::loaders::{
+    CompanyLoader, ContactLoader, InvoiceItemsLoader, InvoicePaymentsLoader, load, load_opt,
+};
 
 /// Who the business invoices as, its CSD and its PAC. The key itself is never shown.
 pub struct FiscalProfile(fiscal::FiscalProfile);
@@ -186,6 +188,23 @@ impl Invoice {
     async fn total(&self) -> Money {
         money(self.0.total_minor, &self.0.currency)
     }
+    /// What its recorded payments add up to.
+    async fn paid(&self) -> Money {
+        money(self.0.paid_minor, &self.0.currency)
+    }
+    /// What is still owed.
+    async fn balance(&self) -> Money {
+        money(self.0.total_minor - self.0.paid_minor, &self.0.currency)
+    }
+    /// Payments received, first to last.
+    async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
+        Ok(load::<InvoicePaymentsLoader>(ctx, self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Payment)
+            .collect())
+    }
     /// The fiscal folio SAT's stamp gave it.
     async fn uuid(&self) -> Option<&str> {
         self.0.uuid.as_deref()
@@ -279,6 +298,87 @@ impl InvoiceItem {
     }
     async fn withheld(&self) -> Money {
         money(self.0.withheld_minor, &self.1)
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum ReceiptStatus {
+    /// Handed to the PAC.
+    Stamping,
+    Stamped,
+    /// The PAC refused it; see `pacError`.
+    Failed,
+}
+
+/// The payment receipt (CFDI type P) of a payment of a PPD invoice.
+#[derive(SimpleObject)]
+pub struct PaymentReceipt {
+    pub status: ReceiptStatus,
+    /// Series and folio: P-3.
+    pub number: String,
+    pub uuid: Option<String>,
+    pub xml: Option<String>,
+    pub pac_error: Option<PacError>,
+}
+
+pub struct Payment(payments::Payment);
+
+#[Object]
+impl Payment {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn amount(&self) -> Money {
+        money(self.0.amount_minor, &self.0.currency)
+    }
+    async fn paid_at(&self) -> DateTime<Utc> {
+        self.0.paid_at
+    }
+    /// c_FormaPago.
+    async fn payment_form(&self) -> &str {
+        &self.0.payment_form
+    }
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+    /// 1 for the invoice's first payment, 2 for the next, …
+    async fn installment(&self) -> i32 {
+        self.0.installment
+    }
+    async fn balance_before(&self) -> Money {
+        money(self.0.balance_before_minor, &self.0.currency)
+    }
+    async fn balance_after(&self) -> Money {
+        money(
+            self.0.balance_before_minor - self.0.amount_minor,
+            &self.0.currency,
+        )
+    }
+    /// None for an invoice paid in one payment (PUE).
+    async fn receipt(&self) -> Option<PaymentReceipt> {
+        let p = &self.0;
+        let status = match payments::ReceiptStatus::parse(p.receipt_status.as_deref()?)? {
+            payments::ReceiptStatus::Stamping => ReceiptStatus::Stamping,
+            payments::ReceiptStatus::Stamped => ReceiptStatus::Stamped,
+            payments::ReceiptStatus::Failed => ReceiptStatus::Failed,
+        };
+        Some(PaymentReceipt {
+            status,
+            number: format!(
+                "{}-{}",
+                p.receipt_series.as_deref().unwrap_or_default(),
+                p.receipt_folio.unwrap_or_default()
+            ),
+            uuid: p.receipt_uuid.clone(),
+            xml: p.receipt_xml.clone(),
+            pac_error: p.pac_error_code.clone().map(|code| PacError {
+                code,
+                message: p.pac_error_message.clone().unwrap_or_default(),
+            }),
+        })
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
     }
 }
 
@@ -469,6 +569,21 @@ fn receiver(r: ReceiverInput) -> invoices::ReceiverInput {
     }
 }
 
+#[derive(InputObject)]
+pub struct RecordPaymentInput {
+    pub invoice_id: ID,
+    /// In the invoice's currency; at most its balance.
+    pub amount: Decimal,
+    /// When the money arrived; now by default.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// c_FormaPago: 01 cash, 02 check, 03 transfer, 04 credit card, 28 debit card, …
+    pub payment_form: String,
+    /// The bank's operation number.
+    pub reference: Option<String>,
+    /// Pesos per unit of the invoice's currency on the payment day; not for MXN.
+    pub exchange_rate: Option<Decimal>,
+}
+
 #[derive(Default)]
 pub struct BillingMutation;
 
@@ -572,6 +687,28 @@ impl BillingMutation {
         let id = parse_id(&input.id, "id")?;
         Ok(Invoice(
             invoices::request_stamp(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Records a payment of a stamped invoice (cash, transfer, …). For an invoice paid in
+    /// installments or later (PPD) its payment receipt is stamped in the background.
+    async fn record_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordPaymentInput,
+    ) -> async_graphql::Result<Payment> {
+        let invoice_id = parse_id(&input.invoice_id, "invoiceId")?;
+        let cmd = payments::PaymentInput {
+            amount: input.amount,
+            paid_at: input.paid_at,
+            payment_form: input.payment_form,
+            reference: input.reference,
+            exchange_rate: input.exchange_rate,
+        };
+        Ok(Payment(
+            payments::record(deps(ctx)?, tenant(ctx)?, invoice_id, cmd)
                 .await
                 .gql()?,
         ))

@@ -67,6 +67,17 @@ pub struct Config {
     /// SMTP server for outgoing email; without it, emails are written to `data_dir/mail`.
     pub smtp_url: Option<Secret>,
     pub mail: MailSettings,
+    pub stripe: StripeConfig,
+}
+
+/// Card payments through Stripe; off without a secret key.
+#[derive(Clone, Debug)]
+pub struct StripeConfig {
+    pub secret_key: Option<Secret>,
+    /// Stripe's API, or a double of it in tests.
+    pub api_url: String,
+    /// The webhook endpoint's signing secret (`whsec_…`).
+    pub webhook_secret: Option<Secret>,
 }
 
 /// Where background jobs are kept.
@@ -257,6 +268,13 @@ impl Config {
                     });
                 }
                 url => url.map(Secret::new),
+            },
+            stripe: StripeConfig {
+                secret_key: env.raw("STRIPE_SECRET_KEY").map(Secret::new),
+                api_url: env
+                    .raw("STRIPE_API_URL")
+                    .unwrap_or_else(|| "https://api.stripe.com/".to_owned()),
+                webhook_secret: env.raw("STRIPE_WEBHOOK_SECRET").map(Secret::new),
             },
             mail: MailSettings {
                 from: env

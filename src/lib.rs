@@ -17,6 +17,7 @@ use tianguis_api::mqtt::MqttEndpoint;
 use tianguis_domain::Deps;
 use tianguis_domain::automation::webhooks::WebhookConsumer;
 use tianguis_domain::billing::BillingConsumer;
+use tianguis_domain::billing::stripe::StripeSettings;
 use tianguis_domain::crypto::SecretBox;
 use tianguis_domain::events::Dispatcher;
 use tianguis_domain::iot::alerts::Evaluator;
@@ -28,6 +29,7 @@ use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
 use tianguis_integrations::pac::{PacRouter, SandboxPac};
 use tianguis_integrations::pubsub::{InProcessPubSub, RedisPubSub};
 use tianguis_integrations::rate_limit::{InMemoryRateLimiter, RedisRateLimiter};
+use tianguis_integrations::stripe::StripeGateway;
 use tianguis_jobs::{ApalisQueue, JobContext, JobMetrics, JobStore, StoreBackend};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -45,6 +47,9 @@ pub struct Components {
 
 impl Components {
     pub async fn build(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        // Two providers are compiled in (through different TLS clients); ring serves all.
+        // Installing it twice (a second application in one process) is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let sql_statements = Arc::new(AtomicU64::new(0));
         let db = db::connect(config, sql_statements.clone()).await?;
         db::migrate_up(config).await?;
@@ -104,6 +109,21 @@ impl Components {
             mail: Arc::new(config.mail.clone()),
             secrets: Arc::new(SecretBox::new(&db::encryption_key(config)?)),
             pac: Arc::new(PacRouter::new(SandboxPac::new(clock.clone())?)),
+            payment_gateway: match &config.stripe.secret_key {
+                Some(key) => Some(Arc::new(StripeGateway::new(
+                    key.expose(),
+                    &config.stripe.api_url,
+                )?)),
+                None => None,
+            },
+            stripe: Arc::new(StripeSettings {
+                webhook_secret: config
+                    .stripe
+                    .webhook_secret
+                    .as_ref()
+                    .map(|s| s.expose().to_owned()),
+                ..StripeSettings::default()
+            }),
         };
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
         let job_metrics = JobMetrics::default();

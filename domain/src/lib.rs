@@ -45,4 +45,7 @@ pub struct Deps {
     pub secrets: Arc<crypto::SecretBox>,
     /// Stamps and cancels CFDI, routing each business to its PAC.
     pub pac: Arc<dyn ports::Pac>,
+    /// Card payments; none when no provider is configured.
+    pub payment_gateway: Option<Arc<dyn ports::PaymentGateway>>,
+    pub stripe: Arc<billing::stripe::StripeSettings>,
 }

@@ -224,3 +224,31 @@ pub trait Pac: Send + Sync {
         substitute: Option<&str>,
     ) -> Result<Cancellation, PacError>;
 }
+
+/// A hosted page where a customer pays an amount by card.
+#[derive(Clone, Debug)]
+pub struct CheckoutRequest {
+    pub description: String,
+    /// Minor units of `currency`.
+    pub amount: i64,
+    pub currency: String,
+    pub customer_email: Option<String>,
+    pub success_url: String,
+    pub cancel_url: String,
+    /// Returned with the provider's events about this payment.
+    pub metadata: Vec<(String, String)>,
+    /// The same key asks for the same page again rather than a second one.
+    pub idempotency_key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutLink {
+    pub id: String,
+    pub url: String,
+}
+
+/// A card payment provider (Stripe).
+#[async_trait::async_trait]
+pub trait PaymentGateway: Send + Sync {
+    async fn checkout(&self, request: &CheckoutRequest) -> anyhow::Result<CheckoutLink>;
+}

@@ -6,3 +6,4 @@ pub mod mail;
 pub mod pac;
 pub mod pubsub;
 pub mod rate_limit;
+pub mod stripe;

@@ -18,6 +18,7 @@ mod m20261202_000010_telemetry_points_without_fk;
 mod m20261202_000011_billing;
 mod m20261202_000012_email_attachments;
 mod m20261202_000013_payments;
+mod m20261202_000014_stripe;
 pub mod postgres;
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_billing::Migration),
             Box::new(m20261202_000012_email_attachments::Migration),
             Box::new(m20261202_000013_payments::Migration),
+            Box::new(m20261202_000014_stripe::Migration),
         ]
     }
 }

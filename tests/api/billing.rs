@@ -70,7 +70,7 @@ async fn draft(app: &TestApp, session: &Session, receiver: Value) -> String {
     text(&created["createInvoice"]["id"])
 }
 
-async fn settled(app: &TestApp, session: &Session, id: &str, pending: &'static str) -> Value {
+pub async fn settled(app: &TestApp, session: &Session, id: &str, pending: &'static str) -> Value {
     let query = format!(
         "{{ invoice(id: \"{id}\") {{ status uuid xml total {{ amount }} pacError {{ code message }} cancellation {{ motive substituteUuid cancelledAt }} verificationUrl }} }}"
     );
@@ -481,7 +481,7 @@ async fn a_stamped_invoice_is_emailed_to_its_receiver_with_the_xml_and_a_printab
 
 const PAY: &str = "mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { id installment amount { amount } balanceAfter { amount } receipt { status number } } }";
 
-async fn stamped(app: &TestApp, session: &Session, method: &str, form: &str) -> String {
+pub async fn stamped(app: &TestApp, session: &Session, method: &str, form: &str) -> String {
     let id = draft(app, session, receiver()).await;
     let token = Some(session.access_token.as_str());
     app.ok(
@@ -496,7 +496,7 @@ async fn stamped(app: &TestApp, session: &Session, method: &str, form: &str) -> 
     id
 }
 
-async fn receipt_settled(
+pub async fn receipt_settled(
     app: &TestApp,
     session: &Session,
     invoice: &str,

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! End-to-end tests: the real application over HTTP and WebSocket. They run on SQLite by
 //! default and on PostgreSQL and Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set.
 
@@ -17,6 +18,8 @@ mod mail_sink;
 mod mqtt;
 mod proposals;
 mod rls;
+mod stripe;
+mod stripe_double;
 mod team;
 mod webhook_receiver;
 mod webhooks;

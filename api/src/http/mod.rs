@@ -4,6 +4,7 @@ mod auth;
 mod graphql;
 mod health;
 mod proposal_page;
+mod stripe;
 mod telemetry;
 
 use axum::http::HeaderName;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identified)
         .route("/graphql/ws", get(graphql::websocket))
         .route("/api/v1/telemetry", post(telemetry::ingest))
+        .route("/webhooks/stripe", post(stripe::receive))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint))

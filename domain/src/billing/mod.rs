@@ -6,6 +6,7 @@ pub mod csd;
 pub mod fiscal;
 pub mod invoices;
 pub mod payments;
+pub mod stripe;
 
 use sea_orm::DatabaseTransaction;
 

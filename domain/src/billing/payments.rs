@@ -73,6 +73,30 @@ pub async fn record(
     invoice_id: Uuid,
     input: PaymentInput,
 ) -> Result<Payment> {
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let payment = record_in(&mut tx, deps, ctx, invoice_id, input, Source::Manual).await?;
+    tx.commit().await?;
+    Ok(payment)
+}
+
+/// Who reported a payment.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// Recorded by the team (cash, transfer).
+    Manual,
+    /// Reported by Stripe: its PaymentIntent id.
+    Stripe(String),
+}
+
+/// [`record`] in the caller's transaction.
+pub(crate) async fn record_in(
+    tx: &mut TenantTx,
+    deps: &Deps,
+    ctx: &TenantCtx,
+    invoice_id: Uuid,
+    input: PaymentInput,
+    source: Source,
+) -> Result<Payment> {
     ctx.require(Permission::BillingPaymentsWrite)?;
     let payment_form = catalogs::payment_form(&input.payment_form, "paymentForm")?;
     if payment_form == "99" {
@@ -82,7 +106,6 @@ pub async fn record(
         ));
     }
     let reference = optional_text(input.reference.as_deref(), "reference", 100)?;
-    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let now = tx.now();
     let invoice = tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
     if Status::parse(&invoice.status) != Status::Stamped {
@@ -140,7 +163,7 @@ pub async fn record(
         .filter(invoices::Column::TenantId.eq(ctx.tenant_id))
         .filter(invoices::Column::Id.eq(invoice_id))
         .filter(invoices::Column::PaidMinor.eq(invoice.paid_minor))
-        .exec(&*tx)
+        .exec(&**tx)
         .await?;
     if paid.rows_affected != 1 {
         return Err(Error::conflict(
@@ -151,12 +174,12 @@ pub async fn record(
     let installment = tx
         .select::<payments::Entity>()
         .filter(payments::Column::InvoiceId.eq(invoice_id))
-        .count(&*tx)
+        .count(&**tx)
         .await? as i32
         + 1;
     let needs_receipt = invoice.payment_method == "PPD";
     let receipt_folio = if needs_receipt {
-        Some(crate::crm::proposals::next_number(&tx, &format!("cfdi:{RECEIPT_SERIES}"), now).await?)
+        Some(crate::crm::proposals::next_number(tx, &format!("cfdi:{RECEIPT_SERIES}"), now).await?)
     } else {
         None
     };
@@ -170,7 +193,16 @@ pub async fn record(
         paid_at: Set(paid_at),
         payment_form: Set(payment_form),
         reference: Set(reference),
-        source: Set("manual".into()),
+        source: Set(match source {
+            Source::Manual => "manual",
+            Source::Stripe(_) => "stripe",
+        }
+        .into()),
+        external_id: Set(match source {
+            Source::Manual => None,
+            Source::Stripe(id) => Some(id),
+        }),
+        refunded_minor: Set(0),
         installment: Set(installment),
         balance_before_minor: Set(balance),
         receipt_status: Set(needs_receipt.then(|| ReceiptStatus::Stamping.key().into())),
@@ -185,11 +217,11 @@ pub async fn record(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&*tx)
+    .insert(&**tx)
     .await?;
     if needs_receipt {
         // Every problem the PAC would refuse the receipt for is found now, by its field.
-        let profile = fiscal::required(&tx).await?;
+        let profile = fiscal::required(tx).await?;
         let csd = fiscal::open_csd(deps, &profile)?;
         pagos::document(&receipt_of(&payment, &invoice, &profile)?, &csd.certificate)?;
         tx.enqueue_after_commit(Job::StampPaymentReceipt {
@@ -199,7 +231,7 @@ pub async fn record(
         .await?;
     }
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "billing.payment.received",
         ("payment", Some(payment.id)),
@@ -213,7 +245,6 @@ pub async fn record(
         }),
     )
     .await?;
-    tx.commit().await?;
     Ok(payment)
 }
 

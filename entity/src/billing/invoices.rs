@@ -43,6 +43,10 @@ pub struct Model {
     pub cancellation_motive: Option<String>,
     pub substituted_by: Option<String>,
     pub cancelled_at: Option<DateTimeUtc>,
+    /// The Stripe Checkout Session paying the balance, its page and the amount it asks.
+    pub checkout_id: Option<String>,
+    pub checkout_url: Option<String>,
+    pub checkout_amount_minor: Option<i64>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

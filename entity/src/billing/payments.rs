@@ -31,6 +31,10 @@ pub struct Model {
     pub receipt_xml: Option<String>,
     pub pac_error_code: Option<String>,
     pub pac_error_message: Option<String>,
+    /// The provider's id of the payment (a Stripe PaymentIntent), unique per business.
+    pub external_id: Option<String>,
+    /// What the provider has refunded of it.
+    pub refunded_minor: i64,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use tianguis_domain::billing::{fiscal, invoices, payments};
+use tianguis_domain::billing::{fiscal, invoices, payments, stripe};
 
 use crate::graphql::connection::{Conn, connection, page_complexity, page_request};
 use crate::graphql::context::{deps, tenant};
@@ -219,6 +219,11 @@ impl Invoice {
     /// SAT's verification page for the stamped invoice: what its printed QR code encodes.
     async fn verification_url(&self) -> Option<String> {
         invoices::verification_url(&self.0)
+    }
+    /// The Stripe Checkout page where the customer pays the balance by card, once asked
+    /// for with `createCheckoutLink`.
+    async fn checkout_url(&self) -> Option<&str> {
+        self.0.checkout_url.as_deref()
     }
     /// The printable copy of the stamped invoice: HTML with the stamp and the QR code.
     async fn printable_html(&self) -> Option<String> {
@@ -584,6 +589,11 @@ pub struct RecordPaymentInput {
     pub exchange_rate: Option<Decimal>,
 }
 
+#[derive(InputObject)]
+pub struct CreateCheckoutLinkInput {
+    pub invoice_id: ID,
+}
+
 #[derive(Default)]
 pub struct BillingMutation;
 
@@ -709,6 +719,21 @@ impl BillingMutation {
         };
         Ok(Payment(
             payments::record(deps(ctx)?, tenant(ctx)?, invoice_id, cmd)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// A Stripe Checkout page for the invoice's balance (the same page while the balance
+    /// stays the same). Stripe's events then record the payment.
+    async fn create_checkout_link(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCheckoutLinkInput,
+    ) -> async_graphql::Result<Invoice> {
+        let id = parse_id(&input.invoice_id, "invoiceId")?;
+        Ok(Invoice(
+            stripe::checkout_link(deps(ctx)?, tenant(ctx)?, id)
                 .await
                 .gql()?,
         ))

@@ -1,0 +1,231 @@
+//! Card payments through Stripe: a Checkout page per invoice balance, and Stripe's events
+//! verified, applied once, in whatever order they come.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::billing::{invoicing_business, receipt_settled, stamped};
+use crate::helpers::{Session, TestApp, error_code, text};
+use crate::stripe_double::{SECRET_KEY, StripeDouble, WEBHOOK_SECRET, event, signature};
+
+const LINK: &str = "mutation($id: ID!) { createCheckoutLink(input: { invoiceId: $id }) { checkoutUrl balance { amount } } }";
+const STATE: &str = "query($id: ID!) { invoice(id: $id) { paid { amount } balance { amount } payments { installment amount { amount } reference receipt { status } } } }";
+
+async fn app_with_stripe() -> (TestApp, StripeDouble) {
+    let double = StripeDouble::start().await;
+    let url = double.url.clone();
+    let app = TestApp::spawn_with(move |c| {
+        c.stripe.secret_key = Some(tianguis::config::Secret::new(SECRET_KEY));
+        c.stripe.api_url = url;
+        c.stripe.webhook_secret = Some(tianguis::config::Secret::new(WEBHOOK_SECRET));
+    })
+    .await;
+    (app, double)
+}
+
+async fn deliver(app: &TestApp, body: &str, header: Option<String>) -> (StatusCode, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/webhooks/stripe", app.base))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(header) = header {
+        request = request.header("stripe-signature", header);
+    }
+    let response = request.send().await.expect("delivered");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn signed(app: &TestApp, body: &str) -> (StatusCode, Value) {
+    let header = signature(body, WEBHOOK_SECRET, chrono::Utc::now().timestamp());
+    deliver(app, body, Some(header)).await
+}
+
+/// A stamped PPD invoice (13,880.00) with a Checkout page; the metadata Stripe was given.
+async fn invoice_with_checkout(app: &TestApp, double: &StripeDouble) -> (Session, String, Value) {
+    let owner = invoicing_business(app).await;
+    let id = stamped(app, &owner, "PPD", "99").await;
+    app.ok(Some(&owner.access_token), LINK, json!({ "id": id }))
+        .await;
+    let created = double.created();
+    let form = created.last().expect("a Checkout Session");
+    let metadata = json!({
+        "tenant_id": form["metadata[tenant_id]"],
+        "invoice_id": form["metadata[invoice_id]"],
+    });
+    (owner, id, metadata)
+}
+
+fn completed(session: &str, intent: &str, amount: i64, metadata: &Value) -> Value {
+    json!({
+        "id": session, "object": "checkout.session", "mode": "payment", "status": "complete",
+        "payment_status": "paid", "payment_intent": intent, "amount_total": amount,
+        "currency": "mxn", "metadata": metadata,
+    })
+}
+
+#[tokio::test]
+async fn an_invoice_is_paid_by_card_on_a_checkout_page_and_recorded_once() {
+    let (app, double) = app_with_stripe().await;
+    let (owner, id, metadata) = invoice_with_checkout(&app, &double).await;
+    let token = Some(owner.access_token.as_str());
+
+    let created = double.created();
+    assert_eq!(created.len(), 1);
+    let form = &created[0];
+    assert_eq!(form["mode"], "payment");
+    assert_eq!(form["line_items[0][price_data][unit_amount]"], "1388000");
+    assert_eq!(form["line_items[0][price_data][currency]"], "mxn");
+    assert_eq!(
+        form["line_items[0][price_data][product_data][name]"],
+        "Factura F-1"
+    );
+    assert_eq!(form["metadata[invoice_id]"], id);
+    assert_eq!(form["payment_intent_data[metadata][invoice_id]"], id);
+    // The same balance: the same page, without asking Stripe again.
+    let again = app.ok(token, LINK, json!({ "id": id })).await;
+    assert!(
+        text(&again["createCheckoutLink"]["checkoutUrl"])
+            .starts_with("https://checkout.stripe.com/")
+    );
+    assert_eq!(double.created().len(), 1);
+
+    let paid = event(
+        "evt_paid",
+        "checkout.session.completed",
+        completed("cs_1", "pi_1", 1_388_000, &metadata),
+    );
+    let (status, body) = signed(&app, &paid).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["applied"], true);
+    // Replayed, and reported again by the PaymentIntent's own event: still one payment.
+    let (status, body) = signed(&app, &paid).await;
+    assert_eq!(
+        (status, body["applied"].clone()),
+        (StatusCode::OK, json!(false))
+    );
+    let succeeded = event(
+        "evt_pi_ok",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_1", "object": "payment_intent", "amount_received": 1_388_000, "currency": "mxn", "metadata": metadata }),
+    );
+    assert_eq!(signed(&app, &succeeded).await.0, StatusCode::OK);
+    // A failure of an earlier attempt arriving late changes nothing.
+    let failed = event(
+        "evt_pi_failed",
+        "payment_intent.payment_failed",
+        json!({ "id": "pi_1", "object": "payment_intent", "last_payment_error": { "message": "declined" }, "metadata": metadata }),
+    );
+    assert_eq!(signed(&app, &failed).await.0, StatusCode::OK);
+
+    let invoice = receipt_settled(&app, &owner, &id, 1).await;
+    assert_eq!(invoice["balance"]["amount"], "0.00");
+    assert_eq!(invoice["payments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        invoice["payments"][0]["receipt"]["status"], "STAMPED",
+        "{invoice}"
+    );
+    let state = app.ok(token, STATE, json!({ "id": id })).await;
+    assert_eq!(state["invoice"]["payments"][0]["reference"], "pi_1");
+    // Paid: no more pages.
+    let link = app.gql(token, LINK, json!({ "id": id })).await;
+    assert_eq!(error_code(&link), "CONFLICT");
+}
+
+#[tokio::test]
+async fn forged_stale_and_tampered_events_are_refused() {
+    let (app, double) = app_with_stripe().await;
+    let (owner, id, metadata) = invoice_with_checkout(&app, &double).await;
+    let paid = event(
+        "evt_forged",
+        "checkout.session.completed",
+        completed("cs_1", "pi_1", 1_388_000, &metadata),
+    );
+    let now = chrono::Utc::now().timestamp();
+    for (header, reason) in [
+        (None, "bad_signature"),
+        (
+            Some(signature(&paid, "whsec_someone_else", now)),
+            "bad_signature",
+        ),
+        (
+            Some(signature(&paid, WEBHOOK_SECRET, now - 600)),
+            "stale_signature",
+        ),
+        (
+            Some(signature(
+                &paid.replace("1388000", "100"),
+                WEBHOOK_SECRET,
+                now,
+            )),
+            "bad_signature",
+        ),
+    ] {
+        let (status, body) = deliver(&app, &paid, header).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["error"]["code"], reason, "{body}");
+    }
+    let state = app
+        .ok(Some(&owner.access_token), STATE, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        state["invoice"]["paid"]["amount"], "0.00",
+        "nothing forged was applied"
+    );
+}
+
+#[tokio::test]
+async fn a_refund_before_its_payment_waits_and_refunds_settle_on_the_largest() {
+    let (app, double) = app_with_stripe().await;
+    let (owner, id, metadata) = invoice_with_checkout(&app, &double).await;
+    let refund = |event_id: &str, refunded: i64| {
+        event(
+            event_id,
+            "charge.refunded",
+            json!({ "id": "ch_1", "object": "charge", "payment_intent": "pi_1", "amount_refunded": refunded, "metadata": metadata }),
+        )
+    };
+    let early = refund("evt_refund_1", 100_000);
+    let (status, body) = signed(&app, &early).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not yet: {body}");
+
+    let paid = event(
+        "evt_paid",
+        "checkout.session.completed",
+        completed("cs_1", "pi_1", 500_000, &metadata),
+    );
+    assert_eq!(signed(&app, &paid).await.0, StatusCode::OK);
+    // Stripe delivers the refund again: now it applies.
+    assert_eq!(signed(&app, &early).await.0, StatusCode::OK);
+    let state = app
+        .ok(Some(&owner.access_token), STATE, json!({ "id": id }))
+        .await;
+    assert_eq!(state["invoice"]["paid"]["amount"], "4000.00");
+    // A second refund (cumulative 2,500.00), then an older one (1,000.00) arriving late.
+    assert_eq!(
+        signed(&app, &refund("evt_refund_2", 250_000)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        signed(&app, &refund("evt_refund_0", 100_000)).await.0,
+        StatusCode::OK
+    );
+    let state = app
+        .ok(Some(&owner.access_token), STATE, json!({ "id": id }))
+        .await;
+    assert_eq!(state["invoice"]["paid"]["amount"], "2500.00");
+    assert_eq!(state["invoice"]["balance"]["amount"], "11380.00");
+}
+
+#[tokio::test]
+async fn without_stripe_set_up_there_are_no_card_payments() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let id = stamped(&app, &owner, "PUE", "03").await;
+    let link = app
+        .gql(Some(&owner.access_token), LINK, json!({ "id": id }))
+        .await;
+    assert_eq!(error_code(&link), "CONFLICT", "{link}");
+    let (status, _) = deliver(&app, "{}", Some("t=1,v1=00".into())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -229,3 +229,38 @@ async fn without_stripe_set_up_there_are_no_card_payments() {
     let (status, _) = deliver(&app, "{}", Some("t=1,v1=00".into())).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn an_event_naming_another_business_or_no_invoice_of_ours_changes_nothing() {
+    let (app, double) = app_with_stripe().await;
+    let (owner, id, metadata) = invoice_with_checkout(&app, &double).await;
+    let (_, _, other) = invoice_with_checkout(&app, &double).await;
+    for (event_id, metadata) in [
+        // Another business's id with this invoice: not found there.
+        (
+            "evt_cross",
+            json!({ "tenant_id": other["tenant_id"], "invoice_id": metadata["invoice_id"] }),
+        ),
+        (
+            "evt_no_invoice",
+            json!({ "tenant_id": metadata["tenant_id"] }),
+        ),
+        (
+            "evt_unknown_business",
+            json!({ "tenant_id": uuid::Uuid::now_v7().to_string(), "invoice_id": metadata["invoice_id"] }),
+        ),
+    ] {
+        let paid = event(
+            event_id,
+            "checkout.session.completed",
+            completed("cs_x", event_id, 1_388_000, &metadata),
+        );
+        let (status, body) = signed(&app, &paid).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["applied"], false, "{event_id}");
+    }
+    let state = app
+        .ok(Some(&owner.access_token), STATE, json!({ "id": id }))
+        .await;
+    assert_eq!(state["invoice"]["paid"]["amount"], "0.00");
+}

@@ -39,10 +39,6 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             error(StatusCode::BAD_REQUEST, "BAD_EVENT", &message)
         }
         Err(Error::Conflict { message, .. }) => error(StatusCode::CONFLICT, "NOT_YET", &message),
-        // The invoice named by the event no longer exists here: nothing to apply.
-        Err(Error::NotFound(_)) => {
-            axum::Json(json!({ "received": true, "applied": false })).into_response()
-        }
         Err(err) => {
             tracing::error!(error = ?err, "applying a Stripe event failed");
             error(

@@ -215,10 +215,19 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
         deps.stripe.tolerance,
     )?;
     let event = parse_event(payload)?;
-    let Some(tenant_id) = metadata_id(&event.object, "tenant_id") else {
+    let (Some(tenant_id), Some(invoice_id)) = (
+        metadata_id(&event.object, "tenant_id"),
+        metadata_id(&event.object, "invoice_id"),
+    ) else {
         return Ok(Applied::Ignored);
     };
     let mut tx = TenantTx::begin(deps, tenant_id).await?;
+    // The metadata names an invoice of that business, or the event is not ours to apply.
+    let invoice = match tx.get::<invoices::Entity>(invoice_id, "invoice").await {
+        Ok(invoice) => invoice,
+        Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
+        Err(other) => return Err(other),
+    };
     let inserted = stripe_events::Entity::insert(stripe_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tenant_id),
@@ -252,7 +261,7 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
                 amount: object["amount_total"].as_i64(),
                 currency: object["currency"].as_str(),
             };
-            received(&mut tx, deps, &ctx, &event, reported).await?;
+            received(&mut tx, deps, &ctx, &invoice, &event, reported).await?;
         }
         "payment_intent.succeeded" => {
             let reported = Reported {
@@ -260,9 +269,9 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
                 amount: object["amount_received"].as_i64(),
                 currency: object["currency"].as_str(),
             };
-            received(&mut tx, deps, &ctx, &event, reported).await?;
+            received(&mut tx, deps, &ctx, &invoice, &event, reported).await?;
         }
-        "payment_intent.payment_failed" => failed(&mut tx, &ctx, &event).await?,
+        "payment_intent.payment_failed" => failed(&mut tx, &ctx, &invoice, &event).await?,
         "charge.refunded" => refunded(&mut tx, &ctx, &event).await?,
         _ => {}
     }
@@ -291,21 +300,19 @@ async fn received(
     tx: &mut TenantTx,
     deps: &Deps,
     ctx: &TenantCtx,
+    invoice: &Invoice,
     event: &Event,
     reported: Reported<'_>,
 ) -> Result<()> {
-    let (Some(invoice_id), Some(payment_intent), Some(amount), Some(currency)) = (
-        metadata_id(&event.object, "invoice_id"),
-        reported.payment_intent,
-        reported.amount,
-        reported.currency,
-    ) else {
+    let (Some(payment_intent), Some(amount), Some(currency)) =
+        (reported.payment_intent, reported.amount, reported.currency)
+    else {
         return Ok(());
     };
     if payment_of(tx, payment_intent).await?.is_some() {
         return Ok(());
     }
-    let invoice = tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
+    let invoice_id = invoice.id;
     let currency = currency.to_uppercase();
     let problem = if currency != invoice.currency {
         Some(format!(
@@ -347,22 +354,24 @@ async fn received(
 }
 
 /// A failed attempt: news for the team, unless the payment has succeeded since.
-async fn failed(tx: &mut TenantTx, ctx: &TenantCtx, event: &Event) -> Result<()> {
+async fn failed(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    invoice: &Invoice,
+    event: &Event,
+) -> Result<()> {
     let object = &event.object;
-    let (Some(invoice_id), Some(payment_intent)) =
-        (metadata_id(object, "invoice_id"), object["id"].as_str())
-    else {
+    let Some(payment_intent) = object["id"].as_str() else {
         return Ok(());
     };
     if payment_of(tx, payment_intent).await?.is_some() {
         return Ok(());
     }
-    tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
     audit::record(
         tx,
         ctx,
         "billing.payment.failed",
-        ("invoice", Some(invoice_id)),
+        ("invoice", Some(invoice.id)),
         serde_json::json!({
             "paymentIntent": payment_intent,
             "reason": object["last_payment_error"]["message"].as_str(),

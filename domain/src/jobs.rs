@@ -390,6 +390,7 @@ async fn run_due_schedules(deps: &Deps) -> Result<usize> {
 /// score time alone may change and deletes telemetry past its retention, in every tenant.
 pub async fn daily_maintenance(deps: &Deps) -> Result<()> {
     let expired = crate::crm::proposals::expire_overdue(deps).await?;
+    let installments_reminded = crate::billing::installments::mark_overdue(deps).await?;
     let tenants = tianguis_entity::tenancy::tenants::Entity::find()
         .all(&deps.db)
         .await?;
@@ -400,6 +401,7 @@ pub async fn daily_maintenance(deps: &Deps) -> Result<()> {
     }
     tracing::info!(
         expired,
+        installments_reminded,
         telemetry_deleted,
         tenants = tenants.len(),
         "daily maintenance done"

@@ -19,6 +19,7 @@ mod m20261202_000011_billing;
 mod m20261202_000012_email_attachments;
 mod m20261202_000013_payments;
 mod m20261202_000014_stripe;
+mod m20261202_000015_installments;
 pub mod postgres;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_email_attachments::Migration),
             Box::new(m20261202_000013_payments::Migration),
             Box::new(m20261202_000014_stripe::Migration),
+            Box::new(m20261202_000015_installments::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use tianguis_domain::billing::cfdi::{Element, cadena};
 use tianguis_domain::billing::csd::verify_seal;
+use tianguis_domain::ports::Clock;
 
 use crate::helpers::{Session, TestApp, error_code, error_ext, text};
 use crate::webhooks::eventually;
@@ -445,6 +446,7 @@ async fn a_draft_takes_new_items_and_a_contacts_company_as_receiver() {
 async fn a_stamped_invoice_is_emailed_to_its_receiver_with_the_xml_and_a_printable_copy() {
     let (app, mut mail) = crate::email::app_with_smtp().await;
     let owner = invoicing_business(&app).await;
+    mail.next_to(&owner.email).await; // the owner's address confirmation
     let token = Some(owner.access_token.as_str());
     let mut to = receiver();
     to["email"] = json!("facturas@robotica.mx");
@@ -652,4 +654,96 @@ async fn payments_are_checked_and_a_pue_invoice_needs_no_receipt() {
         )
         .await;
     assert_eq!(error_code(&cancel), "CONFLICT", "{cancel}");
+}
+
+const PLAN: &str = "mutation($input: CreateInstallmentPlanInput!) { createInstallmentPlan(input: $input) { installments { number months dueDate amount { amount } status } } }";
+
+#[tokio::test]
+async fn an_installment_plan_splits_the_balance_exactly_and_reminds_once_when_one_falls_due() {
+    let (app, mut mail) = crate::email::app_with_smtp().await;
+    let owner = invoicing_business(&app).await;
+    mail.next_to(&owner.email).await; // the owner's address confirmation
+    let token = Some(owner.access_token.as_str());
+    let mut to = receiver();
+    to["email"] = json!("cobranza@robotica.mx");
+    let id = draft(&app, &owner, to).await;
+    app.ok(
+        token,
+        "mutation($id: ID!) { updateInvoice(input: { id: $id, paymentMethod: \"PPD\", paymentForm: \"99\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.ok(token, STAMP, json!({ "id": id })).await;
+    settled(&app, &owner, &id, "STAMPING").await;
+    mail.next_to("cobranza@robotica.mx").await; // the stamped invoice
+
+    let bad = app
+        .gql(
+            token,
+            PLAN,
+            json!({ "input": { "invoiceId": id, "months": 4 } }),
+        )
+        .await;
+    assert_eq!(error_ext(&bad, "field"), "months", "{bad}");
+    let tomorrow = (app.clock.now() + chrono::TimeDelta::days(1)).date_naive();
+    let plan = app
+        .ok(token, PLAN, json!({ "input": { "invoiceId": id, "months": 3, "firstDueDate": tomorrow.to_string() } }))
+        .await;
+    let installments = plan["createInstallmentPlan"]["installments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let amounts: Vec<&str> = installments
+        .iter()
+        .filter_map(|i| i["amount"]["amount"].as_str())
+        .collect();
+    assert_eq!(
+        amounts,
+        ["4626.67", "4626.67", "4626.66"],
+        "13,880.00 in three, to the cent"
+    );
+    assert_eq!(installments[0]["dueDate"], json!(tomorrow.to_string()));
+    assert!(
+        installments
+            .iter()
+            .all(|i| i["status"] == "PENDING" && i["months"] == 3)
+    );
+    let again = app
+        .gql(
+            token,
+            PLAN,
+            json!({ "input": { "invoiceId": id, "months": 6 } }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "CONFLICT", "{again}");
+
+    // The first installment is paid (and some of the second); the second falls due unpaid.
+    app.ok(
+        token,
+        PAY,
+        json!({ "input": { "invoiceId": id, "amount": "5000", "paymentForm": "03" } }),
+    )
+    .await;
+    // Forty days, in two steps so the session stays alive.
+    app.clock.advance(chrono::TimeDelta::days(20));
+    let session = app.refreshed(&owner).await;
+    app.clock.advance(chrono::TimeDelta::days(20));
+    let session = app.refreshed(&session).await;
+    let query =
+        format!("{{ invoice(id: \"{id}\") {{ installments {{ number status remindedAt }} }} }}");
+    let state = eventually(&app, &session, &query, |s| {
+        s["invoice"]["installments"][1]["status"] == "OVERDUE"
+    })
+    .await;
+    let installments = &state["invoice"]["installments"];
+    assert_eq!(installments[0]["status"], "PAID");
+    assert!(installments[1]["remindedAt"].is_string());
+    assert_eq!(installments[2]["status"], "PENDING");
+    let reminder = mail.next_to("cobranza@robotica.mx").await;
+    let subject = reminder.header("Subject").unwrap_or_default();
+    assert!(!subject.is_empty());
+    // Another day passes: no second reminder for the same installment.
+    app.clock.advance(chrono::TimeDelta::days(1));
+    mail.assert_quiet(std::time::Duration::from_millis(1500))
+        .await;
 }

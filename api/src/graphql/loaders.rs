@@ -81,6 +81,7 @@ loaders! {
     ProposalItemsLoader: Vec<crm::proposals::ProposalItem> => crm::proposals::items_of,
     InvoiceItemsLoader: Vec<billing::invoices::InvoiceItem> => billing::invoices::items_of,
     InvoicePaymentsLoader: Vec<billing::payments::Payment> => billing::payments::of_invoices,
+    InvoiceInstallmentsLoader: Vec<billing::installments::Installment> => billing::installments::of_invoices,
     DeviceProfileLoader: iot::devices::DeviceProfile => iot::devices::profiles_by_ids,
     LatestTelemetryLoader: Vec<iot::telemetry::LatestValue> => iot::telemetry::latest_of,
     DeviceLoader: iot::devices::Device => iot::devices::by_ids,

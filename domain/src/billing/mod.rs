@@ -4,6 +4,7 @@ pub mod catalogs;
 pub mod cfdi;
 pub mod csd;
 pub mod fiscal;
+pub mod installments;
 pub mod invoices;
 pub mod payments;
 pub mod stripe;

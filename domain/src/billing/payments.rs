@@ -171,6 +171,7 @@ pub(crate) async fn record_in(
             "another payment of this invoice was recorded at the same time; try again",
         ));
     }
+    super::installments::settle(tx, invoice_id, invoice.paid_minor + amount).await?;
     let installment = tx
         .select::<payments::Entity>()
         .filter(payments::Column::InvoiceId.eq(invoice_id))

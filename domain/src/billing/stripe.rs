@@ -410,6 +410,10 @@ async fn refunded(tx: &mut TenantTx, ctx: &TenantCtx, event: &Event) -> Result<(
         .filter(invoices::Column::Id.eq(payment.invoice_id))
         .exec(&**tx)
         .await?;
+    let invoice = tx
+        .get::<invoices::Entity>(payment.invoice_id, "invoice")
+        .await?;
+    super::installments::settle(tx, invoice.id, invoice.paid_minor).await?;
     let currency = payment.currency.clone();
     let (payment_id, invoice_id) = (payment.id, payment.invoice_id);
     let mut model: payment_rows::ActiveModel = payment.into();

@@ -63,6 +63,16 @@ pub enum Template<'a> {
         valid_until: chrono::NaiveDate,
         link: &'a str,
     },
+    /// An installment of an interest-free plan fell due unpaid.
+    InstallmentOverdue {
+        invoice: &'a str,
+        number: u32,
+        months: u32,
+        amount: &'a str,
+        due_date: chrono::NaiveDate,
+        /// Where to pay by card, if the invoice has a page.
+        pay_link: Option<&'a str>,
+    },
     /// A stamped invoice; its XML and printable copy go as attachments.
     InvoiceStamped {
         number: &'a str,
@@ -81,6 +91,7 @@ impl Template<'_> {
             Template::WebhookDisabled { .. } => "webhook_disabled",
             Template::ProposalSent { .. } => "proposal_sent",
             Template::InvoiceStamped { .. } => "invoice_stamped",
+            Template::InstallmentOverdue { .. } => "installment_overdue",
             Template::AlertRaised { .. } => "alert_raised",
         }
     }
@@ -320,6 +331,48 @@ fn content(template: &Template<'_>, english: bool, business: &str) -> Content {
                 ),
             ],
             button: Some(("View proposal".into(), (*link).into())),
+        },
+        (
+            Template::InstallmentOverdue {
+                invoice,
+                number,
+                months,
+                amount,
+                due_date,
+                pay_link,
+            },
+            false,
+        ) => Content {
+            subject: format!("Recordatorio: pago {number} de {months} de la factura {invoice}"),
+            paragraphs: vec![
+                format!(
+                    "El pago {number} de {months} de la factura {invoice} de {business}, por {amount}, venció el {}.",
+                    due_date.format("%Y-%m-%d")
+                ),
+                "Si ya lo realizaste, ignora este mensaje.".into(),
+            ],
+            button: pay_link.map(|l| ("Pagar en línea".into(), l.to_owned())),
+        },
+        (
+            Template::InstallmentOverdue {
+                invoice,
+                number,
+                months,
+                amount,
+                due_date,
+                pay_link,
+            },
+            true,
+        ) => Content {
+            subject: format!("Reminder: payment {number} of {months} of invoice {invoice}"),
+            paragraphs: vec![
+                format!(
+                    "Payment {number} of {months} of {business}'s invoice {invoice}, for {amount}, was due on {}.",
+                    due_date.format("%Y-%m-%d")
+                ),
+                "If you have paid it already, please ignore this message.".into(),
+            ],
+            button: pay_link.map(|l| ("Pay online".into(), l.to_owned())),
         },
         (
             Template::InvoiceStamped {

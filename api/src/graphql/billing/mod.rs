@@ -1,9 +1,9 @@
 //! GraphQL of billing: the fiscal profile and its CSD, invoices stamped as CFDI 4.0.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use tianguis_domain::billing::{fiscal, invoices, payments, stripe};
+use tianguis_domain::billing::{fiscal, installments, invoices, payments, stripe};
 
 use crate::graphql::connection::{Conn, connection, page_complexity, page_request};
 use crate::graphql::context::{deps, tenant};
@@ -11,7 +11,8 @@ use crate::graphql::crm::records::optional_id;
 use crate::graphql::crm::types::{Company, Contact, Money, TaxRate, Withholding, money};
 use crate::graphql::error::{GqlResult, parse_id};
 use crate::graphql::loaders::{
-    CompanyLoader, ContactLoader, InvoiceItemsLoader, InvoicePaymentsLoader, load, load_opt,
+    CompanyLoader, ContactLoader, InvoiceInstallmentsLoader, InvoiceItemsLoader,
+    InvoicePaymentsLoader, load, load_opt,
 };
 
 /// Who the business invoices as, its CSD and its PAC. The key itself is never shown.
@@ -196,6 +197,15 @@ impl Invoice {
     async fn balance(&self) -> Money {
         money(self.0.total_minor - self.0.paid_minor, &self.0.currency)
     }
+    /// Its interest-free installment plan, if it has one.
+    async fn installments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Installment>> {
+        Ok(load::<InvoiceInstallmentsLoader>(ctx, self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| Installment(i, self.0.currency.clone()))
+            .collect())
+    }
     /// Payments received, first to last.
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
         Ok(load::<InvoicePaymentsLoader>(ctx, self.0.id)
@@ -303,6 +313,44 @@ impl InvoiceItem {
     }
     async fn withheld(&self) -> Money {
         money(self.0.withheld_minor, &self.1)
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum InstallmentStatus {
+    Pending,
+    Paid,
+    /// Past its due date unpaid; the receiver has been reminded.
+    Overdue,
+}
+
+/// One monthly installment of an interest-free plan.
+pub struct Installment(installments::Installment, String);
+
+#[Object]
+impl Installment {
+    /// 1 to `months`.
+    async fn number(&self) -> i32 {
+        self.0.number
+    }
+    async fn months(&self) -> i32 {
+        self.0.months
+    }
+    async fn due_date(&self) -> NaiveDate {
+        self.0.due_date
+    }
+    async fn amount(&self) -> Money {
+        money(self.0.amount_minor, &self.1)
+    }
+    async fn status(&self) -> InstallmentStatus {
+        match installments::Status::parse(&self.0.status) {
+            installments::Status::Pending => InstallmentStatus::Pending,
+            installments::Status::Paid => InstallmentStatus::Paid,
+            installments::Status::Overdue => InstallmentStatus::Overdue,
+        }
+    }
+    async fn reminded_at(&self) -> Option<DateTime<Utc>> {
+        self.0.reminded_at
     }
 }
 
@@ -590,6 +638,15 @@ pub struct RecordPaymentInput {
 }
 
 #[derive(InputObject)]
+pub struct CreateInstallmentPlanInput {
+    pub invoice_id: ID,
+    /// 3, 6, 9, 12 or 18.
+    pub months: u32,
+    /// A month from today by default.
+    pub first_due_date: Option<NaiveDate>,
+}
+
+#[derive(InputObject)]
 pub struct CreateCheckoutLinkInput {
     pub invoice_id: ID,
 }
@@ -736,6 +793,27 @@ impl BillingMutation {
             stripe::checkout_link(deps(ctx)?, tenant(ctx)?, id)
                 .await
                 .gql()?,
+        ))
+    }
+
+    /// Splits a stamped PPD invoice's balance into interest-free monthly installments
+    /// (meses sin intereses) with exact cents.
+    async fn create_installment_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInstallmentPlanInput,
+    ) -> async_graphql::Result<Invoice> {
+        let id = parse_id(&input.invoice_id, "invoiceId")?;
+        Ok(Invoice(
+            installments::create_plan(
+                deps(ctx)?,
+                tenant(ctx)?,
+                id,
+                input.months,
+                input.first_due_date,
+            )
+            .await
+            .gql()?,
         ))
     }
 

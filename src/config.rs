@@ -78,6 +78,9 @@ pub struct StripeConfig {
     pub api_url: String,
     /// The webhook endpoint's signing secret (`whsec_…`).
     pub webhook_secret: Option<Secret>,
+    /// The Stripe prices (`price_…`) of the pro and enterprise plans.
+    pub price_pro: Option<String>,
+    pub price_enterprise: Option<String>,
 }
 
 /// Where background jobs are kept.
@@ -275,6 +278,8 @@ impl Config {
                     .raw("STRIPE_API_URL")
                     .unwrap_or_else(|| "https://api.stripe.com/".to_owned()),
                 webhook_secret: env.raw("STRIPE_WEBHOOK_SECRET").map(Secret::new),
+                price_pro: env.raw("STRIPE_PRICE_PRO"),
+                price_enterprise: env.raw("STRIPE_PRICE_ENTERPRISE"),
             },
             mail: MailSettings {
                 from: env

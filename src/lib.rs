@@ -24,6 +24,7 @@ use tianguis_domain::iot::alerts::Evaluator;
 use tianguis_domain::iot::writer::TelemetryWriter;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
+use tianguis_domain::tenancy::rules::Plan;
 use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
 use tianguis_integrations::pac::{PacRouter, SandboxPac};
@@ -122,6 +123,13 @@ impl Components {
                     .webhook_secret
                     .as_ref()
                     .map(|s| s.expose().to_owned()),
+                prices: [
+                    (Plan::Pro, &config.stripe.price_pro),
+                    (Plan::Enterprise, &config.stripe.price_enterprise),
+                ]
+                .into_iter()
+                .filter_map(|(plan, price)| price.clone().map(|p| (plan, p)))
+                .collect(),
                 ..StripeSettings::default()
             }),
         };

@@ -225,13 +225,24 @@ pub trait Pac: Send + Sync {
     ) -> Result<Cancellation, PacError>;
 }
 
-/// A hosted page where a customer pays an amount by card.
+/// What a checkout page sells.
+#[derive(Clone, Debug)]
+pub enum Purchase {
+    /// An amount, paid once.
+    Once {
+        description: String,
+        /// Minor units of `currency`.
+        amount: i64,
+        currency: String,
+    },
+    /// A recurring price of the provider's (a plan).
+    Subscription { price: String },
+}
+
+/// A hosted page where a customer pays by card.
 #[derive(Clone, Debug)]
 pub struct CheckoutRequest {
-    pub description: String,
-    /// Minor units of `currency`.
-    pub amount: i64,
-    pub currency: String,
+    pub purchase: Purchase,
     pub customer_email: Option<String>,
     pub success_url: String,
     pub cancel_url: String,

@@ -1,4 +1,5 @@
-//! Stripe through async-stripe: Checkout Sessions for invoice balances. The API's base URL
+//! Stripe through async-stripe: Checkout Sessions for invoice balances and plan
+//! subscriptions. The API's base URL
 //! is configuration, so tests point it at a local double of Stripe's API.
 
 use std::collections::HashMap;
@@ -7,9 +8,9 @@ use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_checkout::CheckoutSessionMode;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    CreateCheckoutSessionPaymentIntentData, ProductData,
+    CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionSubscriptionData, ProductData,
 };
-use tianguis_domain::ports::{CheckoutLink, CheckoutRequest, PaymentGateway};
+use tianguis_domain::ports::{CheckoutLink, CheckoutRequest, PaymentGateway, Purchase};
 
 pub struct StripeGateway {
     client: stripe::Client,
@@ -29,30 +30,45 @@ impl StripeGateway {
 #[async_trait::async_trait]
 impl PaymentGateway for StripeGateway {
     async fn checkout(&self, request: &CheckoutRequest) -> anyhow::Result<CheckoutLink> {
-        let currency = request
-            .currency
-            .to_lowercase()
-            .parse::<stripe_types::Currency>()
-            .map_err(|_| {
-                anyhow::anyhow!("Stripe does not know the currency {}", request.currency)
-            })?;
         let metadata: HashMap<String, String> = request.metadata.iter().cloned().collect();
-        let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
-        price.product_data = Some(ProductData::new(request.description.clone()));
-        price.unit_amount = Some(request.amount);
-        let mut item = CreateCheckoutSessionLineItems::new();
-        item.price_data = Some(price);
-        item.quantity = Some(1);
-        // The PaymentIntent carries the metadata too: its own events find the invoice.
-        let mut intent = CreateCheckoutSessionPaymentIntentData::new();
-        intent.metadata = Some(metadata.clone());
         let mut create = CreateCheckoutSession::new()
-            .mode(CheckoutSessionMode::Payment)
-            .line_items(vec![item])
             .success_url(request.success_url.clone())
             .cancel_url(request.cancel_url.clone())
-            .metadata(metadata)
-            .payment_intent_data(intent);
+            .metadata(metadata.clone());
+        let mut item = CreateCheckoutSessionLineItems::new();
+        item.quantity = Some(1);
+        match &request.purchase {
+            Purchase::Once {
+                description,
+                amount,
+                currency,
+            } => {
+                let currency = currency
+                    .to_lowercase()
+                    .parse::<stripe_types::Currency>()
+                    .map_err(|_| anyhow::anyhow!("Stripe does not know the currency {currency}"))?;
+                let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
+                price.product_data = Some(ProductData::new(description.clone()));
+                price.unit_amount = Some(*amount);
+                item.price_data = Some(price);
+                // The PaymentIntent carries the metadata too: its own events find the invoice.
+                let mut intent = CreateCheckoutSessionPaymentIntentData::new();
+                intent.metadata = Some(metadata);
+                create = create
+                    .mode(CheckoutSessionMode::Payment)
+                    .payment_intent_data(intent);
+            }
+            Purchase::Subscription { price } => {
+                item.price = Some(price.clone());
+                // Likewise the subscription: its events find the business.
+                let mut subscription = CreateCheckoutSessionSubscriptionData::new();
+                subscription.metadata = Some(metadata);
+                create = create
+                    .mode(CheckoutSessionMode::Subscription)
+                    .subscription_data(subscription);
+            }
+        }
+        create = create.line_items(vec![item]);
         if let Some(email) = &request.customer_email {
             create = create.customer_email(email.clone());
         }

@@ -20,6 +20,7 @@ mod m20261202_000012_email_attachments;
 mod m20261202_000013_payments;
 mod m20261202_000014_stripe;
 mod m20261202_000015_installments;
+mod m20261202_000016_tenant_subscriptions;
 pub mod postgres;
 
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_payments::Migration),
             Box::new(m20261202_000014_stripe::Migration),
             Box::new(m20261202_000015_installments::Migration),
+            Box::new(m20261202_000016_tenant_subscriptions::Migration),
         ]
     }
 }

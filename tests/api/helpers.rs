@@ -259,6 +259,28 @@ impl TestApp {
         }
     }
 
+    /// Puts the business on `plan` directly, as a confirmed Stripe subscription would: for
+    /// tests about something else that need more than the free plan's seats.
+    pub async fn on_plan(&self, session: &Session, plan: &str) {
+        use sea_orm::ConnectionTrait;
+        let backend = self.state.deps.db.get_database_backend();
+        self.state
+            .deps
+            .db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                "UPDATE tenants SET plan = $1 WHERE id = $2",
+                [
+                    plan.into(),
+                    uuid::Uuid::parse_str(&session.tenant_id)
+                        .expect("tenant id")
+                        .into(),
+                ],
+            ))
+            .await
+            .expect("plan set");
+    }
+
     pub async fn sign_up(&self) -> Session {
         let email = format!("{}@example.mx", unique("owner"));
         let data = self

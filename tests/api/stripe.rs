@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::billing::{invoicing_business, receipt_settled, stamped};
 use crate::helpers::{Session, TestApp, error_code, text};
-use crate::stripe_double::{SECRET_KEY, StripeDouble, WEBHOOK_SECRET, event, signature};
+use crate::stripe_double::{SECRET_KEY, StripeDouble, WEBHOOK_SECRET, event, event_at, signature};
 
 const LINK: &str = "mutation($id: ID!) { createCheckoutLink(input: { invoiceId: $id }) { checkoutUrl balance { amount } } }";
 const STATE: &str = "query($id: ID!) { invoice(id: $id) { paid { amount } balance { amount } payments { installment amount { amount } reference receipt { status } } } }";
@@ -18,6 +18,7 @@ async fn app_with_stripe() -> (TestApp, StripeDouble) {
         c.stripe.secret_key = Some(tianguis::config::Secret::new(SECRET_KEY));
         c.stripe.api_url = url;
         c.stripe.webhook_secret = Some(tianguis::config::Secret::new(WEBHOOK_SECRET));
+        c.stripe.price_pro = Some("price_pro_monthly".into());
     })
     .await;
     (app, double)
@@ -263,4 +264,108 @@ async fn an_event_naming_another_business_or_no_invoice_of_ours_changes_nothing(
         .ok(Some(&owner.access_token), STATE, json!({ "id": id }))
         .await;
     assert_eq!(state["invoice"]["paid"]["amount"], "0.00");
+}
+
+const DEVICE: &str =
+    "mutation($input: CreateDeviceInput!) { createDevice(input: $input) { device { id } } }";
+
+async fn add_device(app: &TestApp, owner: &Session, n: usize) -> Value {
+    app.gql(
+        Some(&owner.access_token),
+        DEVICE,
+        json!({ "input": { "name": format!("Sensor {n}") } }),
+    )
+    .await
+}
+
+async fn plan_of(app: &TestApp, owner: &Session) -> String {
+    text(
+        &app.ok(Some(&owner.access_token), "{ tenant { plan } }", json!({}))
+            .await["tenant"]["plan"],
+    )
+}
+
+fn subscription(id: &str, status: &str, metadata: &Value) -> Value {
+    json!({
+        "id": id, "object": "subscription", "customer": "cus_1", "status": status,
+        "items": { "object": "list", "data": [{ "id": "si_1", "price": { "id": "price_pro_monthly" } }] },
+        "metadata": metadata,
+    })
+}
+
+#[tokio::test]
+async fn the_plan_follows_the_stripe_subscription_and_its_limits_follow_the_plan() {
+    let (app, double) = app_with_stripe().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    for n in 1..=5 {
+        let body = add_device(&app, &owner, n).await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let sixth = add_device(&app, &owner, 6).await;
+    assert_eq!(
+        error_code(&sixth),
+        "PLAN_LIMIT",
+        "the free plan has 5 devices: {sixth}"
+    );
+
+    let change =
+        "mutation($plan: PlanKind!) { startPlanChange(input: { plan: $plan }) { checkoutUrl } }";
+    let unsold = app
+        .gql(token, change, json!({ "plan": "ENTERPRISE" }))
+        .await;
+    assert_eq!(
+        error_code(&unsold),
+        "BAD_USER_INPUT",
+        "no enterprise price here: {unsold}"
+    );
+    let started = app.ok(token, change, json!({ "plan": "PRO" })).await;
+    assert!(
+        text(&started["startPlanChange"]["checkoutUrl"])
+            .starts_with("https://checkout.stripe.com/")
+    );
+    let created = double.created();
+    let form = created.last().expect("a subscription Checkout Session");
+    assert_eq!(form["mode"], "subscription");
+    assert_eq!(form["line_items[0][price]"], "price_pro_monthly");
+    let metadata = json!({
+        "tenant_id": form["subscription_data[metadata][tenant_id]"],
+        "plan": form["subscription_data[metadata][plan]"],
+    });
+    assert_eq!(
+        plan_of(&app, &owner).await,
+        "free",
+        "nothing changes before Stripe confirms"
+    );
+
+    let now = chrono::Utc::now().timestamp();
+    let active = event_at(
+        "evt_sub_created",
+        "customer.subscription.created",
+        subscription("sub_1", "active", &metadata),
+        now - 60,
+    );
+    assert_eq!(signed(&app, &active).await.0, StatusCode::OK);
+    assert_eq!(plan_of(&app, &owner).await, "pro");
+    let body = add_device(&app, &owner, 6).await;
+    assert!(body["errors"].is_null(), "the pro plan has room: {body}");
+
+    // Cancelled in Stripe: back to free. An older update arriving afterwards changes nothing.
+    let deleted = event_at(
+        "evt_sub_deleted",
+        "customer.subscription.deleted",
+        subscription("sub_1", "canceled", &metadata),
+        now,
+    );
+    assert_eq!(signed(&app, &deleted).await.0, StatusCode::OK);
+    let stale = event_at(
+        "evt_sub_updated",
+        "customer.subscription.updated",
+        subscription("sub_1", "active", &metadata),
+        now - 30,
+    );
+    assert_eq!(signed(&app, &stale).await.0, StatusCode::OK);
+    assert_eq!(plan_of(&app, &owner).await, "free");
+    let seventh = add_device(&app, &owner, 7).await;
+    assert_eq!(error_code(&seventh), "PLAN_LIMIT", "{seventh}");
 }

@@ -151,11 +151,16 @@ fn serde_urlencoded_pairs(body: &str) -> Created {
 
 /// An event as Stripe sends it, with `object` as its data.
 pub fn event(id: &str, kind: &str, object: Value) -> String {
+    event_at(id, kind, object, chrono::Utc::now().timestamp())
+}
+
+/// An event that happened at `created` (Unix seconds).
+pub fn event_at(id: &str, kind: &str, object: Value, created: i64) -> String {
     json!({
         "id": id,
         "object": "event",
         "api_version": "2025-09-30.clover",
-        "created": chrono::Utc::now().timestamp(),
+        "created": created,
         "livemode": false,
         "pending_webhooks": 1,
         "type": kind,

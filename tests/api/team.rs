@@ -8,6 +8,7 @@ use crate::helpers::*;
 async fn each_system_role_gets_exactly_its_permissions() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up().await;
+    app.on_plan(&owner, "pro").await;
     // (role, may manage custom roles, may read the audit log, may read members)
     let expectations = [
         ("admin", true, true, true),
@@ -383,6 +384,7 @@ async fn a_members_page_costs_the_same_statements_whatever_its_size() {
     // No background dispatcher, so every statement counted is the request's own.
     let app = TestApp::spawn_with(|c| c.in_process_workers = false).await;
     let owner = app.sign_up().await;
+    app.on_plan(&owner, "pro").await;
     let query = "{ members(first: 50) { totalCount edges { node { id user { email displayName } role { key permissions } } } } }";
     let count = |app: &TestApp| app.sql_statements();
 
@@ -401,4 +403,35 @@ async fn a_members_page_costs_the_same_statements_whatever_its_size() {
     assert_eq!(five["members"]["totalCount"], 5);
     assert_eq!(with_one, with_five, "statements grew with the page");
     assert!(with_five <= 12, "{with_five} statements for one page");
+}
+
+#[tokio::test]
+async fn the_free_plan_seats_three_people_counting_pending_invitations() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let role = app.role_id(&owner, "sales").await;
+    let create = "mutation($input: CreateInvitationInput!) { createInvitation(input: $input) { invitation { id } } }";
+    for n in 0..2 {
+        app.ok(
+            Some(&owner.access_token),
+            create,
+            json!({ "input": { "email": format!("{}@tianguis.mx", unique(&format!("seat{n}"))), "roleId": role } }),
+        )
+        .await;
+    }
+    let fourth = app
+        .gql(
+            Some(&owner.access_token),
+            create,
+            json!({ "input": { "email": format!("{}@tianguis.mx", unique("seat3")), "roleId": role } }),
+        )
+        .await;
+    assert_eq!(error_code(&fourth), "PLAN_LIMIT", "{fourth}");
+    assert!(
+        fourth["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("3 users"),
+        "{fourth}"
+    );
 }

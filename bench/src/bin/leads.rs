@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait, Statement};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait};
 use serde_json::json;
 use tianguis_bench::{base_url, gql};
 use tianguis_entity::crm::{activities, companies, contacts, leads};
@@ -94,12 +94,7 @@ async fn seed(client: &reqwest::Client) -> anyhow::Result<()> {
                     .collect()
             })
             .unwrap_or_default();
-        db.execute_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "UPDATE tenants SET plan = 'enterprise' WHERE id = $1",
-            [tenant.into()],
-        ))
-        .await?;
+        tianguis_bench::on_enterprise_plan(tenant).await?;
         let now = Utc::now();
         let company_ids: Vec<Uuid> = (0..COMPANIES_PER_TENANT).map(|_| Uuid::now_v7()).collect();
         for chunk in company_ids.chunks(BATCH) {

@@ -39,8 +39,16 @@ async fn fleet(client: &reqwest::Client, devices: usize) -> anyhow::Result<Fleet
     let owner = gql(
         client,
         None,
-        "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken } }",
+        "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken tenantId } }",
         json!({ "input": { "businessName": "Bench IoT", "email": format!("iot-{}@example.mx", uuid::Uuid::new_v4().simple()), "password": "tortilla-de-maiz-7", "displayName": "Bench" } }),
+    )
+    .await?;
+    // A fleet is more devices than the free plan includes.
+    tianguis_bench::on_enterprise_plan(
+        owner["signUp"]["tenantId"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()?,
     )
     .await?;
     let owner = owner["signUp"]["accessToken"]

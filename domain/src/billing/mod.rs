@@ -8,6 +8,7 @@ pub mod installments;
 pub mod invoices;
 pub mod payments;
 pub mod stripe;
+pub mod subscription;
 
 use sea_orm::DatabaseTransaction;
 

@@ -22,10 +22,11 @@ use uuid::Uuid;
 
 use super::invoices::{Invoice, Status};
 use super::payments::{self, Payment, PaymentInput, Source};
+use super::subscription;
 use crate::crm::rules::from_minor;
 use crate::db::TenantTx;
-use crate::ports::CheckoutRequest;
-use crate::tenancy::audit;
+use crate::ports::{CheckoutRequest, Purchase};
+use crate::tenancy::{audit, plans};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 
 /// How old a signed event may be: Stripe's own libraries default to five minutes.
@@ -36,6 +37,8 @@ pub struct StripeSettings {
     /// The webhook endpoint's signing secret (`whsec_…`); events are refused without it.
     pub webhook_secret: Option<String>,
     pub tolerance: Duration,
+    /// The Stripe price of each plan sold by subscription.
+    pub prices: Vec<(crate::tenancy::rules::Plan, String)>,
 }
 
 impl Default for StripeSettings {
@@ -43,6 +46,7 @@ impl Default for StripeSettings {
         Self {
             webhook_secret: None,
             tolerance: DEFAULT_TOLERANCE,
+            prices: Vec::new(),
         }
     }
 }
@@ -125,9 +129,11 @@ pub async fn checkout_link(deps: &Deps, ctx: &TenantCtx, invoice_id: Uuid) -> Re
     let app = deps.mail.app_url.trim_end_matches('/');
     let link = gateway
         .checkout(&CheckoutRequest {
-            description: format!("Factura {number}"),
-            amount: balance,
-            currency: invoice.currency.clone(),
+            purchase: Purchase::Once {
+                description: format!("Factura {number}"),
+                amount: balance,
+                currency: invoice.currency.clone(),
+            },
             customer_email: invoice.receiver_email.clone(),
             success_url: format!("{app}/invoices/{invoice_id}?payment=done"),
             cancel_url: format!("{app}/invoices/{invoice_id}"),
@@ -169,11 +175,11 @@ pub enum Applied {
     Ignored,
 }
 
-struct Event {
-    id: String,
-    kind: String,
-    created: DateTime<Utc>,
-    object: Value,
+pub(crate) struct Event {
+    pub(crate) id: String,
+    pub(crate) kind: String,
+    pub(crate) created: DateTime<Utc>,
+    pub(crate) object: Value,
 }
 
 fn parse_event(payload: &[u8]) -> Result<Event> {
@@ -190,7 +196,7 @@ fn parse_event(payload: &[u8]) -> Result<Event> {
     })
 }
 
-fn metadata_id(object: &Value, key: &str) -> Option<Uuid> {
+pub(crate) fn metadata_id(object: &Value, key: &str) -> Option<Uuid> {
     object["metadata"][key]
         .as_str()
         .and_then(|v| v.parse().ok())
@@ -215,18 +221,29 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
         deps.stripe.tolerance,
     )?;
     let event = parse_event(payload)?;
-    let (Some(tenant_id), Some(invoice_id)) = (
-        metadata_id(&event.object, "tenant_id"),
-        metadata_id(&event.object, "invoice_id"),
-    ) else {
+    let Some(tenant_id) = metadata_id(&event.object, "tenant_id") else {
         return Ok(Applied::Ignored);
     };
     let mut tx = TenantTx::begin(deps, tenant_id).await?;
-    // The metadata names an invoice of that business, or the event is not ours to apply.
-    let invoice = match tx.get::<invoices::Entity>(invoice_id, "invoice").await {
-        Ok(invoice) => invoice,
-        Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
-        Err(other) => return Err(other),
+    // The metadata names an invoice of that business, or the business's own plan; anything
+    // else is not ours to apply.
+    let subject = if event.kind.starts_with("customer.subscription.")
+        || event.object["mode"] == "subscription"
+    {
+        match plans::current(&tx).await {
+            Ok(_) => Subject::Plan,
+            Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
+            Err(other) => return Err(other),
+        }
+    } else {
+        let Some(invoice_id) = metadata_id(&event.object, "invoice_id") else {
+            return Ok(Applied::Ignored);
+        };
+        match tx.get::<invoices::Entity>(invoice_id, "invoice").await {
+            Ok(invoice) => Subject::Invoice(Box::new(invoice)),
+            Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
+            Err(other) => return Err(other),
+        }
     };
     let inserted = stripe_events::Entity::insert(stripe_events::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -252,10 +269,12 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
     }
     let ctx = TenantCtx::system(tenant_id);
     let object = &event.object;
-    match event.kind.as_str() {
-        "checkout.session.completed" | "checkout.session.async_payment_succeeded"
-            if object["payment_status"] == "paid" =>
-        {
+    match (subject, event.kind.as_str()) {
+        (Subject::Plan, _) => subscription::apply(&mut tx, deps, &ctx, &event).await?,
+        (
+            Subject::Invoice(invoice),
+            "checkout.session.completed" | "checkout.session.async_payment_succeeded",
+        ) if object["payment_status"] == "paid" => {
             let reported = Reported {
                 payment_intent: object["payment_intent"].as_str(),
                 amount: object["amount_total"].as_i64(),
@@ -263,7 +282,7 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
             };
             received(&mut tx, deps, &ctx, &invoice, &event, reported).await?;
         }
-        "payment_intent.succeeded" => {
+        (Subject::Invoice(invoice), "payment_intent.succeeded") => {
             let reported = Reported {
                 payment_intent: object["id"].as_str(),
                 amount: object["amount_received"].as_i64(),
@@ -271,12 +290,20 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
             };
             received(&mut tx, deps, &ctx, &invoice, &event, reported).await?;
         }
-        "payment_intent.payment_failed" => failed(&mut tx, &ctx, &invoice, &event).await?,
-        "charge.refunded" => refunded(&mut tx, &ctx, &event).await?,
+        (Subject::Invoice(invoice), "payment_intent.payment_failed") => {
+            failed(&mut tx, &ctx, &invoice, &event).await?
+        }
+        (Subject::Invoice(_), "charge.refunded") => refunded(&mut tx, &ctx, &event).await?,
         _ => {}
     }
     tx.commit().await?;
     Ok(Applied::Applied)
+}
+
+/// What an event is about.
+enum Subject {
+    Invoice(Box<Invoice>),
+    Plan,
 }
 
 struct Reported<'a> {

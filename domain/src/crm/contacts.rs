@@ -178,6 +178,7 @@ pub async fn create(
         return Err(Error::invalid("firstName", "firstName is required"));
     }
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    crate::tenancy::plans::ensure_room(&tx, crate::tenancy::plans::Resource::Contacts).await?;
     let region = super::tenant_region(&*tx, ctx.tenant_id).await?;
     let now = deps.clock.now();
     let mut model = contacts::ActiveModel {

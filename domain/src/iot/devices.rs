@@ -278,6 +278,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: DeviceInput) -> Result<
     let now = deps.clock.now();
     let (token, hash) = new_token();
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    crate::tenancy::plans::ensure_room(&tx, crate::tenancy::plans::Resource::Devices).await?;
     let mut model = devices::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(ctx.tenant_id),

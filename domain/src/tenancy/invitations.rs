@@ -79,6 +79,7 @@ pub async fn create(
     if role.key == OWNER_ROLE {
         super::members::require_owner(&tx, ctx).await?;
     }
+    super::plans::ensure_room(&tx, super::plans::Resource::Users).await?;
     let existing_user = users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))
         .one(&*tx)

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod invitations;
 pub mod members;
+pub mod plans;
 pub mod roles;
 pub mod rules;
 pub mod secrets;

@@ -152,6 +152,9 @@ pub(crate) async fn provision(
         locale: Set(settings.locale),
         logo_url: Set(None),
         brand_color: Set(DEFAULT_BRAND_COLOR.to_owned()),
+        stripe_customer_id: Set(None),
+        stripe_subscription_id: Set(None),
+        plan_changed_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }

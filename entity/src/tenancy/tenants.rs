@@ -17,6 +17,11 @@ pub struct Model {
     /// Branding for emails and public pages.
     pub logo_url: Option<String>,
     pub brand_color: String,
+    /// The Stripe customer and subscription that pay for the plan.
+    pub stripe_customer_id: Option<String>,
+    pub stripe_subscription_id: Option<String>,
+    /// When the plan last changed, by the time of the event that changed it.
+    pub plan_changed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,7 +3,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use tianguis_domain::billing::{fiscal, installments, invoices, payments, stripe};
+use tianguis_domain::billing::{fiscal, installments, invoices, payments, stripe, subscription};
+use tianguis_domain::tenancy::rules::Plan;
 
 use crate::graphql::connection::{Conn, connection, page_complexity, page_request};
 use crate::graphql::context::{deps, tenant};
@@ -646,6 +647,25 @@ pub struct CreateInstallmentPlanInput {
     pub first_due_date: Option<NaiveDate>,
 }
 
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum PlanKind {
+    Free,
+    Pro,
+    Enterprise,
+}
+
+#[derive(InputObject)]
+pub struct StartPlanChangeInput {
+    pub plan: PlanKind,
+}
+
+#[derive(SimpleObject)]
+pub struct PlanCheckout {
+    /// The Stripe Checkout page where the subscription is paid; the plan changes when
+    /// Stripe confirms it.
+    pub checkout_url: String,
+}
+
 #[derive(InputObject)]
 pub struct CreateCheckoutLinkInput {
     pub invoice_id: ID,
@@ -815,6 +835,25 @@ impl BillingMutation {
             .await
             .gql()?,
         ))
+    }
+
+    /// Starts moving the business to a paid plan: a Stripe Checkout page for its
+    /// subscription. Changes and cancellations made in Stripe follow through its events.
+    async fn start_plan_change(
+        &self,
+        ctx: &Context<'_>,
+        input: StartPlanChangeInput,
+    ) -> async_graphql::Result<PlanCheckout> {
+        let plan = match input.plan {
+            PlanKind::Free => Plan::Free,
+            PlanKind::Pro => Plan::Pro,
+            PlanKind::Enterprise => Plan::Enterprise,
+        };
+        Ok(PlanCheckout {
+            checkout_url: subscription::start_change(deps(ctx)?, tenant(ctx)?, plan)
+                .await
+                .gql()?,
+        })
     }
 
     /// Asks SAT, through the PAC, to cancel a stamped invoice.

@@ -68,6 +68,8 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     pub mail: MailSettings,
     pub stripe: StripeConfig,
+    /// Finkok's SOAP services (the demo's by default), or a double's in tests.
+    pub finkok_url: String,
 }
 
 /// Card payments through Stripe; off without a secret key.
@@ -272,6 +274,9 @@ impl Config {
                 }
                 url => url.map(Secret::new),
             },
+            finkok_url: env.raw("FINKOK_URL").unwrap_or_else(|| {
+                "https://demo-facturacion.finkok.com/servicios/soap/".to_owned()
+            }),
             stripe: StripeConfig {
                 secret_key: env.raw("STRIPE_SECRET_KEY").map(Secret::new),
                 api_url: env

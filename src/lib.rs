@@ -27,7 +27,7 @@ use tianguis_domain::tenancy::auth::AuthSettings;
 use tianguis_domain::tenancy::rules::Plan;
 use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
-use tianguis_integrations::pac::{PacRouter, SandboxPac};
+use tianguis_integrations::pac::{FinkokPac, PacRouter, SandboxPac};
 use tianguis_integrations::pubsub::{InProcessPubSub, RedisPubSub};
 use tianguis_integrations::rate_limit::{InMemoryRateLimiter, RedisRateLimiter};
 use tianguis_integrations::stripe::StripeGateway;
@@ -109,7 +109,10 @@ impl Components {
             },
             mail: Arc::new(config.mail.clone()),
             secrets: Arc::new(SecretBox::new(&db::encryption_key(config)?)),
-            pac: Arc::new(PacRouter::new(SandboxPac::new(clock.clone())?)),
+            pac: Arc::new(PacRouter::new(
+                SandboxPac::new(clock.clone())?,
+                FinkokPac::new(&config.finkok_url)?,
+            )),
             payment_gateway: match &config.stripe.secret_key {
                 Some(key) => Some(Arc::new(StripeGateway::new(
                     key.expose(),

@@ -209,19 +209,39 @@ pub enum PacError {
     Unavailable(String),
 }
 
+/// What SAT needs to cancel a stamped CFDI.
+#[derive(Clone, Debug)]
+pub struct CancelRequest<'a> {
+    pub issuer_rfc: &'a str,
+    pub receiver_rfc: &'a str,
+    pub uuid: &'a str,
+    /// The CFDI's total as written in it.
+    pub total: &'a str,
+    /// SAT's motive: 01, 02, 03 or 04.
+    pub motive: &'a str,
+    /// The replacing CFDI's UUID, for motive 01.
+    pub substitute: Option<&'a str>,
+    /// The issuer's CSD number (NoCertificado), which signs the request at the PAC.
+    pub certificate_number: &'a str,
+}
+
 /// A PAC (Proveedor Autorizado de Certificación): stamps and cancels CFDI.
 #[async_trait::async_trait]
 pub trait Pac: Send + Sync {
     async fn stamp(&self, account: &PacAccount, xml: &str) -> Result<Stamped, PacError>;
 
-    /// Asks SAT to cancel `uuid`; `substitute` is the replacing UUID for motive 01.
+    /// Asks SAT to cancel a CFDI.
     async fn cancel(
         &self,
         account: &PacAccount,
-        issuer_rfc: &str,
-        uuid: &str,
-        motive: &str,
-        substitute: Option<&str>,
+        request: &CancelRequest<'_>,
+    ) -> Result<Cancellation, PacError>;
+
+    /// Where a cancellation SAT answered as pending stands now.
+    async fn cancellation_status(
+        &self,
+        account: &PacAccount,
+        request: &CancelRequest<'_>,
     ) -> Result<Cancellation, PacError>;
 }
 

@@ -747,3 +747,127 @@ async fn an_installment_plan_splits_the_balance_exactly_and_reminds_once_when_on
     mail.assert_quiet(std::time::Duration::from_millis(1500))
         .await;
 }
+
+mod finkok {
+    //! The same invoice life through Finkok, against a double of its SOAP services.
+
+    use super::*;
+    use crate::finkok_double::{FinkokDouble, PASSWORD, USER};
+
+    async fn app_with_finkok() -> (TestApp, FinkokDouble) {
+        let double = FinkokDouble::start().await;
+        let url = double.url.clone();
+        (
+            TestApp::spawn_with(move |c| c.finkok_url = url).await,
+            double,
+        )
+    }
+
+    async fn finkok_business(app: &TestApp, password: &str) -> Session {
+        let owner = invoicing_business(app).await;
+        app.ok(
+            Some(&owner.access_token),
+            SET_PROFILE,
+            json!({ "input": { "rfc": ISSUER_RFC, "legalName": "Escuela Kemper Urgate", "taxRegime": "601", "postalCode": "42501",
+                               "pac": "finkok", "pacUsername": USER, "pacPassword": password } }),
+        )
+        .await;
+        owner
+    }
+
+    /// Runs the queued billing job now instead of at its retry time.
+    async fn run_billing_job_now(app: &TestApp, owner: &Session) {
+        let token = Some(owner.access_token.as_str());
+        let queued = eventually(
+            app,
+            owner,
+            "{ jobs(kind: \"billing\", status: QUEUED) { edges { node { id } } } }",
+            |s| s["jobs"]["edges"].as_array().is_some_and(|e| !e.is_empty()),
+        )
+        .await;
+        let id = queued["jobs"]["edges"][0]["node"]["id"].clone();
+        app.ok(
+            token,
+            "mutation($id: ID!) { cancelJob(input: { id: $id }) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+        app.ok(
+            token,
+            "mutation($id: ID!) { retryJob(input: { id: $id }) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn finkok_stamps_retries_when_down_and_cancels_once_the_receiver_accepts() {
+        let (app, double) = app_with_finkok().await;
+        let owner = finkok_business(&app, PASSWORD).await;
+        let token = Some(owner.access_token.as_str());
+        let profile = app.ok(token, "{ fiscalProfile { pac } }", json!({})).await;
+        assert_eq!(profile["fiscalProfile"]["pac"], "finkok");
+        // Finkok is down for the first attempt: the invoice waits, the job retries.
+        double
+            .unavailable
+            .store(1, std::sync::atomic::Ordering::SeqCst);
+        let id = draft(&app, &owner, receiver()).await;
+        app.ok(token, STAMP, json!({ "id": id })).await;
+        let waiting = eventually(
+            &app,
+            &owner,
+            &format!("{{ invoice(id: \"{id}\") {{ status pacError {{ code }} }} }}"),
+            |s| s["invoice"]["pacError"]["code"] == "PAC_UNAVAILABLE",
+        )
+        .await;
+        assert_eq!(waiting["invoice"]["status"], "STAMPING");
+        run_billing_job_now(&app, &owner).await;
+        let invoice = settled(&app, &owner, &id, "STAMPING").await;
+        assert_eq!(invoice["status"], "STAMPED", "{invoice}");
+        let doc = Element::parse(&text(&invoice["xml"])).expect("stamped CFDI");
+        assert_eq!(
+            doc.path(&["Complemento", "TimbreFiscalDigital"])
+                .and_then(|t| t.get("UUID")),
+            invoice["uuid"].as_str()
+        );
+
+        // SAT holds the cancellation for the receiver; asked again, it is done.
+        app.ok(
+            token,
+            "mutation($id: ID!) { cancelInvoice(input: { id: $id, motive: \"02\" }) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+        let pending = eventually(
+            &app,
+            &owner,
+            &format!("{{ invoice(id: \"{id}\") {{ status pacError {{ code }} }} }}"),
+            |s| s["invoice"]["pacError"]["code"] == "CANCELLATION_PENDING",
+        )
+        .await;
+        assert_eq!(pending["invoice"]["status"], "CANCELLING");
+        run_billing_job_now(&app, &owner).await;
+        let cancelled = settled(&app, &owner, &id, "CANCELLING").await;
+        assert_eq!(cancelled["status"], "CANCELLED", "{cancelled}");
+        assert_eq!(cancelled["pacError"], Value::Null);
+        // After the refused first attempt, one of each operation.
+        assert_eq!(
+            double.unavailable.load(std::sync::atomic::Ordering::SeqCst),
+            0
+        );
+        assert_eq!(double.calls(), ["stamp", "sign_cancel", "get_sat_status"]);
+    }
+
+    #[tokio::test]
+    async fn a_finkok_refusal_is_kept_on_the_invoice_with_its_code() {
+        let (app, _double) = app_with_finkok().await;
+        let owner = finkok_business(&app, "not-the-password").await;
+        let id = draft(&app, &owner, receiver()).await;
+        app.ok(Some(&owner.access_token), STAMP, json!({ "id": id }))
+            .await;
+        let invoice = settled(&app, &owner, &id, "STAMPING").await;
+        assert_eq!(invoice["status"], "FAILED", "{invoice}");
+        assert_eq!(invoice["pacError"]["code"], "300");
+        assert!(text(&invoice["pacError"]["message"]).contains("inválidos"));
+    }
+}

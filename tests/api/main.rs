@@ -11,6 +11,7 @@ mod browser;
 mod crm;
 mod edge;
 mod email;
+mod finkok_double;
 mod iot;
 mod isolation;
 mod jobs;

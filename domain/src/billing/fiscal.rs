@@ -17,8 +17,8 @@ use crate::{Deps, Error, Permission, Result, TenantCtx};
 
 pub type FiscalProfile = fiscal_profiles::Model;
 
-/// The PACs invoices can be stamped through here.
-pub const PACS: &[&str] = &["sandbox"];
+/// The PACs invoices can be stamped through.
+pub const PACS: &[&str] = &["sandbox", "finkok"];
 
 #[derive(Clone, Debug, Default)]
 pub struct ProfileInput {

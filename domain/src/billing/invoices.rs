@@ -22,12 +22,15 @@ use crate::crm::quote::{Tax, Withholding};
 use crate::crm::rules::{optional_email, optional_text, postal_code, rfc, tax_regime};
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
-use crate::ports::{Attachment, Cancellation, Job, PacError};
+use crate::ports::{Attachment, CancelRequest, Cancellation, Job, PacError};
 use crate::tenancy::{audit, rules::required_text};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 
 pub type Invoice = invoices::Model;
 pub type InvoiceItem = items::Model;
+
+/// The code kept on an invoice whose cancellation SAT is holding for the receiver.
+pub const CANCELLATION_PENDING: &str = "CANCELLATION_PENDING";
 
 /// Unknown product or service: SAT's key for lines not classified yet.
 pub const DEFAULT_PRODUCT_KEY: &str = "01010101";
@@ -853,16 +856,23 @@ pub async fn cancel(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()
     };
     let profile = fiscal::required(&tx).await?;
     tx.commit().await?;
-    let outcome = deps
-        .pac
-        .cancel(
-            &fiscal::pac_account(deps, &profile)?,
-            &profile.rfc,
-            invoice.uuid.as_deref().unwrap_or_default(),
-            invoice.cancellation_motive.as_deref().unwrap_or("02"),
-            invoice.substituted_by.as_deref(),
-        )
-        .await;
+    let total = crate::crm::rules::from_minor(invoice.total_minor, &invoice.currency).to_string();
+    let request = CancelRequest {
+        issuer_rfc: &profile.rfc,
+        receiver_rfc: &invoice.receiver_rfc,
+        uuid: invoice.uuid.as_deref().unwrap_or_default(),
+        total: &total,
+        motive: invoice.cancellation_motive.as_deref().unwrap_or("02"),
+        substitute: invoice.substituted_by.as_deref(),
+        certificate_number: profile.certificate_number.as_deref().unwrap_or_default(),
+    };
+    let account = fiscal::pac_account(deps, &profile)?;
+    // Asked once; while SAT waits for the receiver, later runs ask how it stands.
+    let outcome = if invoice.pac_error_code.as_deref() == Some(CANCELLATION_PENDING) {
+        deps.pac.cancellation_status(&account, &request).await
+    } else {
+        deps.pac.cancel(&account, &request).await
+    };
     let mut tx = TenantTx::begin(deps, tenant_id).await?;
     let Some(invoice) = in_status(&tx, invoice_id, Status::Cancelling).await? else {
         return Ok(());
@@ -874,12 +884,16 @@ pub async fn cancel(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()
         Ok(Cancellation::Cancelled) => {
             model.status = Set(Status::Cancelled.key().into());
             model.cancelled_at = Set(Some(now));
+            model.pac_error_code = Set(None);
+            model.pac_error_message = Set(None);
             (Some("billing.invoice.cancelled"), None)
         }
-        Ok(Cancellation::Pending) => (
-            None,
-            Some("the receiver has not answered the cancellation yet".to_owned()),
-        ),
+        Ok(Cancellation::Pending) => {
+            let waiting = "SAT waits for the receiver to accept the cancellation";
+            model.pac_error_code = Set(Some(CANCELLATION_PENDING.into()));
+            model.pac_error_message = Set(Some(waiting.into()));
+            (None, Some(waiting.to_owned()))
+        }
         Ok(Cancellation::Rejected) => {
             model.status = Set(Status::Stamped.key().into());
             model.pac_error_code = Set(Some("CANCELLATION_REJECTED".into()));

@@ -1,28 +1,28 @@
-//! PACs: the built-in sandbox and the router that sends each business to its own.
+//! PACs: the built-in sandbox, Finkok, and the router that sends each business to its own.
 
+mod finkok;
 mod sandbox;
 
-use std::sync::Arc;
+use tianguis_domain::ports::{CancelRequest, Cancellation, Pac, PacAccount, PacError, Stamped};
 
-use tianguis_domain::ports::{Cancellation, Pac, PacAccount, PacError, Stamped};
-
+pub use finkok::FinkokPac;
 pub use sandbox::SandboxPac;
 
 /// Sends each call to the PAC the business chose.
 pub struct PacRouter {
-    sandbox: Arc<SandboxPac>,
+    sandbox: SandboxPac,
+    finkok: FinkokPac,
 }
 
 impl PacRouter {
-    pub fn new(sandbox: SandboxPac) -> Self {
-        Self {
-            sandbox: Arc::new(sandbox),
-        }
+    pub fn new(sandbox: SandboxPac, finkok: FinkokPac) -> Self {
+        Self { sandbox, finkok }
     }
 
     fn pac(&self, account: &PacAccount) -> Result<&dyn Pac, PacError> {
         match account.provider.as_str() {
-            "sandbox" => Ok(self.sandbox.as_ref()),
+            "sandbox" => Ok(&self.sandbox),
+            "finkok" => Ok(&self.finkok),
             other => Err(PacError::Rejected {
                 code: "PAC_NOT_AVAILABLE".into(),
                 message: format!("the PAC '{other}' is not available in this deployment"),
@@ -40,13 +40,18 @@ impl Pac for PacRouter {
     async fn cancel(
         &self,
         account: &PacAccount,
-        issuer_rfc: &str,
-        uuid: &str,
-        motive: &str,
-        substitute: Option<&str>,
+        request: &CancelRequest<'_>,
+    ) -> Result<Cancellation, PacError> {
+        self.pac(account)?.cancel(account, request).await
+    }
+
+    async fn cancellation_status(
+        &self,
+        account: &PacAccount,
+        request: &CancelRequest<'_>,
     ) -> Result<Cancellation, PacError> {
         self.pac(account)?
-            .cancel(account, issuer_rfc, uuid, motive, substitute)
+            .cancellation_status(account, request)
             .await
     }
 }

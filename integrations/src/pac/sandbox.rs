@@ -12,7 +12,9 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use tianguis_domain::billing::cfdi::{self, Element, cadena};
 use tianguis_domain::billing::csd::{CertificateInfo, Csd, verify_seal};
-use tianguis_domain::ports::{Cancellation, Clock, Pac, PacAccount, PacError, Stamped};
+use tianguis_domain::ports::{
+    CancelRequest, Cancellation, Clock, Pac, PacAccount, PacError, Stamped,
+};
 
 const CERTIFICATE: &[u8] = include_bytes!("sandbox.cer");
 /// The sandbox's own key: a test key, public on purpose.
@@ -177,20 +179,26 @@ impl Pac for SandboxPac {
     async fn cancel(
         &self,
         _account: &PacAccount,
-        _issuer_rfc: &str,
-        uuid: &str,
-        motive: &str,
-        substitute: Option<&str>,
+        request: &CancelRequest<'_>,
     ) -> Result<Cancellation, PacError> {
-        if uuid.is_empty() {
+        if request.uuid.is_empty() {
             return Err(rejected("205", "UUID no existe."));
         }
-        if motive == "01" && substitute.is_none() {
+        if request.motive == "01" && request.substitute.is_none() {
             return Err(rejected(
                 "CA301",
                 "El motivo 01 requiere el folio fiscal que sustituye.",
             ));
         }
         Ok(Cancellation::Cancelled)
+    }
+
+    /// The sandbox cancels at once, so nothing is ever pending there.
+    async fn cancellation_status(
+        &self,
+        account: &PacAccount,
+        request: &CancelRequest<'_>,
+    ) -> Result<Cancellation, PacError> {
+        self.cancel(account, request).await
     }
 }

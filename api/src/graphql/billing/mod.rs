@@ -505,7 +505,7 @@ pub struct FiscalProfileInput {
     pub postal_code: String,
     /// Defaults to F.
     pub series: Option<String>,
-    /// The PAC stamping the business's invoices: sandbox (the default).
+    /// The PAC stamping the business's invoices: sandbox (the default) or finkok.
     pub pac: Option<String>,
     pub pac_username: Option<String>,
     pub pac_password: Option<String>,

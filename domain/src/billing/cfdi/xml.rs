@@ -1,5 +1,6 @@
 //! A minimal XML element tree: what CFDI documents are built as, written from and read back
-//! into. CFDI has no mixed content, so elements carry attributes and children only.
+//! into, and what PAC answers (SOAP) are read as. No mixed content: an element has
+//! children or text.
 
 use quick_xml::events::Event;
 
@@ -12,6 +13,8 @@ pub struct Element {
     /// In document order: Anexo 20 fixes it.
     pub attrs: Vec<(String, String)>,
     pub children: Vec<Element>,
+    /// Character data directly inside the element, unescaped.
+    pub text: String,
 }
 
 impl Element {
@@ -42,6 +45,11 @@ impl Element {
     /// The name without its namespace prefix.
     pub fn local_name(&self) -> &str {
         self.name.rsplit(':').next().unwrap_or(&self.name)
+    }
+
+    /// The text of the first child named `local_name`, if there is one.
+    pub fn child_text(&self, local_name: &str) -> Option<&str> {
+        self.first(local_name).map(|c| c.text.as_str())
     }
 
     pub fn get(&self, attr: &str) -> Option<&str> {
@@ -83,11 +91,12 @@ impl Element {
             escape_into(value, out);
             out.push('"');
         }
-        if self.children.is_empty() {
+        if self.children.is_empty() && self.text.is_empty() {
             out.push_str("/>");
             return;
         }
         out.push('>');
+        escape_into(&self.text, out);
         for child in &self.children {
             child.write(out);
         }
@@ -109,6 +118,41 @@ impl Element {
                 Event::Empty(start) => (Some(start), true),
                 Event::End(_) => (None, true),
                 Event::Eof => return Err(anyhow::anyhow!("reading XML: no root element").into()),
+                Event::Text(text) => {
+                    if let Some(open) = stack.last_mut() {
+                        let text = text.decode().map_err(|e| bad("text", &e))?;
+                        open.text.push_str(&text);
+                    }
+                    continue;
+                }
+                // Entity and character references come apart from the text around them.
+                Event::GeneralRef(reference) => {
+                    if let Some(open) = stack.last_mut() {
+                        let name = reference.decode().map_err(|e| bad("reference", &e))?;
+                        match name.as_ref() {
+                            "lt" => open.text.push('<'),
+                            "gt" => open.text.push('>'),
+                            "amp" => open.text.push('&'),
+                            "quot" => open.text.push('"'),
+                            "apos" => open.text.push('\''),
+                            _ => match reference
+                                .resolve_char_ref()
+                                .map_err(|e| bad("reference", &e))?
+                            {
+                                Some(c) => open.text.push(c),
+                                None => return Err(bad("reference", &name).into()),
+                            },
+                        }
+                    }
+                    continue;
+                }
+                Event::CData(data) => {
+                    if let Some(open) = stack.last_mut() {
+                        open.text
+                            .push_str(std::str::from_utf8(&data[..]).map_err(|e| bad("CDATA", &e))?);
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             if let Some(start) = start {
@@ -133,9 +177,13 @@ impl Element {
                 stack.push(element);
             }
             if closes {
-                let done = stack
+                let mut done = stack
                     .pop()
                     .ok_or_else(|| anyhow::anyhow!("reading XML: unbalanced end tag"))?;
+                // Indentation between child elements is not content.
+                if !done.children.is_empty() && done.text.trim().is_empty() {
+                    done.text.clear();
+                }
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(done),
                     None => return Ok(done),
@@ -155,5 +203,31 @@ fn escape_into(value: &str, out: &mut String) {
             '\'' => out.push_str("&apos;"),
             c => out.push(c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_with_references_reads_back_whole_and_indentation_is_dropped() {
+        let doc = Element::parse(
+            "<a>\n  <b x=\"1 &amp; 2\">&lt;cfdi a=&quot;1&quot;/&gt; &#241; fin</b>\n  <c/>\n</a>",
+        )
+        .expect("parses");
+        assert_eq!(doc.text, "");
+        assert_eq!(doc.child_text("b"), Some("<cfdi a=\"1\"/> ñ fin"));
+        assert_eq!(doc.first("b").and_then(|b| b.get("x")), Some("1 & 2"));
+        let written = Element::new("x").child(Element {
+            text: "a < b".into(),
+            ..Element::new("y")
+        });
+        assert_eq!(
+            Element::parse(&written.to_document())
+                .expect("round trip")
+                .child_text("y"),
+            Some("a < b")
+        );
     }
 }

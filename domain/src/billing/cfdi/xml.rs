@@ -148,8 +148,9 @@ impl Element {
                 }
                 Event::CData(data) => {
                     if let Some(open) = stack.last_mut() {
-                        open.text
-                            .push_str(std::str::from_utf8(&data[..]).map_err(|e| bad("CDATA", &e))?);
+                        open.text.push_str(
+                            std::str::from_utf8(&data[..]).map_err(|e| bad("CDATA", &e))?,
+                        );
                     }
                     continue;
                 }

@@ -21,6 +21,7 @@ mod m20261202_000013_payments;
 mod m20261202_000014_stripe;
 mod m20261202_000015_installments;
 mod m20261202_000016_tenant_subscriptions;
+mod m20261202_000017_proposal_payments;
 pub mod postgres;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_stripe::Migration),
             Box::new(m20261202_000015_installments::Migration),
             Box::new(m20261202_000016_tenant_subscriptions::Migration),
+            Box::new(m20261202_000017_proposal_payments::Migration),
         ]
     }
 }

@@ -369,3 +369,86 @@ async fn the_plan_follows_the_stripe_subscription_and_its_limits_follow_the_plan
     let seventh = add_device(&app, &owner, 7).await;
     assert_eq!(error_code(&seventh), "PLAN_LIMIT", "{seventh}");
 }
+
+#[tokio::test]
+async fn a_proposal_paid_by_card_becomes_a_paid_invoice_once_stamped() {
+    let (app, double) = app_with_stripe().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let company = crate::crm::create(
+        &app,
+        &owner,
+        crate::crm::CREATE_COMPANY,
+        "createCompany",
+        json!({ "name": "Robótica", "legalName": "Universidad Robótica Española", "rfc": "URE180429TM6", "taxRegime": "601", "postalCode": "65000" }),
+    )
+    .await;
+    let proposal = app
+        .ok(
+            token,
+            "mutation($input: CreateProposalInput!) { createProposal(input: $input) { id total { amount } } }",
+            json!({ "input": { "title": "Software", "companyId": text(&company["id"]), "items": [
+                { "description": "Desarrollo", "quantity": "2", "unitPrice": "1500" }
+            ] } }),
+        )
+        .await;
+    assert_eq!(proposal["createProposal"]["total"]["amount"], "3480.00");
+    let proposal = text(&proposal["createProposal"]["id"]);
+    app.ok(token, "mutation($id: ID!) { sendProposal(input: { id: $id, to: \"compras@robotica.mx\" }) { id } }", json!({ "id": proposal }))
+        .await;
+    app.ok(token, "mutation($id: ID!) { acceptProposal(input: { id: $id, acceptedBy: \"Memo\" }) { status } }", json!({ "id": proposal }))
+        .await;
+    let drafted = crate::webhooks::eventually(
+        &app,
+        &owner,
+        "{ invoices(first: 1) { nodes { id } } }",
+        |s| s["invoices"]["nodes"][0]["id"].is_string(),
+    )
+    .await;
+    let invoice = text(&drafted["invoices"]["nodes"][0]["id"]);
+
+    let link = app
+        .ok(token, "mutation($id: ID!) { createProposalCheckoutLink(input: { proposalId: $id }) { checkoutUrl paidAt } }", json!({ "id": proposal }))
+        .await;
+    assert!(
+        text(&link["createProposalCheckoutLink"]["checkoutUrl"])
+            .starts_with("https://checkout.stripe.com/")
+    );
+    let form = double
+        .created()
+        .last()
+        .cloned()
+        .expect("a Checkout Session");
+    assert_eq!(form["line_items[0][price_data][unit_amount]"], "348000");
+    let metadata = json!({ "tenant_id": form["metadata[tenant_id]"], "proposal_id": form["metadata[proposal_id]"] });
+    let paid = event(
+        "evt_proposal_paid",
+        "checkout.session.completed",
+        completed("cs_p", "pi_p", 348_000, &metadata),
+    );
+    assert_eq!(signed(&app, &paid).await.0, StatusCode::OK);
+
+    let state = app
+        .ok(token, "query($p: ID!, $i: ID!) { proposal(id: $p) { paidAt } invoice(id: $i) { paymentMethod paymentForm } }", json!({ "p": proposal, "i": invoice }))
+        .await;
+    assert!(state["proposal"]["paidAt"].is_string(), "{state}");
+    assert_eq!(
+        (
+            state["invoice"]["paymentMethod"].clone(),
+            state["invoice"]["paymentForm"].clone()
+        ),
+        (json!("PUE"), json!("04"))
+    );
+
+    app.ok(
+        token,
+        "mutation($id: ID!) { stampInvoice(input: { id: $id }) { status } }",
+        json!({ "id": invoice }),
+    )
+    .await;
+    crate::billing::settled(&app, &owner, &invoice, "STAMPING").await;
+    let invoice = app.ok(token, STATE, json!({ "id": invoice })).await;
+    assert_eq!(invoice["invoice"]["balance"]["amount"], "0.00", "{invoice}");
+    assert_eq!(invoice["invoice"]["payments"][0]["reference"], "pi_p");
+    assert_eq!(invoice["invoice"]["payments"][0]["receipt"], Value::Null);
+}

@@ -463,10 +463,14 @@ pub async fn draft_from_proposal(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    // Paid by card as it was accepted: an invoice paid in one go.
+    let paid = proposal.paid_at.is_some();
     let input = InvoiceInput {
         contact_id: proposal.contact_id,
         company_id: proposal.company_id,
         currency: Some(proposal.currency.clone()),
+        payment_method: paid.then(|| "PUE".to_owned()),
+        payment_form: paid.then(|| super::stripe::CARD.to_owned()),
         items: Some(items),
         ..InvoiceInput::default()
     };
@@ -734,6 +738,7 @@ pub async fn stamp(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()>
                 event_data(&invoice),
             )
             .await?;
+            super::stripe::record_proposal_payment(&mut tx, deps, &ctx, &invoice).await?;
             email_to_receiver(&mut tx, &invoice).await?;
             None
         }

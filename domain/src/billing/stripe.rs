@@ -18,6 +18,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use serde_json::Value;
 use sha2::Sha256;
 use tianguis_entity::billing::{invoices, payments as payment_rows, stripe_events};
+use tianguis_entity::crm::proposals;
 use uuid::Uuid;
 
 use super::invoices::{Invoice, Status};
@@ -235,15 +236,20 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
             Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
             Err(other) => return Err(other),
         }
-    } else {
-        let Some(invoice_id) = metadata_id(&event.object, "invoice_id") else {
-            return Ok(Applied::Ignored);
-        };
+    } else if let Some(invoice_id) = metadata_id(&event.object, "invoice_id") {
         match tx.get::<invoices::Entity>(invoice_id, "invoice").await {
             Ok(invoice) => Subject::Invoice(Box::new(invoice)),
             Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
             Err(other) => return Err(other),
         }
+    } else if let Some(proposal_id) = metadata_id(&event.object, "proposal_id") {
+        match tx.get::<proposals::Entity>(proposal_id, "proposal").await {
+            Ok(proposal) => Subject::Proposal(Box::new(proposal)),
+            Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
+            Err(other) => return Err(other),
+        }
+    } else {
+        return Ok(Applied::Ignored);
     };
     let inserted = stripe_events::Entity::insert(stripe_events::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -294,6 +300,25 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
             failed(&mut tx, &ctx, &invoice, &event).await?
         }
         (Subject::Invoice(_), "charge.refunded") => refunded(&mut tx, &ctx, &event).await?,
+        (
+            Subject::Proposal(proposal),
+            "checkout.session.completed" | "checkout.session.async_payment_succeeded",
+        ) if object["payment_status"] == "paid" => {
+            let reported = Reported {
+                payment_intent: object["payment_intent"].as_str(),
+                amount: object["amount_total"].as_i64(),
+                currency: object["currency"].as_str(),
+            };
+            proposal_paid(&mut tx, &ctx, *proposal, &event, reported).await?;
+        }
+        (Subject::Proposal(proposal), "payment_intent.succeeded") => {
+            let reported = Reported {
+                payment_intent: object["id"].as_str(),
+                amount: object["amount_received"].as_i64(),
+                currency: object["currency"].as_str(),
+            };
+            proposal_paid(&mut tx, &ctx, *proposal, &event, reported).await?;
+        }
         _ => {}
     }
     tx.commit().await?;
@@ -303,6 +328,7 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
 /// What an event is about.
 enum Subject {
     Invoice(Box<Invoice>),
+    Proposal(Box<proposals::Model>),
     Plan,
 }
 
@@ -350,8 +376,7 @@ async fn received(
         let input = PaymentInput {
             amount: from_minor(amount, &currency),
             paid_at: Some(std::cmp::min(event.created, tx.now())),
-            // Stripe reports card payments; credit unless told otherwise.
-            payment_form: "04".into(),
+            payment_form: CARD.into(),
             reference: Some(payment_intent.to_owned()),
             exchange_rate: None,
         };
@@ -459,6 +484,184 @@ async fn refunded(tx: &mut TenantTx, ctx: &TenantCtx, event: &Event) -> Result<(
         }),
     )
     .await
+}
+
+/// A Checkout page for an accepted proposal's total, so the customer pays as they accept.
+pub async fn proposal_checkout_link(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    proposal_id: Uuid,
+) -> Result<proposals::Model> {
+    ctx.require(Permission::BillingInvoicesWrite)?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let proposal = tx.get::<proposals::Entity>(proposal_id, "proposal").await?;
+    tx.commit().await?;
+    if proposal.status != "accepted" {
+        return Err(Error::conflict(
+            "proposalId",
+            format!(
+                "an accepted proposal is paid online; this one is {}",
+                proposal.status
+            ),
+        ));
+    }
+    if proposal.paid_at.is_some() {
+        return Err(Error::conflict("proposalId", "the proposal is paid"));
+    }
+    if proposal.checkout_url.is_some() {
+        return Ok(proposal);
+    }
+    let Some(gateway) = &deps.payment_gateway else {
+        return Err(Error::conflict(
+            "proposalId",
+            "card payments are not set up on this service",
+        ));
+    };
+    let app = deps.mail.app_url.trim_end_matches('/');
+    let link = gateway
+        .checkout(&CheckoutRequest {
+            purchase: Purchase::Once {
+                description: format!("Cotización {}", proposal.number),
+                amount: proposal.total_minor,
+                currency: proposal.currency.clone(),
+            },
+            customer_email: proposal.recipient_email.clone(),
+            success_url: format!("{app}/proposals/{proposal_id}?payment=done"),
+            cancel_url: format!("{app}/proposals/{proposal_id}"),
+            metadata: vec![
+                ("tenant_id".into(), ctx.tenant_id.to_string()),
+                ("proposal_id".into(), proposal_id.to_string()),
+            ],
+            idempotency_key: format!("checkout-proposal-{proposal_id}"),
+        })
+        .await
+        .map_err(|e| e.context("creating a Stripe Checkout Session"))?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let current = tx.get::<proposals::Entity>(proposal_id, "proposal").await?;
+    let mut model: proposals::ActiveModel = current.into();
+    model.checkout_id = Set(Some(link.id.clone()));
+    model.checkout_url = Set(Some(link.url));
+    model.updated_at = Set(tx.now());
+    let proposal = model.update(&*tx).await?;
+    audit::record(
+        &mut tx,
+        ctx,
+        "crm.proposal.checkout_created",
+        ("proposal", Some(proposal_id)),
+        serde_json::json!({ "checkoutId": link.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(proposal)
+}
+
+/// A proposal paid by card: remembered on the proposal once, its draft invoice becomes
+/// paid in one go (PUE, card), and the payment is recorded on the invoice when it is
+/// stamped ([`record_proposal_payment`]).
+async fn proposal_paid(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    proposal: proposals::Model,
+    event: &Event,
+    reported: Reported<'_>,
+) -> Result<()> {
+    let (Some(payment_intent), Some(amount), Some(currency)) =
+        (reported.payment_intent, reported.amount, reported.currency)
+    else {
+        return Ok(());
+    };
+    if proposal.payment_intent.is_some() {
+        return Ok(());
+    }
+    let proposal_id = proposal.id;
+    if currency.to_uppercase() != proposal.currency || amount != proposal.total_minor {
+        return audit::record(
+            tx,
+            ctx,
+            "billing.payment.unapplied",
+            ("proposal", Some(proposal_id)),
+            serde_json::json!({
+                "paymentIntent": payment_intent,
+                "amount": from_minor(amount, &proposal.currency).to_string(),
+                "currency": currency.to_uppercase(),
+                "reason": "the amount paid is not the proposal's total",
+            }),
+        )
+        .await;
+    }
+    let mut model: proposals::ActiveModel = proposal.into();
+    model.payment_intent = Set(Some(payment_intent.to_owned()));
+    model.paid_at = Set(Some(std::cmp::min(event.created, tx.now())));
+    model.updated_at = Set(tx.now());
+    model.update(&**tx).await?;
+    let drafted = tx
+        .select::<invoices::Entity>()
+        .filter(invoices::Column::ProposalId.eq(proposal_id))
+        .one(&**tx)
+        .await?;
+    if let Some(invoice) =
+        drafted.filter(|i| matches!(Status::parse(&i.status), Status::Draft | Status::Failed))
+    {
+        let mut model: invoices::ActiveModel = invoice.into();
+        model.payment_method = Set("PUE".into());
+        model.payment_form = Set(CARD.into());
+        model.updated_at = Set(tx.now());
+        model.update(&**tx).await?;
+    }
+    audit::record(
+        tx,
+        ctx,
+        "crm.proposal.paid",
+        ("proposal", Some(proposal_id)),
+        serde_json::json!({
+            "paymentIntent": payment_intent,
+            "amount": from_minor(amount, &currency.to_uppercase()).to_string(),
+        }),
+    )
+    .await
+}
+
+/// c_FormaPago of a card payment through Stripe (credit unless told otherwise).
+pub const CARD: &str = "04";
+
+/// Once the invoice of a proposal paid by card is stamped, the payment is recorded on it.
+pub(crate) async fn record_proposal_payment(
+    tx: &mut TenantTx,
+    deps: &Deps,
+    ctx: &TenantCtx,
+    invoice: &Invoice,
+) -> Result<()> {
+    let Some(proposal_id) = invoice.proposal_id else {
+        return Ok(());
+    };
+    let proposal = tx.get::<proposals::Entity>(proposal_id, "proposal").await?;
+    let (Some(payment_intent), Some(paid_at)) = (proposal.payment_intent, proposal.paid_at) else {
+        return Ok(());
+    };
+    if payment_of(tx, &payment_intent).await?.is_some() {
+        return Ok(());
+    }
+    let balance = invoice.total_minor - invoice.paid_minor;
+    let input = PaymentInput {
+        amount: from_minor(
+            std::cmp::min(proposal.total_minor, balance),
+            &invoice.currency,
+        ),
+        paid_at: Some(paid_at),
+        payment_form: CARD.into(),
+        reference: Some(payment_intent.clone()),
+        exchange_rate: None,
+    };
+    payments::record_in(
+        tx,
+        deps,
+        ctx,
+        invoice.id,
+        input,
+        Source::Stripe(payment_intent),
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub enum Subject {
 pub enum TimelineEntry {
     Activity(Activity),
     StageChange(StageChange),
-    Proposal(Proposal),
+    Proposal(Box<Proposal>),
 }
 
 impl TimelineEntry {
@@ -114,7 +114,7 @@ pub async fn entries(
             .all(&*tx)
             .await?
             .into_iter()
-            .map(TimelineEntry::Proposal),
+            .map(|p| TimelineEntry::Proposal(Box::new(p))),
     );
     out.extend(
         change_q

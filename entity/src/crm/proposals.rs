@@ -34,6 +34,11 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub accepted_by: Option<String>,
     pub rejection_reason: Option<String>,
+    /// The Stripe Checkout page where the customer pays the proposal, and the payment.
+    pub checkout_id: Option<String>,
+    pub checkout_url: Option<String>,
+    pub payment_intent: Option<String>,
+    pub paid_at: Option<DateTimeUtc>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -667,6 +667,11 @@ pub struct PlanCheckout {
 }
 
 #[derive(InputObject)]
+pub struct CreateProposalCheckoutLinkInput {
+    pub proposal_id: ID,
+}
+
+#[derive(InputObject)]
 pub struct CreateCheckoutLinkInput {
     pub invoice_id: ID,
 }
@@ -834,6 +839,21 @@ impl BillingMutation {
             )
             .await
             .gql()?,
+        ))
+    }
+
+    /// A Stripe Checkout page for an accepted proposal's total. Once paid, its invoice is
+    /// drafted paid in one go, and the payment is recorded on it when it is stamped.
+    async fn create_proposal_checkout_link(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateProposalCheckoutLinkInput,
+    ) -> async_graphql::Result<crate::graphql::crm::types::Proposal> {
+        let id = parse_id(&input.proposal_id, "proposalId")?;
+        Ok(crate::graphql::crm::types::Proposal(
+            stripe::proposal_checkout_link(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
         ))
     }
 

@@ -850,6 +850,15 @@ impl Proposal {
     async fn accepted_by(&self) -> Option<&str> {
         self.0.accepted_by.as_deref()
     }
+    /// The Stripe Checkout page where the customer pays the accepted proposal, once asked
+    /// for with `createProposalCheckoutLink`.
+    async fn checkout_url(&self) -> Option<&str> {
+        self.0.checkout_url.as_deref()
+    }
+    /// When the customer paid it by card.
+    async fn paid_at(&self) -> Option<DateTime<Utc>> {
+        self.0.paid_at
+    }
     async fn rejection_reason(&self) -> Option<&str> {
         self.0.rejection_reason.as_deref()
     }
@@ -939,7 +948,7 @@ impl ProposalItem {
 pub enum TimelineEntry {
     Activity(Activity),
     StageChange(StageChange),
-    Proposal(Proposal),
+    Proposal(Box<Proposal>),
 }
 
 impl From<timeline::TimelineEntry> for TimelineEntry {
@@ -947,7 +956,7 @@ impl From<timeline::TimelineEntry> for TimelineEntry {
         match e {
             timeline::TimelineEntry::Activity(a) => Self::Activity(Activity(a)),
             timeline::TimelineEntry::StageChange(c) => Self::StageChange(StageChange(c)),
-            timeline::TimelineEntry::Proposal(p) => Self::Proposal(Proposal(p)),
+            timeline::TimelineEntry::Proposal(p) => Self::Proposal(Box::new(Proposal(*p))),
         }
     }
 }

@@ -61,12 +61,22 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no browser session: {created}"))
             .to_owned();
-        Self {
+        let browser = Self {
             driver,
             base,
             session,
             http,
-        }
+        };
+        // Finding an element waits for it to appear (up to 10 s): a submitted form's next
+        // page may still be loading when the test looks for what it shows.
+        browser
+            .command(
+                reqwest::Method::POST,
+                "/timeouts",
+                json!({ "implicit": 10_000 }),
+            )
+            .await;
+        browser
     }
 
     async fn command(&self, method: reqwest::Method, path: &str, body: Value) -> Value {

@@ -70,6 +70,21 @@ pub struct Config {
     pub stripe: StripeConfig,
     /// Finkok's SOAP services (the demo's by default), or a double's in tests.
     pub finkok_url: String,
+    pub messaging: MessagingConfig,
+}
+
+/// WhatsApp Cloud API and Twilio: where they are, and what signs their webhooks.
+#[derive(Clone, Debug)]
+pub struct MessagingConfig {
+    /// Meta's Graph API, or a double of it in tests.
+    pub whatsapp_api_url: String,
+    pub whatsapp_app_secret: Option<Secret>,
+    pub whatsapp_verify_token: Option<Secret>,
+    /// Twilio's API, or a double of it in tests.
+    pub twilio_api_url: String,
+    pub campaign_batch_size: u32,
+    pub campaign_tenant_rate: u32,
+    pub campaign_concurrency: usize,
 }
 
 /// Card payments through Stripe; off without a secret key.
@@ -253,6 +268,16 @@ impl Config {
                     WorkerSettings::default().billing_concurrency,
                     "a whole number of concurrent jobs",
                 )?,
+                send_message_concurrency: env.parse(
+                    "TIANGUIS_CONCURRENCY_SEND_MESSAGE",
+                    WorkerSettings::default().send_message_concurrency,
+                    "a whole number of concurrent jobs",
+                )?,
+                campaign_concurrency: env.parse(
+                    "TIANGUIS_CONCURRENCY_CAMPAIGN",
+                    WorkerSettings::default().campaign_concurrency,
+                    "a whole number of concurrent jobs",
+                )?,
                 noop_concurrency: env.parse(
                     "TIANGUIS_CONCURRENCY_NOOP",
                     WorkerSettings::default().noop_concurrency,
@@ -277,6 +302,34 @@ impl Config {
             finkok_url: env.raw("FINKOK_URL").unwrap_or_else(|| {
                 "https://demo-facturacion.finkok.com/servicios/soap/".to_owned()
             }),
+            messaging: {
+                let defaults = tianguis_domain::messaging::MessagingSettings::default();
+                MessagingConfig {
+                    whatsapp_api_url: env
+                        .raw("WHATSAPP_API_URL")
+                        .unwrap_or_else(|| "https://graph.facebook.com".to_owned()),
+                    whatsapp_app_secret: env.raw("WHATSAPP_APP_SECRET").map(Secret::new),
+                    whatsapp_verify_token: env.raw("WHATSAPP_VERIFY_TOKEN").map(Secret::new),
+                    twilio_api_url: env
+                        .raw("TWILIO_API_URL")
+                        .unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+                    campaign_batch_size: env.parse(
+                        "TIANGUIS_CAMPAIGN_BATCH_SIZE",
+                        defaults.campaign_batch_size,
+                        "a whole number of recipients",
+                    )?,
+                    campaign_tenant_rate: env.parse(
+                        "TIANGUIS_CAMPAIGN_TENANT_RATE",
+                        defaults.tenant_send_rate,
+                        "a whole number of messages per second",
+                    )?,
+                    campaign_concurrency: env.parse(
+                        "TIANGUIS_CAMPAIGN_CONCURRENCY",
+                        defaults.campaign_concurrency,
+                        "a whole number of messages in flight",
+                    )?,
+                }
+            },
             stripe: StripeConfig {
                 secret_key: env.raw("STRIPE_SECRET_KEY").map(Secret::new),
                 api_url: env

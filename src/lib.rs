@@ -22,11 +22,13 @@ use tianguis_domain::crypto::SecretBox;
 use tianguis_domain::events::Dispatcher;
 use tianguis_domain::iot::alerts::Evaluator;
 use tianguis_domain::iot::writer::TelemetryWriter;
+use tianguis_domain::messaging::MessagingSettings;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
 use tianguis_domain::tenancy::rules::Plan;
 use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
+use tianguis_integrations::messaging::{MessengerRouter, Twilio, WhatsAppCloud};
 use tianguis_integrations::pac::{FinkokPac, PacRouter, SandboxPac};
 use tianguis_integrations::pubsub::{InProcessPubSub, RedisPubSub};
 use tianguis_integrations::rate_limit::{InMemoryRateLimiter, RedisRateLimiter};
@@ -120,6 +122,26 @@ impl Components {
                 )?)),
                 None => None,
             },
+            messenger: Arc::new(MessengerRouter::new(
+                WhatsAppCloud::new(&config.messaging.whatsapp_api_url)?,
+                Twilio::new(&config.messaging.twilio_api_url)?,
+            )),
+            messaging: Arc::new(MessagingSettings {
+                whatsapp_app_secret: config
+                    .messaging
+                    .whatsapp_app_secret
+                    .as_ref()
+                    .map(|s| s.expose().to_owned()),
+                whatsapp_verify_token: config
+                    .messaging
+                    .whatsapp_verify_token
+                    .as_ref()
+                    .map(|s| s.expose().to_owned()),
+                campaign_batch_size: config.messaging.campaign_batch_size,
+                tenant_send_rate: config.messaging.campaign_tenant_rate,
+                campaign_concurrency: config.messaging.campaign_concurrency,
+            }),
+            rate_limiter: rate_limiter.clone(),
             stripe: Arc::new(StripeSettings {
                 webhook_secret: config
                     .stripe

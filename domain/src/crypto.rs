@@ -16,13 +16,35 @@ const NONCE_LEN: usize = 12;
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: Aes256Gcm,
+    /// Signs tokens handed to the outside (tracking links), derived from the same key.
+    signing_key: [u8; 32],
 }
 
 impl SecretBox {
     pub fn new(key: &[u8; 32]) -> Self {
+        use sha2::Digest;
+        let mut derive = sha2::Sha256::new();
+        derive.update(b"tianguis signing key");
+        derive.update(key);
         Self {
             cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(*key)),
+            signing_key: derive.finalize().into(),
         }
+    }
+
+    /// An HMAC-SHA256 of `message`, cut to 128 bits and base64url-encoded.
+    pub fn sign(&self, message: &[u8]) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.signing_key)
+            .expect("HMAC takes any key length");
+        mac.update(message);
+        let tag = mac.finalize().into_bytes();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&tag[..16])
+    }
+
+    /// Whether `signature` is [`Self::sign`] of `message`, compared in constant time.
+    pub fn verify(&self, message: &[u8], signature: &str) -> bool {
+        crate::tenancy::secrets::constant_time_eq(&self.sign(message), signature)
     }
 
     /// Encrypts `plaintext` with a fresh random nonce.

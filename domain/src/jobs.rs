@@ -21,9 +21,19 @@ pub const DELIVER_WEBHOOK: &str = "deliver_webhook";
 pub const SEND_EMAIL: &str = "send_email";
 pub const MAINTENANCE: &str = "maintenance";
 pub const BILLING: &str = "billing";
+pub const SEND_MESSAGE: &str = "send_message";
+pub const CAMPAIGN: &str = "campaign";
 pub const NOOP: &str = "noop";
 
-pub const ALL: &[&str] = &[DELIVER_WEBHOOK, SEND_EMAIL, MAINTENANCE, BILLING, NOOP];
+pub const ALL: &[&str] = &[
+    DELIVER_WEBHOOK,
+    SEND_EMAIL,
+    MAINTENANCE,
+    BILLING,
+    SEND_MESSAGE,
+    CAMPAIGN,
+    NOOP,
+];
 
 /// Attempts a job gets when its handler fails unexpectedly, before it is marked failed.
 pub const MAX_ATTEMPTS: i32 = 5;
@@ -153,6 +163,8 @@ pub async fn sweep(deps: &Deps) -> Result<usize> {
     crate::iot::telemetry::mark_silent_devices_offline(deps).await?;
     crate::iot::commands::expire_overdue(deps).await?;
     crate::iot::alerts::evaluate_due(deps).await?;
+    crate::messaging::conversations::wake_snoozed(deps).await?;
+    enqueued += crate::marketing::campaigns::start_due(deps).await?;
     let stale_jobs = job_runs::Entity::find()
         .filter(job_runs::Column::Status.eq("queued"))
         .filter(job_runs::Column::RunAt.lt(cutoff))

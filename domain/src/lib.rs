@@ -14,6 +14,8 @@ pub mod error;
 pub mod events;
 pub mod iot;
 pub mod jobs;
+pub mod marketing;
+pub mod messaging;
 pub mod page;
 pub mod permissions;
 pub mod ports;
@@ -48,4 +50,9 @@ pub struct Deps {
     /// Card payments; none when no provider is configured.
     pub payment_gateway: Option<Arc<dyn ports::PaymentGateway>>,
     pub stripe: Arc<billing::stripe::StripeSettings>,
+    /// WhatsApp and SMS providers.
+    pub messenger: Arc<dyn ports::Messenger>,
+    pub messaging: Arc<messaging::MessagingSettings>,
+    /// Shared send rates (campaigns), across every worker when Redis is configured.
+    pub rate_limiter: Arc<dyn ports::RateLimiter>,
 }

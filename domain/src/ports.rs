@@ -21,7 +21,18 @@ pub enum RateDecision {
 /// Counts hits per key in fixed windows, shared by every replica when Redis is configured.
 #[async_trait::async_trait]
 pub trait RateLimiter: Send + Sync {
-    async fn hit(&self, key: &str, limit: u32, window: Duration) -> anyhow::Result<RateDecision>;
+    /// Counts `cost` hits on `key` in the current window.
+    async fn take(
+        &self,
+        key: &str,
+        cost: u32,
+        limit: u32,
+        window: Duration,
+    ) -> anyhow::Result<RateDecision>;
+
+    async fn hit(&self, key: &str, limit: u32, window: Duration) -> anyhow::Result<RateDecision> {
+        self.take(key, 1, limit, window).await
+    }
 }
 
 pub trait Clock: Send + Sync {
@@ -74,6 +85,17 @@ pub enum Job {
         tenant_id: uuid::Uuid,
         proposal_id: uuid::Uuid,
     },
+    /// Sends one queued conversation message through its channel.
+    SendMessage {
+        tenant_id: uuid::Uuid,
+        message_id: uuid::Uuid,
+    },
+    /// Sends one batch of a campaign's recipients, each at most once.
+    SendCampaignBatch {
+        tenant_id: uuid::Uuid,
+        campaign_id: uuid::Uuid,
+        batch: i32,
+    },
     /// Does nothing: measures the pool's own cost (ledger and store round trips).
     Noop,
 }
@@ -89,6 +111,8 @@ impl Job {
             | Job::CancelCfdi { .. }
             | Job::StampPaymentReceipt { .. }
             | Job::DraftInvoice { .. } => crate::jobs::BILLING,
+            Job::SendMessage { .. } => crate::jobs::SEND_MESSAGE,
+            Job::SendCampaignBatch { .. } => crate::jobs::CAMPAIGN,
             Job::Noop => crate::jobs::NOOP,
         }
     }
@@ -102,7 +126,9 @@ impl Job {
             | Job::StampCfdi { tenant_id, .. }
             | Job::CancelCfdi { tenant_id, .. }
             | Job::StampPaymentReceipt { tenant_id, .. }
-            | Job::DraftInvoice { tenant_id, .. } => Some(*tenant_id),
+            | Job::DraftInvoice { tenant_id, .. }
+            | Job::SendMessage { tenant_id, .. }
+            | Job::SendCampaignBatch { tenant_id, .. } => Some(*tenant_id),
             Job::DailyMaintenance | Job::Noop => None,
         }
     }
@@ -148,6 +174,8 @@ pub struct OutgoingEmail {
     pub html: String,
     pub text: String,
     pub attachments: Vec<Attachment>,
+    /// Further header lines, such as List-Unsubscribe.
+    pub headers: Vec<(String, String)>,
 }
 
 /// A file sent with an email.
@@ -282,4 +310,111 @@ pub struct CheckoutLink {
 #[async_trait::async_trait]
 pub trait PaymentGateway: Send + Sync {
     async fn checkout(&self, request: &CheckoutRequest) -> anyhow::Result<CheckoutLink>;
+}
+
+/// A channel's account at its messaging provider, credentials opened.
+#[derive(Clone, Debug)]
+pub struct ProviderAccount {
+    /// `whatsapp` or `sms`.
+    pub kind: String,
+    /// WhatsApp: the phone number id; SMS: the sending number.
+    pub address: String,
+    /// WhatsApp: the business account id; SMS: the Twilio account SID.
+    pub account_id: Option<String>,
+    pub token: Option<String>,
+}
+
+/// What a message to a contact carries.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutboundContent {
+    Text {
+        body: String,
+    },
+    /// An image, document, audio or video at a public URL.
+    Media {
+        kind: String,
+        url: String,
+        caption: Option<String>,
+        filename: Option<String>,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+        name: Option<String>,
+        address: Option<String>,
+    },
+    /// An approved WhatsApp template with its body's variables, in order.
+    Template {
+        name: String,
+        language: String,
+        variables: Vec<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MessengerError {
+    /// The provider refused the request; sending it again changes nothing.
+    #[error("{code}: {message}")]
+    Rejected { code: String, message: String },
+    /// The provider could not be reached or failed; worth trying again.
+    #[error("provider unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A template as submitted to Meta for approval.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TemplateContent {
+    pub header: Option<String>,
+    pub body: String,
+    pub footer: Option<String>,
+    pub buttons: Vec<TemplateButton>,
+    /// An example value for each numbered variable of the body, in order.
+    pub examples: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TemplateButton {
+    /// `quick_reply`, `url` or `phone_number`.
+    pub kind: String,
+    pub text: String,
+    pub url: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+/// Where Meta's review of a template stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateReview {
+    pub provider_template_id: String,
+    /// pending, approved, rejected, paused or disabled.
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// Sends WhatsApp and SMS messages and manages WhatsApp templates.
+#[async_trait::async_trait]
+pub trait Messenger: Send + Sync {
+    /// Sends `content` to `to` (E.164); returns the provider's message id.
+    async fn send(
+        &self,
+        account: &ProviderAccount,
+        to: &str,
+        content: &OutboundContent,
+    ) -> Result<String, MessengerError>;
+
+    /// Submits a template for approval.
+    async fn submit_template(
+        &self,
+        account: &ProviderAccount,
+        name: &str,
+        language: &str,
+        category: &str,
+        content: &TemplateContent,
+    ) -> Result<TemplateReview, MessengerError>;
+
+    /// Asks where a submitted template's review stands.
+    async fn template_status(
+        &self,
+        account: &ProviderAccount,
+        provider_template_id: &str,
+    ) -> Result<TemplateReview, MessengerError>;
 }

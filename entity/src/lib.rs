@@ -10,6 +10,8 @@ pub mod email;
 pub mod events;
 pub mod iot;
 pub mod jobs;
+pub mod marketing;
+pub mod messaging;
 pub mod tenancy;
 
 use sea_orm::EntityTrait;

@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod mail;
+pub mod messaging;
 pub mod pac;
 pub mod pubsub;
 pub mod rate_limit;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tianguis_domain::ports::{MailError, Mailer, OutgoingEmail};
@@ -38,11 +38,16 @@ fn build(email: &OutgoingEmail) -> Result<Message, MailError> {
                 ))
             })?
     };
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(&email.subject)
-        .message_id(Some(format!("<{}>", email.message_id)))
+        .message_id(Some(format!("<{}>", email.message_id)));
+    for (name, value) in &email.headers {
+        let name = HeaderName::new_from_ascii(name.clone()).map_err(|e| permanent("header", &e))?;
+        builder = builder.raw_header(HeaderValue::new(name, value.clone()));
+    }
+    builder
         .multipart(body)
         .map_err(|e| permanent("message", &e))
 }

@@ -36,7 +36,13 @@ const SWEEP_AT: usize = 10_000;
 
 #[async_trait::async_trait]
 impl RateLimiter for InMemoryRateLimiter {
-    async fn hit(&self, key: &str, limit: u32, duration: Duration) -> anyhow::Result<RateDecision> {
+    async fn take(
+        &self,
+        key: &str,
+        cost: u32,
+        limit: u32,
+        duration: Duration,
+    ) -> anyhow::Result<RateDecision> {
         let (current, left) = window(duration);
         let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         if counters.len() > SWEEP_AT {
@@ -46,7 +52,7 @@ impl RateLimiter for InMemoryRateLimiter {
         if entry.0 != current {
             *entry = (current, 0);
         }
-        entry.1 += 1;
+        entry.1 += u64::from(cost);
         Ok(decide(entry.1, limit, left))
     }
 }
@@ -63,13 +69,19 @@ impl RedisRateLimiter {
 
 #[async_trait::async_trait]
 impl RateLimiter for RedisRateLimiter {
-    async fn hit(&self, key: &str, limit: u32, duration: Duration) -> anyhow::Result<RateDecision> {
+    async fn take(
+        &self,
+        key: &str,
+        cost: u32,
+        limit: u32,
+        duration: Duration,
+    ) -> anyhow::Result<RateDecision> {
         let (current, left) = window(duration);
         let redis_key = format!("tianguis:rl:{key}:{current}");
         let mut conn = self.conn.clone();
         let (count,): (u64,) = redis::pipe()
             .atomic()
-            .incr(&redis_key, 1)
+            .incr(&redis_key, cost)
             .expire(&redis_key, duration.as_secs().max(1) as i64 + 1)
             .ignore()
             .query_async(&mut conn)

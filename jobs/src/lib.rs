@@ -16,9 +16,11 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
 use tianguis_domain::billing::{invoices, payments};
-use tianguis_domain::jobs::{self, BILLING, DELIVER_WEBHOOK, MAINTENANCE, NOOP, SEND_EMAIL};
+use tianguis_domain::jobs::{
+    self, BILLING, CAMPAIGN, DELIVER_WEBHOOK, MAINTENANCE, NOOP, SEND_EMAIL, SEND_MESSAGE,
+};
 use tianguis_domain::ports::{Job, JobQueue};
-use tianguis_domain::{Deps, automation::webhooks, email};
+use tianguis_domain::{Deps, automation::webhooks, email, marketing, messaging};
 use uuid::Uuid;
 
 /// Where jobs are stored.
@@ -157,6 +159,10 @@ pub struct WorkerSettings {
     pub send_email_concurrency: usize,
     /// Stamping and cancelling CFDI: each waits on a PAC.
     pub billing_concurrency: usize,
+    /// Conversation replies: each waits on WhatsApp, Twilio or SMTP.
+    pub send_message_concurrency: usize,
+    /// Campaign batches sent at once; each has its own messages in flight.
+    pub campaign_concurrency: usize,
     pub noop_concurrency: usize,
     /// How often a worker tells the store it is alive. A worker silent for
     /// [`MISSED_HEARTBEATS`] of these is dead, and its running jobs go back to the queue.
@@ -169,6 +175,8 @@ impl Default for WorkerSettings {
             deliver_webhook_concurrency: 8,
             send_email_concurrency: 8,
             billing_concurrency: 8,
+            send_message_concurrency: 8,
+            campaign_concurrency: 4,
             noop_concurrency: 8,
             heartbeat: Duration::from_secs(20),
         }
@@ -340,6 +348,15 @@ async fn execute(deps: &Deps, job: Job) -> tianguis_domain::Result<()> {
         } => invoices::draft_from_proposal(deps, tenant_id, proposal_id)
             .await
             .map(drop),
+        Job::SendMessage {
+            tenant_id,
+            message_id,
+        } => messaging::messages::deliver(deps, tenant_id, message_id).await,
+        Job::SendCampaignBatch {
+            tenant_id,
+            campaign_id,
+            batch,
+        } => marketing::campaigns::send_batch(deps, tenant_id, campaign_id, batch).await,
         Job::Noop => Ok(()),
     }
 }
@@ -358,6 +375,14 @@ async fn maintenance(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynErr
 
 async fn billing(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     run_job(BILLING, job, &ctx).await
+}
+
+async fn send_message(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    run_job(SEND_MESSAGE, job, &ctx).await
+}
+
+async fn campaign(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    run_job(CAMPAIGN, job, &ctx).await
 }
 
 async fn noop(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
@@ -423,6 +448,8 @@ pub async fn run(
             deliver_webhook_concurrency: 1,
             send_email_concurrency: 1,
             billing_concurrency: 1,
+            send_message_concurrency: 1,
+            campaign_concurrency: 1,
             noop_concurrency: 1,
             ..settings
         },
@@ -472,6 +499,28 @@ pub async fn run(
         JobRef,
         billing,
         settings.billing_concurrency,
+        settings.heartbeat
+    );
+    let monitor = register!(
+        monitor,
+        store,
+        instance,
+        deps,
+        SEND_MESSAGE,
+        JobRef,
+        send_message,
+        settings.send_message_concurrency,
+        settings.heartbeat
+    );
+    let monitor = register!(
+        monitor,
+        store,
+        instance,
+        deps,
+        CAMPAIGN,
+        JobRef,
+        campaign,
+        settings.campaign_concurrency,
         settings.heartbeat
     );
     let monitor = register!(

@@ -22,6 +22,7 @@ mod m20261202_000014_stripe;
 mod m20261202_000015_installments;
 mod m20261202_000016_tenant_subscriptions;
 mod m20261202_000017_proposal_payments;
+mod m20261203_000018_messaging;
 pub mod postgres;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_installments::Migration),
             Box::new(m20261202_000016_tenant_subscriptions::Migration),
             Box::new(m20261202_000017_proposal_payments::Migration),
+            Box::new(m20261203_000018_messaging::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use tianguis_domain::tenancy::{members, roles};
 use tianguis_domain::{Deps, TenantCtx};
-use tianguis_domain::{billing, crm, iot};
+use tianguis_domain::{billing, crm, iot, marketing, messaging};
 use uuid::Uuid;
 
 use super::error::to_graphql;
@@ -87,6 +87,13 @@ loaders! {
     DeviceLoader: iot::devices::Device => iot::devices::by_ids,
     AlertRuleLoader: iot::alerts::AlertRule => iot::alerts::rules_by_ids,
     OpenAlertsLoader: Vec<iot::alerts::Alert> => iot::alerts::open_by_device,
+    ChannelLoader: messaging::channels::Channel => messaging::channels::by_ids,
+    ConversationLoader: messaging::conversations::Conversation => messaging::conversations::by_ids,
+    MessageLoader: messaging::messages::Message => messaging::messages::by_ids,
+    TemplateLoader: messaging::templates::Template => messaging::templates::by_ids,
+    OptOutsLoader: Vec<messaging::ChannelKind> => messaging::channels::opt_outs_of,
+    SegmentLoader: marketing::segments::Segment => marketing::segments::by_ids,
+    CampaignMetricsLoader: marketing::campaigns::Metrics => marketing::campaigns::metrics,
 }
 
 /// Loads `key` through the request's loader `L`, batched with every other key asked for

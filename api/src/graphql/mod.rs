@@ -9,6 +9,8 @@ pub mod error;
 pub mod iot;
 pub mod jobs;
 pub mod loaders;
+pub mod marketing;
+pub mod messaging;
 pub mod tenancy;
 
 use async_graphql::extensions::apollo_persisted_queries::{
@@ -25,6 +27,8 @@ pub struct Query(
     crm::CrmQuery,
     billing::BillingQuery,
     iot::IotQuery,
+    messaging::MessagingQuery,
+    marketing::MarketingQuery,
     automation::AutomationQuery,
     jobs::JobsQuery,
 );
@@ -35,12 +39,18 @@ pub struct Mutation(
     crm::CrmMutation,
     billing::BillingMutation,
     iot::IotMutation,
+    messaging::MessagingMutation,
+    marketing::MarketingMutation,
     automation::AutomationMutation,
     jobs::JobsMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(tenancy::TenancySubscription, iot::IotSubscription);
+pub struct Subscription(
+    tenancy::TenancySubscription,
+    iot::IotSubscription,
+    messaging::MessagingSubscription,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

@@ -6,6 +6,8 @@ mod health;
 mod proposal_page;
 mod stripe;
 mod telemetry;
+mod tracking;
+mod whatsapp;
 
 use axum::http::HeaderName;
 use axum::routing::{get, post};
@@ -59,6 +61,16 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(graphql::websocket))
         .route("/api/v1/telemetry", post(telemetry::ingest))
         .route("/webhooks/stripe", post(stripe::receive))
+        .route(
+            "/webhooks/whatsapp",
+            get(whatsapp::verify).post(whatsapp::receive),
+        )
+        .route("/t/o/{token}", get(tracking::open))
+        .route("/t/c/{token}", get(tracking::click))
+        .route(
+            "/u/{token}",
+            get(tracking::unsubscribe_page).post(tracking::unsubscribe),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint))

@@ -5,7 +5,11 @@ use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{DbBackend, Value};
 
 /// A custom SQL condition with `?` placeholders, which PostgreSQL's builder wants numbered.
-fn custom(backend: DbBackend, sql: &str, values: impl IntoIterator<Item = Value>) -> SimpleExpr {
+pub(crate) fn custom(
+    backend: DbBackend,
+    sql: &str,
+    values: impl IntoIterator<Item = Value>,
+) -> SimpleExpr {
     let sql = if backend == DbBackend::Postgres {
         let mut numbered = String::with_capacity(sql.len() + 4);
         let mut n = 0;
@@ -65,16 +69,21 @@ pub fn phone_digits(text: &str) -> Option<String> {
 
 /// Rows whose JSON tag array holds `tag`.
 pub fn has_tag(backend: DbBackend, table: &str, tag: &str) -> SimpleExpr {
+    json_array_contains(backend, &format!("{table}.tags"), tag)
+}
+
+/// Whether the JSON array in `column` (`table.column`) holds the string `value`.
+pub fn json_array_contains(backend: DbBackend, column: &str, value: &str) -> SimpleExpr {
     match backend {
         DbBackend::Postgres => custom(
             backend,
-            &format!("{table}.tags @> ?::jsonb"),
-            [Value::from(serde_json::json!([tag]).to_string())],
+            &format!("{column} @> ?::jsonb"),
+            [Value::from(serde_json::json!([value]).to_string())],
         ),
         _ => custom(
             backend,
-            &format!("EXISTS (SELECT 1 FROM json_each({table}.tags) WHERE json_each.value = ?)"),
-            [Value::from(tag.to_owned())],
+            &format!("EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = ?)"),
+            [Value::from(value.to_owned())],
         ),
     }
 }

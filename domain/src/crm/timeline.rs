@@ -1,5 +1,5 @@
-//! One timeline per lead, contact or company: activities, stage changes and proposals,
-//! newest first. Later contexts (messages, invoices) add their entries here.
+//! One timeline per lead, contact or company: activities, stage changes, proposals and
+//! the messages exchanged with its contacts, newest first.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -24,6 +24,7 @@ pub enum TimelineEntry {
     Activity(Activity),
     StageChange(StageChange),
     Proposal(Box<Proposal>),
+    Message(Box<crate::messaging::messages::Message>),
 }
 
 impl TimelineEntry {
@@ -32,6 +33,7 @@ impl TimelineEntry {
             TimelineEntry::Activity(a) => a.occurred_at,
             TimelineEntry::StageChange(c) => c.created_at,
             TimelineEntry::Proposal(p) => p.created_at,
+            TimelineEntry::Message(m) => m.created_at,
         }
     }
 
@@ -40,6 +42,7 @@ impl TimelineEntry {
             TimelineEntry::Activity(a) => a.id,
             TimelineEntry::StageChange(c) => c.id,
             TimelineEntry::Proposal(p) => p.id,
+            TimelineEntry::Message(m) => m.id,
         }
     }
 }
@@ -72,9 +75,26 @@ pub async fn entries(
                 .to_owned(),
         )
     };
+    use tianguis_entity::messaging::messages;
+    let message_contacts = match subject {
+        Subject::Lead(id) => {
+            let lead = tx.get::<leads::Entity>(id, "lead").await?;
+            lead.contact_id.map(|c| messages::Column::ContactId.eq(c))
+        }
+        Subject::Contact(id) => Some(messages::Column::ContactId.eq(id)),
+        Subject::Company(id) => Some(
+            messages::Column::ContactId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(tianguis_entity::crm::contacts::Column::Id)
+                    .from(tianguis_entity::crm::contacts::Entity)
+                    .and_where(tianguis_entity::crm::contacts::Column::TenantId.eq(ctx.tenant_id))
+                    .and_where(tianguis_entity::crm::contacts::Column::CompanyId.eq(id))
+                    .to_owned(),
+            ),
+        ),
+    };
     match subject {
         Subject::Lead(id) => {
-            tx.get::<leads::Entity>(id, "lead").await?;
             activity_q = activity_q.filter(activities::Column::LeadId.eq(id));
             proposal_q = proposal_q.filter(proposals::Column::LeadId.eq(id));
             change_q = change_q.filter(lead_stage_changes::Column::LeadId.eq(id));
@@ -125,6 +145,17 @@ pub async fn entries(
             .into_iter()
             .map(TimelineEntry::StageChange),
     );
+    // Conversations are their own permission: without it the timeline shows the rest.
+    if let Some(contacts) =
+        message_contacts.filter(|_| ctx.require(Permission::MessagingRead).is_ok())
+    {
+        out.extend(
+            crate::messaging::messages::of_contacts(&tx, contacts, before, limit)
+                .await?
+                .into_iter()
+                .map(|m| TimelineEntry::Message(Box::new(m))),
+        );
+    }
     tx.commit().await?;
     out.sort_by(|a, b| b.at().cmp(&a.at()).then(b.id().cmp(&a.id())));
     out.truncate(limit as usize);

@@ -142,6 +142,7 @@ pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
         html: email.html.clone(),
         text: email.text.clone(),
         attachments: stored_attachments(email.attachments.as_ref())?,
+        headers: Vec::new(),
     };
     let outcome = deps.mailer.send(&outgoing).await;
     let attempts = email.attempts;

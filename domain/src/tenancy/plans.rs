@@ -60,6 +60,11 @@ pub async fn current(tx: &TenantTx) -> Result<Plan> {
 
 /// Refuses one more of `resource` when the business has all its plan includes.
 pub async fn ensure_room(tx: &TenantTx, resource: Resource) -> Result<()> {
+    ensure_room_for(tx, resource, 1).await
+}
+
+/// Refuses `more` of `resource` when they would take the business past its plan.
+pub async fn ensure_room_for(tx: &TenantTx, resource: Resource, more: u64) -> Result<()> {
     let plan = current(tx).await?;
     let Some(limit) = plan.limit(resource) else {
         return Ok(());
@@ -77,10 +82,9 @@ pub async fn ensure_room(tx: &TenantTx, resource: Resource) -> Result<()> {
         }
         Resource::Contacts => tx.select::<contacts::Entity>().count(&**tx).await?,
         Resource::Devices => tx.select::<devices::Entity>().count(&**tx).await?,
-        // Counted by messaging, which passes what it has sent this month.
-        Resource::MessagesPerMonth => 0,
+        Resource::MessagesPerMonth => crate::messaging::sent_this_month(tx).await?,
     };
-    if used >= limit {
+    if used + more > limit {
         return Err(Error::PlanLimit(format!(
             "the {} plan includes {limit} {}; upgrade the plan to add more",
             plan.key(),

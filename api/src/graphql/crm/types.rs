@@ -949,6 +949,7 @@ pub enum TimelineEntry {
     Activity(Activity),
     StageChange(StageChange),
     Proposal(Box<Proposal>),
+    Message(Box<crate::graphql::messaging::Message>),
 }
 
 impl From<timeline::TimelineEntry> for TimelineEntry {
@@ -957,6 +958,9 @@ impl From<timeline::TimelineEntry> for TimelineEntry {
             timeline::TimelineEntry::Activity(a) => Self::Activity(Activity(a)),
             timeline::TimelineEntry::StageChange(c) => Self::StageChange(StageChange(c)),
             timeline::TimelineEntry::Proposal(p) => Self::Proposal(Box::new(Proposal(*p))),
+            timeline::TimelineEntry::Message(m) => {
+                Self::Message(Box::new(crate::graphql::messaging::Message(*m)))
+            }
         }
     }
 }

@@ -1,0 +1,697 @@
+//! GraphQL of marketing: segments with a preview count, campaigns with their lifecycle,
+//! metrics and recipient log.
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, OneofObject, SimpleObject};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use tianguis_domain::marketing::{campaigns, segments};
+
+use crate::graphql::connection::{Conn, connection, page_complexity, page_request};
+use crate::graphql::context::{deps, tenant};
+use crate::graphql::crm::records::optional_id;
+use crate::graphql::crm::types::{Contact, user};
+use crate::graphql::error::{GqlResult, parse_id};
+use crate::graphql::loaders::{
+    CampaignMetricsLoader, ChannelLoader, ContactLoader, SegmentLoader, TemplateLoader, load,
+    load_opt,
+};
+use crate::graphql::messaging::{Channel, ChannelKind, MessageTemplate};
+use crate::graphql::tenancy::types::User;
+
+/// One rule: exactly one of these.
+#[derive(OneofObject)]
+pub enum SegmentRuleInput {
+    /// Lives in one of these cities (any letter case).
+    City(Vec<String>),
+    HasTag(String),
+    IsCustomer(bool),
+    CreatedWithinDays(u32),
+    /// Wrote to the business, or had an activity logged, in the last N days.
+    InteractedWithinDays(u32),
+    /// Neither wrote nor had an activity in the last N days.
+    NotInteractedWithinDays(u32),
+    /// Has written at least N messages.
+    MessageCountAtLeast(u32),
+    /// Has paid at least this much (MXN) on stamped invoices.
+    TotalSpentAtLeast(Decimal),
+    /// Has a lead in this pipeline stage.
+    LeadInStage(ID),
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum SegmentMatch {
+    /// Every rule holds.
+    #[default]
+    All,
+    /// At least one rule holds.
+    Any,
+}
+
+#[derive(InputObject)]
+pub struct SegmentDefinitionInput {
+    #[graphql(default)]
+    pub r#match: SegmentMatch,
+    pub rules: Vec<SegmentRuleInput>,
+}
+
+fn definition(input: SegmentDefinitionInput) -> async_graphql::Result<segments::Definition> {
+    use segments::Rule;
+    let rules = input
+        .rules
+        .into_iter()
+        .map(|rule| {
+            Ok(match rule {
+                SegmentRuleInput::City(values) => Rule::City { values },
+                SegmentRuleInput::HasTag(tag) => Rule::HasTag { tag },
+                SegmentRuleInput::IsCustomer(value) => Rule::IsCustomer { value },
+                SegmentRuleInput::CreatedWithinDays(days) => Rule::CreatedWithinDays { days },
+                SegmentRuleInput::InteractedWithinDays(days) => Rule::InteractedWithinDays { days },
+                SegmentRuleInput::NotInteractedWithinDays(days) => {
+                    Rule::NotInteractedWithinDays { days }
+                }
+                SegmentRuleInput::MessageCountAtLeast(count) => Rule::MessageCountAtLeast { count },
+                SegmentRuleInput::TotalSpentAtLeast(amount) => Rule::TotalSpentAtLeast {
+                    amount_minor: tianguis_domain::crm::rules::money_minor(amount, "MXN", "rules")
+                        .gql()?,
+                },
+                SegmentRuleInput::LeadInStage(id) => Rule::LeadInStage {
+                    stage_id: parse_id(&id, "rules")?,
+                },
+            })
+        })
+        .collect::<async_graphql::Result<Vec<_>>>()?;
+    Ok(segments::Definition {
+        match_all: input.r#match == SegmentMatch::All,
+        rules,
+    })
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum SegmentKind {
+    /// Evaluated each time it is used.
+    Dynamic,
+    /// Members frozen when created or refrozen.
+    Static,
+}
+
+pub struct Segment(pub segments::Segment);
+
+#[Object]
+impl Segment {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> SegmentKind {
+        if self.0.kind == "static" {
+            SegmentKind::Static
+        } else {
+            SegmentKind::Dynamic
+        }
+    }
+    /// The rules, as stored.
+    async fn definition(&self) -> Json<serde_json::Value> {
+        Json(self.0.rules.clone())
+    }
+    async fn frozen_at(&self) -> Option<DateTime<Utc>> {
+        self.0.frozen_at
+    }
+    /// Contacts in the segment now; reachable on `channelKind` (an address, not opted out)
+    /// when given.
+    async fn contact_count(
+        &self,
+        ctx: &Context<'_>,
+        channel_kind: Option<ChannelKind>,
+    ) -> async_graphql::Result<u64> {
+        segments::count(
+            deps(ctx)?,
+            tenant(ctx)?,
+            &self.0,
+            channel_kind.map(Into::into),
+        )
+        .await
+        .gql()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SegmentPreview {
+    pub count: u64,
+    /// The first few contacts.
+    pub sample: Vec<Contact>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum CampaignStatus {
+    Draft,
+    Scheduled,
+    Sending,
+    Paused,
+    Completed,
+    Cancelled,
+}
+
+#[derive(SimpleObject)]
+pub struct CampaignMetrics {
+    pub recipients: u64,
+    /// Not sent yet.
+    pub pending: u64,
+    pub sent: u64,
+    pub delivered: u64,
+    /// Read (WhatsApp) or opened (email).
+    pub read: u64,
+    pub clicked: u64,
+    pub failed: u64,
+    pub bounced: u64,
+    pub unsubscribed: u64,
+    /// Skipped because the campaign was cancelled.
+    pub cancelled: u64,
+}
+
+impl From<campaigns::Metrics> for CampaignMetrics {
+    fn from(m: campaigns::Metrics) -> Self {
+        Self {
+            recipients: m.recipients,
+            pending: m.pending,
+            sent: m.sent,
+            delivered: m.delivered,
+            read: m.read,
+            clicked: m.clicked,
+            failed: m.failed,
+            bounced: m.bounced,
+            unsubscribed: m.unsubscribed,
+            cancelled: m.cancelled,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum RecipientStatus {
+    Pending,
+    Sending,
+    Sent,
+    Delivered,
+    Read,
+    Clicked,
+    Unsubscribed,
+    Failed,
+    Bounced,
+    Cancelled,
+}
+
+fn recipient_status(s: &str) -> RecipientStatus {
+    match s {
+        "sending" => RecipientStatus::Sending,
+        "sent" => RecipientStatus::Sent,
+        "delivered" => RecipientStatus::Delivered,
+        "read" => RecipientStatus::Read,
+        "failed" => RecipientStatus::Failed,
+        "bounced" => RecipientStatus::Bounced,
+        "cancelled" => RecipientStatus::Cancelled,
+        _ => RecipientStatus::Pending,
+    }
+}
+
+pub struct CampaignRecipient(campaigns::Recipient);
+
+#[Object]
+impl CampaignRecipient {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
+        Ok(load::<ContactLoader>(ctx, self.0.contact_id)
+            .await?
+            .map(Contact))
+    }
+    /// The email address or phone number it was sent to.
+    async fn address(&self) -> &str {
+        &self.0.address
+    }
+    /// How far it went: unsubscribed, clicked, read, delivered, sent, or what stopped it.
+    async fn status(&self) -> RecipientStatus {
+        if self.0.unsubscribed_at.is_some() {
+            RecipientStatus::Unsubscribed
+        } else if self.0.clicked_at.is_some() {
+            RecipientStatus::Clicked
+        } else {
+            recipient_status(&self.0.status)
+        }
+    }
+    /// The delivery status alone.
+    async fn delivery_status(&self) -> RecipientStatus {
+        recipient_status(&self.0.status)
+    }
+    /// Why it failed or bounced.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.delivered_at
+    }
+    async fn read_at(&self) -> Option<DateTime<Utc>> {
+        self.0.read_at
+    }
+    async fn clicked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.clicked_at
+    }
+    async fn unsubscribed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.unsubscribed_at
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct RecipientFilter {
+    pub statuses: Option<Vec<RecipientStatus>>,
+    pub clicked: Option<bool>,
+    pub unsubscribed: Option<bool>,
+}
+
+pub struct Campaign(pub campaigns::Campaign);
+
+#[Object]
+impl Campaign {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn status(&self) -> CampaignStatus {
+        match self.0.status.as_str() {
+            "scheduled" => CampaignStatus::Scheduled,
+            "sending" => CampaignStatus::Sending,
+            "paused" => CampaignStatus::Paused,
+            "completed" => CampaignStatus::Completed,
+            "cancelled" => CampaignStatus::Cancelled,
+            _ => CampaignStatus::Draft,
+        }
+    }
+    async fn channel(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Channel>> {
+        Ok(load::<ChannelLoader>(ctx, self.0.channel_id)
+            .await?
+            .map(Channel))
+    }
+    async fn segment(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Segment>> {
+        Ok(load::<SegmentLoader>(ctx, self.0.segment_id)
+            .await?
+            .map(Segment))
+    }
+    /// Email campaigns. `{{first_name}}`, `{{last_name}}` and `{{name}}` are filled in.
+    async fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
+    }
+    /// Email and SMS campaigns; links in email bodies are tracked.
+    async fn body(&self) -> Option<&str> {
+        self.0.body.as_deref()
+    }
+    /// WhatsApp campaigns send an approved template.
+    async fn template(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<MessageTemplate>> {
+        Ok(load_opt::<TemplateLoader>(ctx, self.0.template_id)
+            .await?
+            .map(MessageTemplate))
+    }
+    async fn template_variables(&self) -> Vec<String> {
+        self.0
+            .template_variables
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    async fn batch_size(&self) -> i32 {
+        self.0.batch_size
+    }
+    async fn scheduled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.scheduled_at
+    }
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    /// Frozen when the campaign started.
+    async fn recipient_count(&self) -> i32 {
+        self.0.recipient_count
+    }
+    async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        user(ctx, self.0.created_by).await
+    }
+    async fn metrics(&self, ctx: &Context<'_>) -> async_graphql::Result<CampaignMetrics> {
+        Ok(load::<CampaignMetricsLoader>(ctx, self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into())
+    }
+    /// The recipient log, in the order they were frozen.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn recipients(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<RecipientFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<CampaignRecipient>> {
+        let f = filter.unwrap_or_default();
+        let filter = campaigns::RecipientFilter {
+            statuses: f
+                .statuses
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| {
+                    match s {
+                        RecipientStatus::Pending => "pending",
+                        RecipientStatus::Sending => "sending",
+                        RecipientStatus::Sent => "sent",
+                        RecipientStatus::Delivered => "delivered",
+                        RecipientStatus::Read => "read",
+                        RecipientStatus::Failed => "failed",
+                        RecipientStatus::Bounced => "bounced",
+                        RecipientStatus::Cancelled => "cancelled",
+                        // Engagement has its own filters.
+                        RecipientStatus::Clicked | RecipientStatus::Unsubscribed => "",
+                    }
+                    .to_owned()
+                })
+                .filter(|s| !s.is_empty())
+                .collect(),
+            clicked: f.clicked,
+            unsubscribed: f.unsubscribed,
+        };
+        let page = page_request(first, after, last, before)?;
+        let page = campaigns::recipients(deps(ctx)?, tenant(ctx)?, self.0.id, filter, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |r| r.id, CampaignRecipient))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct MarketingQuery;
+
+#[Object]
+impl MarketingQuery {
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn segments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Segment>> {
+        let page = page_request(first, after, last, before)?;
+        let page = segments::list(deps(ctx)?, tenant(ctx)?, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |s| s.id, Segment))
+    }
+
+    async fn segment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Segment> {
+        let id = parse_id(&id, "id")?;
+        Ok(Segment(
+            segments::get(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    /// How many contacts the rules choose (reachable on `channelKind`, when given).
+    async fn segment_preview(
+        &self,
+        ctx: &Context<'_>,
+        definition: SegmentDefinitionInput,
+        channel_kind: Option<ChannelKind>,
+    ) -> async_graphql::Result<SegmentPreview> {
+        let preview = segments::preview(
+            deps(ctx)?,
+            tenant(ctx)?,
+            self::definition(definition)?,
+            channel_kind.map(Into::into),
+        )
+        .await
+        .gql()?;
+        Ok(SegmentPreview {
+            count: preview.count,
+            sample: preview.sample.into_iter().map(Contact).collect(),
+        })
+    }
+
+    /// Newest first.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Campaign>> {
+        let page = page_request(first, after, last, before)?;
+        let page = campaigns::list(deps(ctx)?, tenant(ctx)?, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |c| c.id, Campaign))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Campaign> {
+        let id = parse_id(&id, "id")?;
+        Ok(Campaign(
+            campaigns::get(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateSegmentInput {
+    pub name: String,
+    /// Freeze the members now instead of evaluating the rules each time.
+    #[graphql(default)]
+    pub r#static: bool,
+    pub definition: SegmentDefinitionInput,
+}
+
+#[derive(InputObject)]
+pub struct UpdateSegmentInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub definition: Option<SegmentDefinitionInput>,
+}
+
+#[derive(InputObject)]
+pub struct SegmentRef {
+    pub id: ID,
+}
+
+#[derive(InputObject)]
+pub struct CreateCampaignInput {
+    pub name: String,
+    pub channel_id: ID,
+    pub segment_id: ID,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub template_id: Option<ID>,
+    pub template_variables: Option<Vec<String>>,
+    /// Recipients per batch job.
+    pub batch_size: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateCampaignInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub channel_id: Option<ID>,
+    pub segment_id: Option<ID>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub template_id: Option<ID>,
+    pub template_variables: Option<Vec<String>>,
+    pub batch_size: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct ScheduleCampaignInput {
+    pub id: ID,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct CampaignRef {
+    pub id: ID,
+}
+
+#[derive(Default)]
+pub struct MarketingMutation;
+
+#[Object]
+impl MarketingMutation {
+    async fn create_segment(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSegmentInput,
+    ) -> async_graphql::Result<Segment> {
+        let cmd = segments::SegmentInput {
+            name: input.name,
+            is_static: input.r#static,
+            definition: definition(input.definition)?,
+        };
+        Ok(Segment(
+            segments::create(deps(ctx)?, tenant(ctx)?, cmd)
+                .await
+                .gql()?,
+        ))
+    }
+
+    async fn update_segment(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateSegmentInput,
+    ) -> async_graphql::Result<Segment> {
+        let id = parse_id(&input.id, "id")?;
+        let definition = input.definition.map(definition).transpose()?;
+        Ok(Segment(
+            segments::update(deps(ctx)?, tenant(ctx)?, id, input.name, definition)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Freezes a static segment's members again from its rules.
+    async fn refreeze_segment(
+        &self,
+        ctx: &Context<'_>,
+        input: SegmentRef,
+    ) -> async_graphql::Result<Segment> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(Segment(
+            segments::refreeze(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+
+    async fn create_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCampaignInput,
+    ) -> async_graphql::Result<Campaign> {
+        let cmd = campaigns::CampaignInput {
+            name: Some(input.name),
+            channel_id: Some(parse_id(&input.channel_id, "channelId")?),
+            segment_id: Some(parse_id(&input.segment_id, "segmentId")?),
+            subject: input.subject,
+            body: input.body,
+            template_id: optional_id(input.template_id.as_ref(), "templateId")?.map(Some),
+            template_variables: input.template_variables,
+            batch_size: input.batch_size,
+        };
+        Ok(Campaign(
+            campaigns::create(deps(ctx)?, tenant(ctx)?, cmd)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Changes a draft or scheduled campaign.
+    async fn update_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCampaignInput,
+    ) -> async_graphql::Result<Campaign> {
+        let id = parse_id(&input.id, "id")?;
+        let cmd = campaigns::CampaignInput {
+            name: input.name,
+            channel_id: optional_id(input.channel_id.as_ref(), "channelId")?,
+            segment_id: optional_id(input.segment_id.as_ref(), "segmentId")?,
+            subject: input.subject,
+            body: input.body,
+            template_id: optional_id(input.template_id.as_ref(), "templateId")?.map(Some),
+            template_variables: input.template_variables,
+            batch_size: input.batch_size,
+        };
+        Ok(Campaign(
+            campaigns::update(deps(ctx)?, tenant(ctx)?, id, cmd)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Starts the campaign by itself at `at`.
+    async fn schedule_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: ScheduleCampaignInput,
+    ) -> async_graphql::Result<Campaign> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(Campaign(
+            campaigns::schedule(deps(ctx)?, tenant(ctx)?, id, input.at)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Freezes the recipients and starts sending now.
+    async fn start_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignRef,
+    ) -> async_graphql::Result<Campaign> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(Campaign(
+            campaigns::start(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    async fn pause_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignRef,
+    ) -> async_graphql::Result<Campaign> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(Campaign(
+            campaigns::pause(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    async fn resume_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignRef,
+    ) -> async_graphql::Result<Campaign> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(Campaign(
+            campaigns::resume(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Cancels before or during the send; recipients not yet sent are skipped.
+    async fn cancel_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CampaignRef,
+    ) -> async_graphql::Result<Campaign> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(Campaign(
+            campaigns::cancel(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+}

@@ -1,0 +1,146 @@
+//! Messaging: channels (WhatsApp, SMS, email), one conversation per contact and channel,
+//! its messages and internal notes, opt-outs, and WhatsApp message templates.
+
+pub mod channels;
+pub mod conversations;
+pub mod inbound;
+pub mod messages;
+pub mod templates;
+
+use chrono::{DateTime, Datelike, TimeDelta, TimeZone, Utc};
+use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use tianguis_entity::marketing::campaign_recipients;
+use tianguis_entity::messaging::messages as message_rows;
+use uuid::Uuid;
+
+use crate::Result;
+use crate::db::TenantTx;
+
+/// Provider settings shared by every business.
+#[derive(Clone, Debug)]
+pub struct MessagingSettings {
+    /// The Meta app's secret: WhatsApp webhooks are signed with it.
+    pub whatsapp_app_secret: Option<String>,
+    /// What Meta must present when it verifies the webhook URL.
+    pub whatsapp_verify_token: Option<String>,
+    /// Recipients per SendCampaignBatch job.
+    pub campaign_batch_size: u32,
+    /// Campaign messages a business may send per second across all its channels.
+    pub tenant_send_rate: u32,
+    /// Messages a campaign batch has in flight at once.
+    pub campaign_concurrency: usize,
+}
+
+impl Default for MessagingSettings {
+    fn default() -> Self {
+        Self {
+            whatsapp_app_secret: None,
+            whatsapp_verify_token: None,
+            campaign_batch_size: 500,
+            tenant_send_rate: 10_000,
+            campaign_concurrency: 32,
+        }
+    }
+}
+
+/// How long after a contact's last message a business may write freely on WhatsApp.
+pub const SERVICE_WINDOW: TimeDelta = TimeDelta::hours(24);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChannelKind {
+    WhatsApp,
+    Sms,
+    Email,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::WhatsApp => "whatsapp",
+            ChannelKind::Sms => "sms",
+            ChannelKind::Email => "email",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "sms" => ChannelKind::Sms,
+            "email" => ChannelKind::Email,
+            _ => ChannelKind::WhatsApp,
+        }
+    }
+}
+
+/// What changed in a business's inbox, for live subscribers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InboxEvent {
+    pub change: InboxChange,
+    pub conversation_id: Uuid,
+    pub message_id: Option<Uuid>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InboxChange {
+    MessageAdded,
+    MessageUpdated,
+    ConversationUpdated,
+}
+
+/// The pub/sub topic of a business's inbox.
+pub fn topic(tenant_id: Uuid) -> String {
+    format!("inbox:{tenant_id}")
+}
+
+pub(crate) fn publish(
+    tx: &mut TenantTx,
+    change: InboxChange,
+    conversation_id: Uuid,
+    message_id: Option<Uuid>,
+) {
+    let event = InboxEvent {
+        change,
+        conversation_id,
+        message_id,
+    };
+    if let Ok(payload) = serde_json::to_vec(&event) {
+        let topic = topic(tx.tenant_id());
+        tx.publish_after_commit(topic, payload);
+    }
+}
+
+fn month_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(now)
+}
+
+/// Messages the business has sent this calendar month: conversation replies and campaign
+/// messages, what the plan's monthly allowance counts.
+pub async fn sent_this_month(tx: &TenantTx) -> Result<u64> {
+    let since = month_start(tx.now());
+    let replies = tx
+        .select::<message_rows::Entity>()
+        .filter(message_rows::Column::Direction.eq("outbound"))
+        .filter(message_rows::Column::CreatedAt.gte(since))
+        .count(&**tx)
+        .await?;
+    let campaign = tx
+        .select::<campaign_recipients::Entity>()
+        .filter(campaign_recipients::Column::CreatedAt.gte(since))
+        .filter(campaign_recipients::Column::Status.ne("failed"))
+        .count(&**tx)
+        .await?;
+    Ok(replies + campaign)
+}
+
+/// The first `max` characters of a message, for the inbox list.
+pub(crate) fn preview(text: &str) -> String {
+    const MAX: usize = 120;
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= MAX {
+        line
+    } else {
+        line.chars().take(MAX - 1).chain(['…']).collect()
+    }
+}

@@ -87,7 +87,7 @@ impl MigrationTrait for Migration {
                     .col(uuid("contact_id"))
                     .col(string("status"))
                     .col(uuid_null("assignee_id"))
-                    .col(json("labels"))
+                    .col(json_binary("labels"))
                     .col(integer("unread_count"))
                     .col(text_null("last_message_preview"))
                     .col(timestamp_with_time_zone("last_message_at"))

@@ -16,6 +16,8 @@ mod iot;
 mod isolation;
 mod jobs;
 mod mail_sink;
+mod messaging;
+mod messaging_double;
 mod mqtt;
 mod proposals;
 mod rls;

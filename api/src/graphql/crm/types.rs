@@ -12,9 +12,9 @@ use uuid::Uuid;
 use crate::graphql::context::{deps, tenant};
 use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::{
-    CompanyLoader, ContactLoader, LeadLoader, LeadProposalsLoader, PipelineStagesLoader,
-    ProposalItemsLoader, RecentActivitiesLoader, StageHistoryLoader, StageLoader, UserLoader, load,
-    load_opt,
+    CompanyLoader, ContactLoader, LeadLoader, LeadProposalsLoader, OptOutsLoader,
+    PipelineStagesLoader, ProposalItemsLoader, RecentActivitiesLoader, StageHistoryLoader,
+    StageLoader, UserLoader, load, load_opt,
 };
 use crate::graphql::tenancy::types::User;
 
@@ -123,6 +123,18 @@ impl Contact {
     }
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         user(ctx, self.0.owner_id).await
+    }
+    /// The kinds of channel the contact asked not to be messaged on.
+    async fn messaging_opt_outs(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::messaging::ChannelKind>> {
+        Ok(load::<OptOutsLoader>(ctx, self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
     /// Activities, stage changes of their leads and proposals, newest first.
     async fn timeline(

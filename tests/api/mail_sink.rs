@@ -133,6 +133,9 @@ impl SmtpSink {
         });
         server
             .with_name("sink.test")
+            // A thread per connection, and senders keep pooled connections open: enough
+            // threads for every pooled connection of several processes at once.
+            .with_num_threads(64)
             .with_ssl(SslConfig::None)
             .expect("no TLS")
             .with_tcp_listener(listener);

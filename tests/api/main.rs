@@ -8,6 +8,7 @@ mod alerts;
 mod auth;
 mod billing;
 mod browser;
+mod campaigns;
 mod crm;
 mod edge;
 mod email;

@@ -565,9 +565,6 @@ async fn complete_if_done(deps: &Deps, tenant_id: Uuid, id: Uuid) -> Result<()> 
     tx.commit().await
 }
 
-/// Recipients claimed per round of a batch; also the most a killed worker leaves unknown.
-const CHUNK: usize = 100;
-
 struct Outgoing {
     recipient: Recipient,
     first_name: String,
@@ -756,6 +753,9 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
         _ => Some(channel_rules::account(deps, &channel)?),
     };
     let variables = variables_of(&campaign);
+    // A round claims only what it has in flight at once, so a worker killed mid-round
+    // leaves at most that many recipients with their delivery unknown.
+    let round = deps.messaging.campaign_concurrency.clamp(1, 1000);
     loop {
         let tx = TenantTx::begin(deps, tenant_id).await?;
         let status: Option<String> = tx
@@ -775,7 +775,7 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
             .filter(campaign_recipients::Column::Batch.eq(batch))
             .filter(campaign_recipients::Column::Status.eq("pending"))
             .order_by_asc(campaign_recipients::Column::Id)
-            .limit(CHUNK as u64)
+            .limit(round as u64)
             .select_only()
             .column(campaign_recipients::Column::Id)
             .into_tuple()
@@ -872,7 +872,7 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
                     (item.recipient.id, outcome)
                 }
             })
-            .buffer_unordered(deps.messaging.campaign_concurrency.max(1))
+            .buffer_unordered(round)
             .collect()
             .await;
         record(deps, tenant_id, results).await?;

@@ -1,0 +1,926 @@
+//! Segments and campaigns: recipients frozen at start, sent in batches each at most once,
+//! through a real SMTP server and the WhatsApp double, with tracking, one-click
+//! unsubscribe, pause, resume, cancel and schedules.
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::time::Duration;
+
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde_json::{Value, json};
+use tianguis::config::Secret;
+use tianguis_entity::crm::contacts;
+
+use crate::crm::new_contact;
+use crate::helpers::*;
+use crate::mail_sink::SmtpSink;
+use crate::messaging::{approved_template, unique_phone, webhook, whatsapp_channel};
+use crate::messaging_double::*;
+use tianguis_domain::ports::Clock;
+
+async fn app_with_smtp_and_providers(
+    adjust: impl FnOnce(&mut tianguis::Config),
+) -> (TestApp, SmtpSink, ProvidersDouble) {
+    let sink = SmtpSink::start();
+    let double = ProvidersDouble::start().await;
+    let (smtp, url) = (sink.url.clone(), double.url.clone());
+    let app = TestApp::spawn_with(move |c| {
+        c.smtp_url = Some(Secret::new(smtp));
+        c.messaging.whatsapp_api_url = url.clone();
+        c.messaging.twilio_api_url = url;
+        c.messaging.whatsapp_app_secret = Some(Secret::new(APP_SECRET.to_owned()));
+        adjust(c);
+    })
+    .await;
+    (app, sink, double)
+}
+
+async fn email_channel(app: &TestApp, owner: &Session) -> String {
+    let created = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }",
+            json!({ "input": { "kind": "EMAIL", "name": "Boletín", "address": format!("{}@tortilleria.mx", unique("promos")),
+                               "displayName": "Tortillería La Güera" } }),
+        )
+        .await;
+    text(&created["createChannel"]["id"])
+}
+
+/// Writes `count` contacts straight to the database (the API's per-contact path is what
+/// other tests cover); each has an email address and lives in `city`.
+async fn bulk_contacts(app: &TestApp, session: &Session, count: usize, city: &str) -> Vec<String> {
+    let tenant = uuid::Uuid::parse_str(&session.tenant_id).expect("tenant");
+    let now = chrono::Utc::now();
+    let run = unique("b");
+    let mut emails = Vec::with_capacity(count);
+    for chunk_start in (0..count).step_by(1000) {
+        let rows: Vec<contacts::ActiveModel> = (chunk_start..(chunk_start + 1000).min(count))
+            .map(|i| {
+                let email = format!("cliente{i}.{run}@example.mx");
+                emails.push(email.clone());
+                contacts::ActiveModel {
+                    id: Set(uuid::Uuid::now_v7()),
+                    tenant_id: Set(tenant),
+                    first_name: Set(format!("Cliente{i}")),
+                    last_name: Set("Pérez".into()),
+                    email: Set(Some(email)),
+                    phone: Set(None),
+                    rfc: Set(None),
+                    job_title: Set(None),
+                    city: Set(Some(city.into())),
+                    company_id: Set(None),
+                    owner_id: Set(None),
+                    tags: Set(json!([])),
+                    custom_fields: Set(json!({})),
+                    is_customer: Set(false),
+                    customer_since: Set(None),
+                    search_text: Set(String::new()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+            })
+            .collect();
+        contacts::Entity::insert_many(rows)
+            .exec_without_returning(&app.state.deps.db)
+            .await
+            .expect("contacts written");
+    }
+    emails
+}
+
+async fn segment(app: &TestApp, owner: &Session, rules: Value, is_static: bool) -> String {
+    let created = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id } }",
+            json!({ "input": { "name": unique("seg"), "static": is_static, "definition": { "rules": rules } } }),
+        )
+        .await;
+    text(&created["createSegment"]["id"])
+}
+
+async fn email_campaign(
+    app: &TestApp,
+    owner: &Session,
+    channel: &str,
+    segment: &str,
+    batch: i32,
+) -> String {
+    let created = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id status } }",
+            json!({ "input": { "name": "Buen Fin", "channelId": channel, "segmentId": segment, "batchSize": batch,
+                "subject": "{{first_name}}, llegó el Buen Fin",
+                "body": "Hola {{first_name}}:\n\nTodo al 2x1 este fin. Vea https://tortilleria.mx/buen-fin?utm=mail.\n\nGracias." } }),
+        )
+        .await;
+    assert_eq!(created["createCampaign"]["status"], "DRAFT");
+    text(&created["createCampaign"]["id"])
+}
+
+async fn campaign_action(app: &TestApp, owner: &Session, action: &str, id: &str) -> Value {
+    app.gql(
+        Some(&owner.access_token),
+        &format!("mutation($input: CampaignRef!) {{ {action}(input: $input) {{ status recipientCount }} }}"),
+        json!({ "input": { "id": id } }),
+    )
+    .await
+}
+
+const CAMPAIGN: &str = "query($id: ID!) { campaign(id: $id) { status recipientCount metrics {
+    recipients pending sent delivered read clicked failed bounced unsubscribed cancelled } } }";
+
+async fn campaign_state(app: &TestApp, owner: &Session, id: &str) -> Value {
+    app.ok(Some(&owner.access_token), CAMPAIGN, json!({ "id": id }))
+        .await["campaign"]
+        .clone()
+}
+
+/// Waits (long sends included) until the campaign is in `status`.
+async fn until_status(app: &TestApp, owner: &Session, id: &str, status: &str) -> Value {
+    for _ in 0..2400 {
+        let state = campaign_state(app, owner, id).await;
+        if state["status"] == status {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the campaign never became {status}: {}",
+        campaign_state(app, owner, id).await
+    );
+}
+
+/// Counts what the sink receives, per recipient, until `expected` have arrived.
+async fn receive(
+    sink: &mut SmtpSink,
+    expected: usize,
+) -> HashMap<String, Vec<crate::mail_sink::ReceivedMail>> {
+    let mut by_recipient: HashMap<String, Vec<_>> = HashMap::new();
+    for _ in 0..expected {
+        let mail = sink.next().await;
+        for to in &mail.to {
+            by_recipient
+                .entry(to.trim_matches(['<', '>']).to_owned())
+                .or_default()
+                .push(mail.clone());
+        }
+    }
+    by_recipient
+}
+
+fn unfolded(data: &str) -> String {
+    data.replace("=\r\n", "").replace("=3D", "=")
+}
+
+/// The first link in the plain-text part that starts with `prefix`.
+fn link(mail: &crate::mail_sink::ReceivedMail, prefix: &str) -> String {
+    let data = unfolded(&mail.data);
+    let start = data
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {data}"));
+    data[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<' && *c != '>')
+        .collect::<String>()
+        // The sentence's full stop, not the link's.
+        .trim_end_matches('.')
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_email_campaign_reaches_each_recipient_once_with_tracking_and_one_click_unsubscribe() {
+    let (app, mut sink, _double) = app_with_smtp_and_providers(|_| {}).await;
+    let owner = app.sign_up().await;
+    sink.next_to(&owner.email).await; // the owner's address confirmation
+    let channel = email_channel(&app, &owner).await;
+    let mut puebla = Vec::new();
+    for name in ["Ana", "Beto", "Caro"] {
+        let email = format!("{}@example.mx", unique(&name.to_lowercase()));
+        new_contact(
+            &app,
+            &owner,
+            json!({ "firstName": name, "email": email, "city": "Puebla" }),
+        )
+        .await;
+        puebla.push(email);
+    }
+    new_contact(&app, &owner, json!({ "firstName": "Dora", "email": format!("{}@example.mx", unique("dora")), "city": "León" })).await;
+    let opted_out = new_contact(&app, &owner, json!({ "firstName": "Eva", "email": format!("{}@example.mx", unique("eva")), "city": "puebla" })).await;
+    app.ok(
+        Some(&owner.access_token),
+        "mutation($input: SetContactOptOutInput!) { setContactOptOut(input: $input) }",
+        json!({ "input": { "contactId": opted_out, "channelKind": "EMAIL", "optedOut": true } }),
+    )
+    .await;
+
+    let rules = json!([{ "city": ["PUEBLA"] }]);
+    let preview = app
+        .ok(
+            Some(&owner.access_token),
+            "query($d: SegmentDefinitionInput!) { all: segmentPreview(definition: $d) { count }
+               reachable: segmentPreview(definition: $d, channelKind: EMAIL) { count sample { name } } }",
+            json!({ "d": { "rules": rules } }),
+        )
+        .await;
+    assert_eq!(preview["all"]["count"], 4, "{preview}");
+    assert_eq!(
+        preview["reachable"]["count"], 3,
+        "the opted-out contact is never included"
+    );
+
+    let segment = segment(&app, &owner, rules, false).await;
+    let campaign = email_campaign(&app, &owner, &channel, &segment, 2).await;
+    let started = campaign_action(&app, &owner, "startCampaign", &campaign).await;
+    assert_eq!(
+        started["data"]["startCampaign"]["recipientCount"], 3,
+        "{started}"
+    );
+
+    let received = receive(&mut sink, 3).await;
+    assert_eq!(received.len(), 3);
+    for email in &puebla {
+        assert_eq!(received[email].len(), 1, "{email} got exactly one");
+    }
+    let mail = &received[&puebla[0]][0];
+    let subject = mail.header("Subject").expect("subject");
+    assert!(
+        subject.contains("Ana") || subject.contains("=?utf-8?"),
+        "{subject}"
+    );
+    let list_unsubscribe = mail.header("List-Unsubscribe").expect("List-Unsubscribe");
+    assert!(
+        list_unsubscribe.starts_with("<http") && list_unsubscribe.contains("/u/"),
+        "{list_unsubscribe}"
+    );
+    assert_eq!(
+        mail.header("List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let done = until_status(&app, &owner, &campaign, "COMPLETED").await;
+    assert_eq!(done["metrics"]["sent"], 3);
+    sink.assert_quiet(Duration::from_millis(300)).await;
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let public = |url: &str| {
+        format!(
+            "{}{}",
+            app.base,
+            &url[url.find("/t/").or(url.find("/u/")).expect("path")..]
+        )
+    };
+    let pixel = client
+        .get(public(&link(mail, "http://localhost:8080/t/o/")))
+        .send()
+        .await
+        .expect("pixel");
+    assert_eq!(pixel.headers()["content-type"], "image/gif");
+    let click_url = link(mail, "http://localhost:8080/t/c/");
+    let click = client.get(public(&click_url)).send().await.expect("click");
+    assert_eq!(click.status(), 303, "{click_url}");
+    assert_eq!(
+        click.headers()["location"],
+        "https://tortilleria.mx/buen-fin?utm=mail"
+    );
+    // A token is bound to its URL: another destination is refused, not redirected.
+    let forged = client
+        .get(public(&click_url.replace("tortilleria.mx", "evil.example")))
+        .send()
+        .await
+        .expect("forged");
+    assert_eq!(forged.status(), 404);
+
+    let unsubscribe = list_unsubscribe.trim_matches(['<', '>']).to_owned();
+    let page = client.get(public(&unsubscribe)).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    let one_click = client
+        .post(public(&unsubscribe))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("one click");
+    assert_eq!(one_click.status(), 200);
+    let metrics = campaign_state(&app, &owner, &campaign).await["metrics"].clone();
+    assert_eq!(metrics["read"], 1, "{metrics}");
+    assert_eq!(metrics["clicked"], 1);
+    assert_eq!(metrics["unsubscribed"], 1);
+    let log = app
+        .ok(
+            Some(&owner.access_token),
+            "query($id: ID!) { campaign(id: $id) { recipients(filter: { unsubscribed: true }) { edges { node { status address contact { messagingOptOuts } } } } } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    let unsubscribed = &log["campaign"]["recipients"]["edges"][0]["node"];
+    assert_eq!(unsubscribed["status"], "UNSUBSCRIBED");
+    assert_eq!(unsubscribed["address"], json!(puebla[0]));
+    assert_eq!(
+        unsubscribed["contact"]["messagingOptOuts"],
+        json!(["EMAIL"])
+    );
+}
+
+#[tokio::test]
+async fn a_ten_thousand_recipient_email_campaign_arrives_exactly_once_per_recipient() {
+    let (app, mut sink, _double) = app_with_smtp_and_providers(|_| {}).await;
+    let owner = app.sign_up().await;
+    app.on_plan(&owner, "enterprise").await;
+    sink.next_to(&owner.email).await;
+    let channel = email_channel(&app, &owner).await;
+    let emails = bulk_contacts(&app, &owner, 10_000, "Monterrey").await;
+    let segment = segment(&app, &owner, json!([{ "city": ["Monterrey"] }]), false).await;
+    let campaign = email_campaign(&app, &owner, &channel, &segment, 500).await;
+    let started = campaign_action(&app, &owner, "startCampaign", &campaign).await;
+    assert_eq!(
+        started["data"]["startCampaign"]["recipientCount"], 10_000,
+        "{started}"
+    );
+
+    let received = receive(&mut sink, 10_000).await;
+    assert_eq!(received.len(), 10_000, "every recipient got one");
+    assert!(
+        emails
+            .iter()
+            .all(|e| received.get(e).map(Vec::len) == Some(1))
+    );
+    let done = until_status(&app, &owner, &campaign, "COMPLETED").await;
+    assert_eq!(done["metrics"]["sent"], 10_000, "{done}");
+    assert_eq!(done["metrics"]["pending"], 0);
+    sink.assert_quiet(Duration::from_millis(500)).await;
+}
+
+/// A `tianguis worker` process sending to the sink.
+fn spawn_worker(app: &TestApp, dir: &std::path::Path, smtp: &str) -> tokio::process::Child {
+    app.command(dir)
+        .arg("worker")
+        .env("TIANGUIS_JOB_HEARTBEAT_SECS", "1")
+        .env("SMTP_URL", smtp)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("worker process starts")
+}
+
+#[tokio::test]
+async fn a_campaign_whose_worker_is_killed_mid_send_sends_no_recipient_twice() {
+    if std::env::var("TEST_DATABASE_URL").is_err() {
+        eprintln!("needs PostgreSQL (TEST_DATABASE_URL): a second process shares the job store");
+        return;
+    }
+    let (app, mut sink, _double) =
+        app_with_smtp_and_providers(|c| c.in_process_workers = false).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let owner = app.sign_up().await;
+    app.on_plan(&owner, "enterprise").await;
+    let channel = email_channel(&app, &owner).await;
+    let total = 3_000;
+    bulk_contacts(&app, &owner, total, "Mérida").await;
+    let segment = segment(&app, &owner, json!([{ "city": ["Mérida"] }]), false).await;
+    let campaign = email_campaign(&app, &owner, &channel, &segment, 500).await;
+
+    let mut doomed = spawn_worker(&app, dir.path(), &sink.url);
+    campaign_action(&app, &owner, "startCampaign", &campaign).await;
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    // The owner's confirmation comes from the worker too.
+    while counts.values().sum::<usize>() < 300 {
+        let mail = sink.next().await;
+        for to in mail.to {
+            *counts.entry(to).or_default() += 1;
+        }
+    }
+    doomed.kill().await.expect("killed");
+    let _survivor = spawn_worker(&app, dir.path(), &sink.url);
+    let done = until_status(&app, &owner, &campaign, "COMPLETED").await;
+    // Whatever the dead worker's connections still carried has arrived by now.
+    while let Ok(Some(mail)) =
+        tokio::time::timeout(Duration::from_secs(2), async { Some(sink.next().await) }).await
+    {
+        for to in mail.to {
+            *counts.entry(to).or_default() += 1;
+        }
+    }
+    counts.remove(&owner.email);
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "sent twice: {twice:?}");
+    let metrics = &done["metrics"];
+    let (sent, failed) = (
+        metrics["sent"].as_u64().expect("sent"),
+        metrics["failed"].as_u64().expect("failed"),
+    );
+    assert_eq!(sent + failed, total as u64, "{metrics}");
+    // A recipient is failed only when it was in flight as the worker died: delivery unknown.
+    // At most the messages in flight: 4 batches at once, 32 messages each.
+    assert!(failed <= 4 * 32, "{metrics}");
+    assert!(
+        counts.len() as u64 >= sent,
+        "every recipient marked sent arrived"
+    );
+    let failures = app
+        .ok(
+            Some(&owner.access_token),
+            "query($id: ID!) { campaign(id: $id) { recipients(filter: { statuses: [FAILED] }, first: 100) { edges { node { error } } } } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    for edge in failures["campaign"]["recipients"]["edges"]
+        .as_array()
+        .expect("edges")
+    {
+        assert!(
+            text(&edge["node"]["error"]).contains("interrupted"),
+            "{edge}"
+        );
+    }
+    eprintln!("killed a worker mid-campaign: {sent} sent, {failed} interrupted, none twice");
+}
+
+#[tokio::test]
+async fn a_campaign_pauses_resumes_and_cancels_and_a_cancelled_one_sends_nothing() {
+    let (app, mut sink, _double) =
+        app_with_smtp_and_providers(|c| c.in_process_workers = false).await;
+    let owner = app.sign_up().await;
+    let channel = email_channel(&app, &owner).await;
+    bulk_contacts(&app, &owner, 20, "Oaxaca").await;
+    let segment = segment(&app, &owner, json!([{ "city": ["Oaxaca"] }]), false).await;
+    let paused = email_campaign(&app, &owner, &channel, &segment, 5).await;
+    let cancelled = email_campaign(&app, &owner, &channel, &segment, 5).await;
+    campaign_action(&app, &owner, "startCampaign", &paused).await;
+    let pause = campaign_action(&app, &owner, "pauseCampaign", &paused).await;
+    assert_eq!(
+        pause["data"]["pauseCampaign"]["status"], "PAUSED",
+        "{pause}"
+    );
+    let again = campaign_action(&app, &owner, "pauseCampaign", &paused).await;
+    assert_eq!(error_code(&again), "CONFLICT");
+    // Free plan: 20 + 20 messages this month fit in its 1,000.
+    campaign_action(&app, &owner, "startCampaign", &cancelled).await;
+    let cancel = campaign_action(&app, &owner, "cancelCampaign", &cancelled).await;
+    assert_eq!(cancel["data"]["cancelCampaign"]["status"], "CANCELLED");
+
+    // Workers come up: the paused campaign's batches find it paused and send nothing.
+    let _workers = app
+        .another_instance(|c| c.smtp_url = Some(Secret::new(sink.url.clone())))
+        .await;
+    sink.next_to(&owner.email).await;
+    sink.assert_quiet(Duration::from_millis(1500)).await;
+    assert_eq!(
+        campaign_state(&app, &owner, &paused).await["metrics"]["pending"],
+        20
+    );
+    let cancelled_state = campaign_state(&app, &owner, &cancelled).await;
+    assert_eq!(
+        cancelled_state["metrics"]["cancelled"], 20,
+        "{cancelled_state}"
+    );
+
+    let resumed = campaign_action(&app, &owner, "resumeCampaign", &paused).await;
+    assert_eq!(resumed["data"]["resumeCampaign"]["status"], "SENDING");
+    let received = receive(&mut sink, 20).await;
+    assert_eq!(received.len(), 20);
+    let done = until_status(&app, &owner, &paused, "COMPLETED").await;
+    assert_eq!(done["metrics"]["sent"], 20);
+    sink.assert_quiet(Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn a_whatsapp_campaign_sends_its_template_and_follows_delivery_and_reads() {
+    let (app, _sink, double) = app_with_smtp_and_providers(|_| {}).await;
+    let owner = app.sign_up().await;
+    let wa = whatsapp_channel(&app, &owner).await;
+    let template = approved_template(&app, &owner, &wa, &double).await;
+    for name in ["Ana", "Beto"] {
+        new_contact(
+            &app,
+            &owner,
+            json!({ "firstName": name, "phone": format!("+{}", unique_phone()), "tags": ["vip"] }),
+        )
+        .await;
+    }
+    new_contact(
+        &app,
+        &owner,
+        json!({ "firstName": "Caro", "phone": format!("+{}", unique_phone()) }),
+    )
+    .await;
+    let segment = segment(&app, &owner, json!([{ "hasTag": "vip" }]), true).await;
+    let no_template = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }",
+            json!({ "input": { "name": "VIP", "channelId": wa.channel_id, "segmentId": segment } }),
+        )
+        .await;
+    let refused = campaign_action(
+        &app,
+        &owner,
+        "startCampaign",
+        &text(&no_template["createCampaign"]["id"]),
+    )
+    .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
+    assert_eq!(error_ext(&refused, "field"), "templateId");
+
+    let created = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }",
+            json!({ "input": { "name": "VIP", "channelId": wa.channel_id, "segmentId": segment,
+                               "templateId": template, "templateVariables": ["{{first_name}}", "30%"] } }),
+        )
+        .await;
+    let campaign = text(&created["createCampaign"]["id"]);
+    campaign_action(&app, &owner, "startCampaign", &campaign).await;
+    until_status(&app, &owner, &campaign, "COMPLETED").await;
+    let calls: Vec<_> = double
+        .calls("whatsapp.messages")
+        .into_iter()
+        .filter(|c| c.body["type"] == "template")
+        .collect();
+    assert_eq!(calls.len(), 2);
+    let mut names: Vec<_> = calls
+        .iter()
+        .map(|c| text(&c.body["template"]["components"][0]["parameters"][0]["text"]))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Ana", "Beto"], "variables are personalised");
+
+    let log = app
+        .ok(
+            Some(&owner.access_token),
+            "query($id: ID!) { campaign(id: $id) { recipients { edges { node { id address } } } } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    assert_eq!(
+        log["campaign"]["recipients"]["edges"]
+            .as_array()
+            .expect("edges")
+            .len(),
+        2
+    );
+    // Statuses come back through the webhook under the provider's message ids.
+    let first_wamid = recorded_provider_id(&app, &text(&calls[0].body["to"])).await;
+    for status in ["delivered", "read"] {
+        webhook(
+            &app,
+            &status_update(&wa.phone_number_id, &first_wamid, status),
+            None,
+        )
+        .await;
+    }
+    let metrics = campaign_state(&app, &owner, &campaign).await["metrics"].clone();
+    assert_eq!(metrics["sent"], 2, "{metrics}");
+    assert_eq!(metrics["delivered"], 1);
+    assert_eq!(metrics["read"], 1);
+}
+
+/// The provider message id recorded for the campaign recipient at `to` (digits).
+async fn recorded_provider_id(app: &TestApp, to: &str) -> String {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let row = tianguis_entity::marketing::campaign_recipients::Entity::find()
+        .filter(
+            tianguis_entity::marketing::campaign_recipients::Column::Address.eq(format!("+{to}")),
+        )
+        .one(&app.state.deps.db)
+        .await
+        .expect("query")
+        .expect("recipient");
+    row.provider_message_id.expect("provider id")
+}
+
+#[tokio::test]
+async fn a_scheduled_campaign_starts_by_itself_at_its_time() {
+    let (app, mut sink, _double) = app_with_smtp_and_providers(|_| {}).await;
+    let owner = app.sign_up().await;
+    sink.next_to(&owner.email).await;
+    let channel = email_channel(&app, &owner).await;
+    let email = format!("{}@example.mx", unique("fer"));
+    new_contact(
+        &app,
+        &owner,
+        json!({ "firstName": "Fer", "email": email, "tags": ["boletin"] }),
+    )
+    .await;
+    let segment = segment(&app, &owner, json!([{ "hasTag": "boletin" }]), false).await;
+    let campaign = email_campaign(&app, &owner, &channel, &segment, 10).await;
+    let at = app.clock.now() + chrono::TimeDelta::hours(2);
+    let past = app
+        .gql(
+            Some(&owner.access_token),
+            "mutation($input: ScheduleCampaignInput!) { scheduleCampaign(input: $input) { status } }",
+            json!({ "input": { "id": campaign, "at": app.clock.now() - chrono::TimeDelta::hours(1) } }),
+        )
+        .await;
+    assert_eq!(error_ext(&past, "field"), "at");
+    let scheduled = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation($input: ScheduleCampaignInput!) { scheduleCampaign(input: $input) { status scheduledAt } }",
+            json!({ "input": { "id": campaign, "at": at } }),
+        )
+        .await;
+    assert_eq!(scheduled["scheduleCampaign"]["status"], "SCHEDULED");
+    sink.assert_quiet(Duration::from_millis(300)).await;
+    app.clock.advance(chrono::TimeDelta::hours(3));
+    let owner = app.refreshed(&owner).await;
+    let mail = sink.next_to(&email).await;
+    assert!(mail.header("List-Unsubscribe").is_some());
+    until_status(&app, &owner, &campaign, "COMPLETED").await;
+}
+
+#[tokio::test]
+async fn segments_combine_behaviour_engagement_and_sales_rules_and_static_ones_stay_frozen() {
+    let (app, _sink, _double) = app_with_smtp_and_providers(|_| {}).await;
+    let owner = app.sign_up().await;
+    let wa = whatsapp_channel(&app, &owner).await;
+    // Two contacts write in; one writes twice.
+    let (talker, quiet) = (unique_phone(), unique_phone());
+    for (phone, n) in [(&talker, 2), (&quiet, 1)] {
+        for i in 0..n {
+            let body = inbound_text(
+                &wa.phone_number_id,
+                phone,
+                "Cliente",
+                &unique("wamid."),
+                &format!("hola {i}"),
+            );
+            webhook(&app, &body, None).await;
+        }
+    }
+    new_contact(
+        &app,
+        &owner,
+        json!({ "firstName": "Gil", "email": format!("{}@example.mx", unique("gil")) }),
+    )
+    .await;
+    let count = |rules: Value| {
+        let app = &app;
+        let owner = &owner;
+        async move {
+            app.ok(
+                Some(&owner.access_token),
+                "query($d: SegmentDefinitionInput!) { segmentPreview(definition: $d) { count } }",
+                json!({ "d": rules }),
+            )
+            .await["segmentPreview"]["count"]
+                .as_u64()
+                .expect("count")
+        }
+    };
+    assert_eq!(
+        count(json!({ "rules": [{ "messageCountAtLeast": 2 }] })).await,
+        1
+    );
+    assert_eq!(
+        count(json!({ "rules": [{ "interactedWithinDays": 7 }] })).await,
+        2
+    );
+    assert_eq!(
+        count(json!({ "rules": [{ "notInteractedWithinDays": 7 }] })).await,
+        1
+    );
+    assert_eq!(
+        count(json!({ "rules": [{ "createdWithinDays": 1 }] })).await,
+        3
+    );
+    assert_eq!(
+        count(json!({ "rules": [{ "totalSpentAtLeast": "100.00" }] })).await,
+        0
+    );
+    assert_eq!(
+        count(json!({ "match": "ANY", "rules": [{ "messageCountAtLeast": 2 }, { "isCustomer": false }] })).await,
+        3
+    );
+    let bad = app
+        .gql(
+            Some(&owner.access_token),
+            "query($d: SegmentDefinitionInput!) { segmentPreview(definition: $d) { count } }",
+            json!({ "d": { "rules": [{ "city": [] }] } }),
+        )
+        .await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT");
+    assert_eq!(error_ext(&bad, "field"), "rules");
+
+    let dynamic = segment(&app, &owner, json!([{ "createdWithinDays": 30 }]), false).await;
+    let frozen = segment(&app, &owner, json!([{ "createdWithinDays": 30 }]), true).await;
+    new_contact(&app, &owner, json!({ "firstName": "Nuevo" })).await;
+    let sizes = app
+        .ok(
+            Some(&owner.access_token),
+            "query($a: ID!, $b: ID!) { a: segment(id: $a) { kind contactCount } b: segment(id: $b) { kind contactCount frozenAt } }",
+            json!({ "a": dynamic, "b": frozen }),
+        )
+        .await;
+    assert_eq!(sizes["a"]["contactCount"], 4, "{sizes}");
+    assert_eq!(sizes["b"]["kind"], "STATIC");
+    assert_eq!(
+        sizes["b"]["contactCount"], 3,
+        "frozen before the new contact"
+    );
+}
+
+#[tokio::test]
+async fn the_monthly_message_allowance_of_the_plan_is_enforced_at_start() {
+    let (app, _sink, _double) = app_with_smtp_and_providers(|c| c.in_process_workers = false).await;
+    let owner = app.sign_up().await;
+    let channel = email_channel(&app, &owner).await;
+    bulk_contacts(&app, &owner, 600, "Toluca").await;
+    let segment = segment(&app, &owner, json!([{ "city": ["Toluca"] }]), false).await;
+    let first = email_campaign(&app, &owner, &channel, &segment, 500).await;
+    let started = campaign_action(&app, &owner, "startCampaign", &first).await;
+    assert_eq!(
+        started["data"]["startCampaign"]["status"], "SENDING",
+        "{started}"
+    );
+    let second = email_campaign(&app, &owner, &channel, &segment, 500).await;
+    let refused = campaign_action(&app, &owner, "startCampaign", &second).await;
+    assert_eq!(
+        error_code(&refused),
+        "PLAN_LIMIT",
+        "600 + 600 is past the free plan's 1,000"
+    );
+    assert_eq!(
+        campaign_state(&app, &owner, &second).await["status"],
+        "DRAFT",
+        "nothing half-done"
+    );
+    app.on_plan(&owner, "pro").await;
+    let started = campaign_action(&app, &owner, "startCampaign", &second).await;
+    assert_eq!(started["data"]["startCampaign"]["recipientCount"], 600);
+}
+
+#[tokio::test]
+async fn another_business_can_neither_see_nor_touch_channels_conversations_templates_segments_or_campaigns()
+ {
+    let (app, _sink, double) = app_with_smtp_and_providers(|_| {}).await;
+    let a = app.sign_up().await;
+    let b = app.sign_up().await;
+    let wa = whatsapp_channel(&app, &a).await;
+    let body = inbound_text(
+        &wa.phone_number_id,
+        &unique_phone(),
+        "Lupita",
+        &unique("wamid."),
+        "hola",
+    );
+    webhook(&app, &body, None).await;
+    let template = approved_template(&app, &a, &wa, &double).await;
+    let email = email_channel(&app, &a).await;
+    let contact_email = format!("{}@example.mx", unique("iso"));
+    new_contact(
+        &app,
+        &a,
+        json!({ "firstName": "Iso", "email": contact_email, "city": "Colima" }),
+    )
+    .await;
+    let segment = segment(&app, &a, json!([{ "city": ["Colima"] }]), false).await;
+    let campaign = email_campaign(&app, &a, &email, &segment, 10).await;
+    let a_token = Some(a.access_token.as_str());
+    let inbox = app
+        .ok(a_token, "{ conversations { edges { node { id contact { id } messages { edges { node { id } } } } } } }", json!({}))
+        .await;
+    let conversation = text(&inbox["conversations"]["edges"][0]["node"]["id"]);
+    let contact = text(&inbox["conversations"]["edges"][0]["node"]["contact"]["id"]);
+
+    let b_token = Some(b.access_token.as_str());
+    let lists = app
+        .ok(
+            b_token,
+            "{ channels { id } conversations { totalCount } messageTemplates { id } segments { totalCount } campaigns { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(lists["channels"], json!([]), "{lists}");
+    assert_eq!(lists["conversations"]["totalCount"], 0);
+    assert_eq!(lists["messageTemplates"], json!([]));
+    assert_eq!(lists["segments"]["totalCount"], 0);
+    assert_eq!(lists["campaigns"]["totalCount"], 0);
+
+    let not_found = |body: &Value| assert_eq!(error_code(body), "NOT_FOUND", "{body}");
+    for (query, id) in [
+        (
+            "query($id: ID!) { conversation(id: $id) { id } }",
+            &conversation,
+        ),
+        (
+            "query($id: ID!) { messageTemplate(id: $id) { id } }",
+            &template,
+        ),
+        ("query($id: ID!) { segment(id: $id) { id } }", &segment),
+        ("query($id: ID!) { campaign(id: $id) { id } }", &campaign),
+    ] {
+        not_found(&app.gql(b_token, query, json!({ "id": id })).await);
+    }
+    let touches: [(&str, Value); 12] = [
+        (
+            "mutation($input: UpdateChannelInput!) { updateChannel(input: $input) { id } }",
+            json!({ "id": wa.channel_id, "active": false }),
+        ),
+        (
+            "mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }",
+            json!({ "conversationId": conversation, "content": { "text": "hola" } }),
+        ),
+        (
+            "mutation($input: AddConversationNoteInput!) { addConversationNote(input: $input) { id } }",
+            json!({ "conversationId": conversation, "text": "nota" }),
+        ),
+        (
+            "mutation($input: SetConversationStatusInput!) { setConversationStatus(input: $input) { id } }",
+            json!({ "conversationId": conversation, "status": "CLOSED" }),
+        ),
+        (
+            "mutation($input: SetConversationLabelsInput!) { setConversationLabels(input: $input) { id } }",
+            json!({ "conversationId": conversation, "labels": ["x"] }),
+        ),
+        (
+            "mutation($input: ConversationRef!) { markConversationRead(input: $input) { id } }",
+            json!({ "conversationId": conversation }),
+        ),
+        (
+            "mutation($input: SetContactOptOutInput!) { setContactOptOut(input: $input) }",
+            json!({ "contactId": contact, "channelKind": "WHATSAPP", "optedOut": true }),
+        ),
+        (
+            "mutation($input: UpdateMessageTemplateInput!) { updateMessageTemplate(input: $input) { id } }",
+            json!({ "id": template, "content": { "body": "x" } }),
+        ),
+        (
+            "mutation($input: TemplateRef!) { submitMessageTemplate(input: $input) { id } }",
+            json!({ "id": template }),
+        ),
+        (
+            "mutation($input: UpdateSegmentInput!) { updateSegment(input: $input) { id } }",
+            json!({ "id": segment, "name": "mío" }),
+        ),
+        (
+            "mutation($input: UpdateCampaignInput!) { updateCampaign(input: $input) { id } }",
+            json!({ "id": campaign, "name": "mía" }),
+        ),
+        (
+            "mutation($input: CampaignRef!) { startCampaign(input: $input) { id } }",
+            json!({ "id": campaign }),
+        ),
+    ];
+    for (mutation, input) in touches {
+        not_found(&app.gql(b_token, mutation, json!({ "input": input })).await);
+    }
+    // B cannot aim its own records at A's: a conversation with A's contact, a campaign to
+    // A's segment on A's channel.
+    let start = app
+        .gql(
+            b_token,
+            "mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }",
+            json!({ "input": { "contactId": contact, "channelId": wa.channel_id } }),
+        )
+        .await;
+    assert_eq!(error_code(&start), "BAD_USER_INPUT", "{start}");
+    let aimed = app
+        .gql(
+            b_token,
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }",
+            json!({ "input": { "name": "x", "channelId": email, "segmentId": segment } }),
+        )
+        .await;
+    assert_eq!(error_code(&aimed), "BAD_USER_INPUT", "{aimed}");
+    // B's live inbox carries nothing of A's.
+    let mut ws = crate::edge::subscribe(
+        &app,
+        &b,
+        "subscription { inboxChanged { change } }",
+        json!({}),
+    )
+    .await;
+    webhook(
+        &app,
+        &inbound_text(
+            &wa.phone_number_id,
+            &unique_phone(),
+            "Otro",
+            &unique("wamid."),
+            "hola",
+        ),
+        None,
+    )
+    .await;
+    assert!(
+        crate::edge::next_message(&mut ws, Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+
+    // And A's records are as A left them.
+    let still = app
+        .ok(
+            a_token,
+            "query($id: ID!) { campaign(id: $id) { name status } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    assert_eq!(still["campaign"]["name"], "Buen Fin");
+    assert_eq!(still["campaign"]["status"], "DRAFT");
+}

@@ -9,14 +9,12 @@
 //! through the API (owner `bench-owner-N@example.mx`) and moved to the enterprise plan so
 //! the per-business rate limit (12,000 requests a minute) does not cut the run short.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{TimeDelta, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait};
 use serde_json::json;
-use tianguis_bench::{base_url, gql};
+use tianguis_bench::{PASSWORD, gql, log_in};
 use tianguis_entity::crm::{activities, companies, contacts, leads};
 use uuid::Uuid;
 
@@ -24,7 +22,6 @@ const TENANTS: usize = 10;
 const LEADS_PER_TENANT: usize = 10_000;
 const COMPANIES_PER_TENANT: usize = 1_000;
 const ACTIVITIES_PER_LEAD: usize = 4;
-const PASSWORD: &str = "tortilla-de-maiz-7";
 const BATCH: usize = 1_000;
 
 const QUERY: &str =
@@ -34,20 +31,6 @@ const QUERY: &str =
 
 fn owner_email(n: usize) -> String {
     format!("bench-owner-{n}@example.mx")
-}
-
-async fn log_in(client: &reqwest::Client, n: usize) -> anyhow::Result<String> {
-    let data = gql(
-        client,
-        None,
-        "mutation($e: String!, $p: String!) { logIn(input: { email: $e, password: $p }) { accessToken } }",
-        json!({ "e": owner_email(n), "p": PASSWORD }),
-    )
-    .await?;
-    Ok(data["logIn"]["accessToken"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
 }
 
 async fn seed(client: &reqwest::Client) -> anyhow::Result<()> {
@@ -228,21 +211,6 @@ async fn seed(client: &reqwest::Client) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn statements_so_far(client: &reqwest::Client) -> anyhow::Result<u64> {
-    let text = client
-        .get(format!("{}/metrics", base_url()))
-        .send()
-        .await?
-        .text()
-        .await?;
-    text.lines()
-        .find(|l| l.starts_with("tianguis_sql_statements_total"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .map(|v| v as u64)
-        .ok_or_else(|| anyhow::anyhow!("no SQL statement counter in /metrics"))
-}
-
 async fn one(client: &reqwest::Client, token: &str) -> anyhow::Result<()> {
     let data = gql(client, Some(token), QUERY, json!({})).await?;
     let edges = data["leads"]["edges"].as_array().map_or(0, Vec::len);
@@ -250,74 +218,16 @@ async fn one(client: &reqwest::Client, token: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[index].as_secs_f64() * 1000.0
-}
-
 async fn run(client: &reqwest::Client) -> anyhow::Result<()> {
-    let concurrency: usize = std::env::var("BENCH_CONCURRENCY").map_or(Ok(16), |n| n.parse())?;
-    let seconds: u64 = std::env::var("BENCH_SECONDS").map_or(Ok(20), |n| n.parse())?;
     let mut tokens = Vec::with_capacity(TENANTS);
     for n in 0..TENANTS {
-        tokens.push(log_in(client, n).await?);
+        tokens.push(log_in(client, &owner_email(n)).await?);
     }
-    let tokens = Arc::new(tokens);
-    // Warm up, and count the statements of one request with nothing else running.
-    for token in tokens.iter() {
-        one(client, token).await?;
-    }
-    let before = statements_so_far(client).await?;
-    one(client, &tokens[0]).await?;
-    let per_request = statements_so_far(client).await? - before;
-
-    // Throughput: `concurrency` clients in a closed loop.
-    let done = Arc::new(AtomicUsize::new(0));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let mut clients = Vec::new();
-    for c in 0..concurrency {
-        let (client, tokens, done) = (client.clone(), tokens.clone(), done.clone());
-        clients.push(tokio::spawn(async move {
-            let mut i = c;
-            while Instant::now() < deadline {
-                one(&client, &tokens[i % TENANTS]).await?;
-                done.fetch_add(1, Ordering::Relaxed);
-                i += 1;
-            }
-            anyhow::Ok(())
-        }));
-    }
-    for c in clients {
-        c.await??;
-    }
-    let throughput = done.load(Ordering::Relaxed) as f64 / seconds as f64;
-
-    // Latency at half that rate, open loop: each request is timed from when it was due, so
-    // a slow server cannot hide its queueing.
-    let rate = (throughput / 2.0).max(1.0);
-    let interval = Duration::from_secs_f64(1.0 / rate);
-    let total = (rate * seconds as f64) as usize;
-    let start = Instant::now();
-    let mut pending = Vec::with_capacity(total);
-    for i in 0..total {
-        let due = start + interval.mul_f64(i as f64);
-        tokio::time::sleep_until(due.into()).await;
-        let (client, tokens) = (client.clone(), tokens.clone());
-        pending.push(tokio::spawn(async move {
-            one(&client, &tokens[i % TENANTS]).await?;
-            anyhow::Ok(due.elapsed())
-        }));
-    }
-    let mut latencies = Vec::with_capacity(total);
-    for p in pending {
-        latencies.push(p.await??);
-    }
-    latencies.sort();
-    println!(
-        "leads page: {throughput:.0} requests/s with {concurrency} clients; at {rate:.0} requests/s p50 {:.1} ms, p99 {:.1} ms; {per_request} SQL statements per request",
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99),
-    );
+    let load = tianguis_bench::load_test(client, tokens, |client, token| async move {
+        one(&client, &token).await
+    })
+    .await?;
+    println!("leads page: {load}");
     Ok(())
 }
 

@@ -66,6 +66,8 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// SMTP server for outgoing email; without it, emails are written to `data_dir/mail`.
     pub smtp_url: Option<Secret>,
+    /// SMTP connections each process keeps open.
+    pub smtp_connections: u32,
     pub mail: MailSettings,
     pub stripe: StripeConfig,
     /// Finkok's SOAP services (the demo's by default), or a double's in tests.
@@ -299,6 +301,11 @@ impl Config {
                 }
                 url => url.map(Secret::new),
             },
+            smtp_connections: env.parse(
+                "TIANGUIS_SMTP_CONNECTIONS",
+                32,
+                "a whole number of connections",
+            )?,
             finkok_url: env.raw("FINKOK_URL").unwrap_or_else(|| {
                 "https://demo-facturacion.finkok.com/servicios/soap/".to_owned()
             }),

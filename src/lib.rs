@@ -106,7 +106,10 @@ impl Components {
             webhooks: Arc::new(config.webhooks.clone()),
             webhook_transport: Arc::new(ReqwestTransport::new()?),
             mailer: match &config.smtp_url {
-                Some(url) => Arc::new(SmtpMailer::from_url(url.expose()).context("SMTP_URL")?),
+                Some(url) => Arc::new(
+                    SmtpMailer::from_url(url.expose(), config.smtp_connections)
+                        .context("SMTP_URL")?,
+                ),
                 None => Arc::new(FolderMailer::new(config.data_dir.join("mail"))?),
             },
             mail: Arc::new(config.mail.clone()),

@@ -322,6 +322,8 @@ pub struct ProviderAccount {
     /// WhatsApp: the business account id; SMS: the Twilio account SID.
     pub account_id: Option<String>,
     pub token: Option<String>,
+    /// Where the provider reports delivery statuses (Twilio), if it is told per message.
+    pub status_callback: Option<String>,
 }
 
 /// What a message to a contact carries.

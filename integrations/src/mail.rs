@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tianguis_domain::ports::{MailError, Mailer, OutgoingEmail};
 
@@ -59,9 +60,13 @@ pub struct SmtpMailer {
 }
 
 impl SmtpMailer {
-    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+    /// `connections`: how many the pool keeps open. A message spends most of its time
+    /// waiting on the server, so bulk sends go as fast as the connections in flight allow.
+    pub fn from_url(url: &str, connections: u32) -> anyhow::Result<Self> {
         Ok(Self {
-            transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
+            transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+                .pool_config(PoolConfig::new().max_size(connections.max(1)))
+                .build(),
         })
     }
 }

@@ -319,6 +319,9 @@ impl Messenger for Twilio {
             )),
             OutboundContent::Template { .. } => return Err(no_templates()),
         }
+        if let Some(callback) = &account.status_callback {
+            form.push(("StatusCallback", callback.clone()));
+        }
         let url = format!("{}/2010-04-01/Accounts/{sid}/Messages.json", self.base);
         let response = self
             .http

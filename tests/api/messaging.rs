@@ -632,3 +632,91 @@ async fn a_failed_send_carries_the_providers_reason() {
         text(&state["conversations"]["edges"][0]["node"]["messages"]["edges"][0]["node"]["error"]);
     assert!(error.contains("131026"), "{error}");
 }
+
+/// Posts a Twilio webhook form, signed for the URL Twilio is given (or with `signature`).
+async fn twilio_webhook(
+    app: &TestApp,
+    params: &[(&str, &str)],
+    signature: Option<String>,
+) -> reqwest::Response {
+    let url = "http://localhost:8080/webhooks/twilio";
+    let signature = signature.unwrap_or_else(|| twilio_signature(url, params, TWILIO_TOKEN));
+    reqwest::Client::new()
+        .post(format!("{}/webhooks/twilio", app.base))
+        .header("x-twilio-signature", signature)
+        .form(params)
+        .send()
+        .await
+        .expect("twilio webhook")
+}
+
+#[tokio::test]
+async fn sms_comes_in_and_its_statuses_come_back_through_twilios_signed_webhook() {
+    let (app, double) = app_with_providers().await;
+    let owner = app.sign_up().await;
+    let number = format!("+{}", unique_phone());
+    app.ok(
+        Some(&owner.access_token),
+        "mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }",
+        json!({ "input": { "kind": "SMS", "name": "SMS", "address": number, "accountId": TWILIO_SID, "token": TWILIO_TOKEN } }),
+    )
+    .await;
+    let customer = format!("+{}", unique_phone());
+    let sid = unique("SM").replace('-', "");
+    let inbound = [
+        ("AccountSid", TWILIO_SID),
+        ("MessageSid", sid.as_str()),
+        ("From", customer.as_str()),
+        ("To", number.as_str()),
+        ("Body", "¿A qué hora abren?"),
+        ("NumMedia", "0"),
+    ];
+    let forged = twilio_webhook(&app, &inbound, Some("bm90LXRoZS1zaWduYXR1cmU=".into())).await;
+    assert_eq!(forged.status(), 403);
+    assert_eq!(conversations(&app, &owner).await["totalCount"], 0);
+    for _ in 0..2 {
+        let r = twilio_webhook(&app, &inbound, None).await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    }
+    let inbox = conversations(&app, &owner).await;
+    assert_eq!(inbox["totalCount"], 1);
+    let conversation = &inbox["edges"][0]["node"];
+    assert_eq!(conversation["channel"]["kind"], "SMS");
+    assert_eq!(
+        conversation["messages"]["totalCount"], 1,
+        "a redelivery adds nothing"
+    );
+    assert_eq!(conversation["contact"]["phone"], json!(customer));
+
+    app.ok(
+        Some(&owner.access_token),
+        SEND,
+        json!({ "input": { "conversationId": conversation["id"], "content": { "text": "A las 8" } } }),
+    )
+    .await;
+    let state = eventually(&app, &owner, CONVERSATIONS, |s| {
+        s["conversations"]["edges"][0]["node"]["messages"]["edges"][0]["node"]["status"] == "SENT"
+    })
+    .await;
+    let reply_sid = text(
+        &state["conversations"]["edges"][0]["node"]["messages"]["edges"][0]["node"]["providerMessageId"],
+    );
+    let call = double.calls("twilio.messages").pop().expect("sent");
+    assert_eq!(
+        call.body["StatusCallback"],
+        "http://localhost:8080/webhooks/twilio"
+    );
+    let delivered = [
+        ("AccountSid", TWILIO_SID),
+        ("MessageSid", reply_sid.as_str()),
+        ("MessageStatus", "delivered"),
+        ("From", number.as_str()),
+        ("To", customer.as_str()),
+    ];
+    assert_eq!(twilio_webhook(&app, &delivered, None).await.status(), 200);
+    let state = conversations(&app, &owner).await;
+    assert_eq!(
+        state["edges"][0]["node"]["messages"]["edges"][0]["node"]["status"],
+        "DELIVERED"
+    );
+}

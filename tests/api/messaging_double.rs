@@ -272,3 +272,17 @@ pub fn template_verdict(waba: &str, template_id: &str, event: &str) -> String {
     })
     .to_string()
 }
+
+/// X-Twilio-Signature as Twilio computes it: HMAC-SHA1 of the URL and the sorted
+/// parameters (name then value), base64.
+pub fn twilio_signature(url: &str, params: &[(&str, &str)], token: &str) -> String {
+    let mut sorted = params.to_vec();
+    sorted.sort();
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(token.as_bytes()).expect("key");
+    mac.update(url.as_bytes());
+    for (name, value) in sorted {
+        mac.update(name.as_bytes());
+        mac.update(value.as_bytes());
+    }
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}

@@ -7,6 +7,7 @@ mod proposal_page;
 mod stripe;
 mod telemetry;
 mod tracking;
+mod twilio;
 mod whatsapp;
 
 use axum::http::HeaderName;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
             "/webhooks/whatsapp",
             get(whatsapp::verify).post(whatsapp::receive),
         )
+        .route("/webhooks/twilio", post(twilio::receive))
         .route("/t/o/{token}", get(tracking::open))
         .route("/t/c/{token}", get(tracking::click))
         .route(

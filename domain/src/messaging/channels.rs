@@ -221,6 +221,8 @@ pub(crate) fn account(deps: &Deps, channel: &Channel) -> Result<ProviderAccount>
             .as_deref()
             .map(|sealed| deps.secrets.open(sealed))
             .transpose()?,
+        status_callback: (channel.kind == ChannelKind::Sms.as_str())
+            .then(|| super::twilio::webhook_url(deps)),
     })
 }
 

@@ -116,12 +116,14 @@ async fn messages_change(deps: &Deps, value: &Value) -> Result<usize> {
             .flatten()
             .find(|c| c["wa_id"].as_str() == Some(from))
             .and_then(|c| c["profile"]["name"].as_str());
+        let (kind, body, content) = whatsapp_content(message);
         let inbound = Inbound {
             from: format!("+{}", from.trim_start_matches('+')),
             profile_name: profile.map(str::to_owned),
             provider_id: message["id"].as_str().unwrap_or_default().to_owned(),
-            kind: message["type"].as_str().unwrap_or("text").to_owned(),
-            message: message.clone(),
+            kind,
+            body,
+            content,
         };
         if record(&mut tx, &channel, inbound).await? {
             applied += 1;
@@ -145,44 +147,29 @@ async fn messages_change(deps: &Deps, value: &Value) -> Result<usize> {
     Ok(applied)
 }
 
-struct Inbound {
-    from: String,
-    profile_name: Option<String>,
-    provider_id: String,
-    kind: String,
-    message: Value,
+/// A message a contact sent, as any provider brings it.
+pub(crate) struct Inbound {
+    /// E.164.
+    pub from: String,
+    pub profile_name: Option<String>,
+    pub provider_id: String,
+    /// text, image, document, audio, video or location.
+    pub kind: String,
+    pub body: Option<String>,
+    pub content: Option<Value>,
 }
 
-/// Words that opt a contact out of a channel, as Mexican senders expect them honoured.
-const STOP_WORDS: &[&str] = &["STOP", "BAJA", "ALTO", "CANCELAR", "UNSUBSCRIBE"];
-
-/// Stores an inbound message once: finds or creates the contact and the conversation,
-/// reopens a closed one. Returns false for a message already stored.
-async fn record(tx: &mut TenantTx, channel: &channels::Model, inbound: Inbound) -> Result<bool> {
-    if inbound.provider_id.is_empty() {
-        return Ok(false);
-    }
-    let duplicate = tx
-        .select::<messages::Entity>()
-        .filter(messages::Column::ChannelId.eq(channel.id))
-        .filter(messages::Column::ProviderMessageId.eq(inbound.provider_id.as_str()))
-        .one(&**tx)
-        .await?;
-    if duplicate.is_some() {
-        return Ok(false);
-    }
-    let contact = contact_for(tx, &inbound.from, inbound.profile_name.as_deref()).await?;
-    let (conversation, _) = super::conversations::find_or_open(tx, channel.id, contact.id).await?;
-    let now = tx.now();
-    let m = &inbound.message;
-    let (body, content) = match inbound.kind.as_str() {
+/// The kind, text and details of a WhatsApp message.
+fn whatsapp_content(m: &Value) -> (String, Option<String>, Option<Value>) {
+    let kind = m["type"].as_str().unwrap_or("text");
+    let (body, content) = match kind {
         "text" => (m["text"]["body"].as_str().map(str::to_owned), None),
         "location" => (
             m["location"]["name"].as_str().map(str::to_owned),
             Some(m["location"].clone()),
         ),
         "image" | "document" | "audio" | "video" | "sticker" => {
-            let media = &m[inbound.kind.as_str()];
+            let media = &m[kind];
             (
                 media["caption"].as_str().map(str::to_owned),
                 Some(media.clone()),
@@ -198,7 +185,7 @@ async fn record(tx: &mut TenantTx, channel: &channels::Model, inbound: Inbound) 
         ),
         _ => (None, Some(m.clone())),
     };
-    let kind = match inbound.kind.as_str() {
+    let kind = match kind {
         "sticker" => "image",
         "button" | "interactive" => "text",
         other if ["text", "location", "image", "document", "audio", "video"].contains(&other) => {
@@ -206,6 +193,35 @@ async fn record(tx: &mut TenantTx, channel: &channels::Model, inbound: Inbound) 
         }
         _ => "text",
     };
+    (kind.to_owned(), body, content)
+}
+
+/// Words that opt a contact out of a channel, as Mexican senders expect them honoured.
+const STOP_WORDS: &[&str] = &["STOP", "BAJA", "ALTO", "CANCELAR", "UNSUBSCRIBE"];
+
+/// Stores an inbound message once: finds or creates the contact and the conversation,
+/// reopens a closed one. Returns false for a message already stored.
+pub(crate) async fn record(
+    tx: &mut TenantTx,
+    channel: &channels::Model,
+    inbound: Inbound,
+) -> Result<bool> {
+    if inbound.provider_id.is_empty() {
+        return Ok(false);
+    }
+    let duplicate = tx
+        .select::<messages::Entity>()
+        .filter(messages::Column::ChannelId.eq(channel.id))
+        .filter(messages::Column::ProviderMessageId.eq(inbound.provider_id.as_str()))
+        .one(&**tx)
+        .await?;
+    if duplicate.is_some() {
+        return Ok(false);
+    }
+    let contact = contact_for(tx, &inbound.from, inbound.profile_name.as_deref()).await?;
+    let (conversation, _) = super::conversations::find_or_open(tx, channel.id, contact.id).await?;
+    let now = tx.now();
+    let (kind, body, content) = (inbound.kind.as_str(), inbound.body, inbound.content);
     let message = messages::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tx.tenant_id()),

@@ -6,6 +6,7 @@ pub mod conversations;
 pub mod inbound;
 pub mod messages;
 pub mod templates;
+pub mod twilio;
 
 use chrono::{DateTime, Datelike, TimeDelta, TimeZone, Utc};
 use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};

@@ -292,6 +292,18 @@ pub(crate) async fn record(
     Ok(true)
 }
 
+/// The same Mexican mobile number with and without the `1` after the country code:
+/// WhatsApp still reports many as +521…, while numbers are written +52… since 2019.
+fn mexican_variants(phone: &str) -> Vec<String> {
+    let mut variants = vec![phone.to_owned()];
+    if let Some(rest) = phone.strip_prefix("+521").filter(|r| r.len() == 10) {
+        variants.push(format!("+52{rest}"));
+    } else if let Some(rest) = phone.strip_prefix("+52").filter(|r| r.len() == 10) {
+        variants.push(format!("+521{rest}"));
+    }
+    variants
+}
+
 /// The contact with this phone number, or a new one named as the sender's profile says.
 /// A message is never refused for the plan's contact limit: it is the customer writing.
 async fn contact_for(
@@ -301,7 +313,7 @@ async fn contact_for(
 ) -> Result<contacts::Model> {
     if let Some(found) = tx
         .select::<contacts::Entity>()
-        .filter(contacts::Column::Phone.eq(phone))
+        .filter(contacts::Column::Phone.is_in(mexican_variants(phone)))
         .one(&**tx)
         .await?
     {
@@ -335,4 +347,22 @@ async fn contact_for(
     }
     .insert(&**tx)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mexican_mobile_matches_with_and_without_the_old_mobile_prefix() {
+        assert_eq!(
+            mexican_variants("+5215512345678"),
+            ["+5215512345678", "+525512345678"]
+        );
+        assert_eq!(
+            mexican_variants("+525512345678"),
+            ["+525512345678", "+5215512345678"]
+        );
+        assert_eq!(mexican_variants("+14155550100"), ["+14155550100"]);
+    }
 }

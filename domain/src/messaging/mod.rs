@@ -123,13 +123,14 @@ pub async fn sent_this_month(tx: &TenantTx) -> Result<u64> {
     let replies = tx
         .select::<message_rows::Entity>()
         .filter(message_rows::Column::Direction.eq("outbound"))
+        .filter(message_rows::Column::Status.ne("failed"))
         .filter(message_rows::Column::CreatedAt.gte(since))
         .count(&**tx)
         .await?;
     let campaign = tx
         .select::<campaign_recipients::Entity>()
         .filter(campaign_recipients::Column::CreatedAt.gte(since))
-        .filter(campaign_recipients::Column::Status.ne("failed"))
+        .filter(campaign_recipients::Column::Status.is_not_in(["failed", "cancelled"]))
         .count(&**tx)
         .await?;
     Ok(replies + campaign)

@@ -222,27 +222,19 @@ pub(crate) async fn record(
     let (conversation, _) = super::conversations::find_or_open(tx, channel.id, contact.id).await?;
     let now = tx.now();
     let (kind, body, content) = (inbound.kind.as_str(), inbound.body, inbound.content);
-    let message = messages::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tx.tenant_id()),
-        conversation_id: Set(conversation.id),
-        channel_id: Set(channel.id),
-        contact_id: Set(contact.id),
-        direction: Set("inbound".into()),
-        kind: Set(kind.to_owned()),
-        body: Set(body.clone()),
-        content: Set(content),
-        provider_message_id: Set(Some(inbound.provider_id.clone())),
-        status: Set("received".into()),
-        error: Set(None),
-        author_id: Set(None),
-        sent_at: Set(Some(now)),
-        delivered_at: Set(None),
-        read_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&**tx)
+    let message = super::messages::insert(
+        tx,
+        &conversation,
+        super::messages::NewMessage {
+            direction: "inbound",
+            kind: kind.to_owned(),
+            body: body.clone(),
+            content,
+            provider_message_id: Some(inbound.provider_id.clone()),
+            status: "received",
+            author_id: None,
+        },
+    )
     .await?;
     let mut model: conversations::ActiveModel = conversation.clone().into();
     if conversation.status == "closed" || conversation.status == "snoozed" {

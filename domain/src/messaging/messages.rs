@@ -153,6 +153,50 @@ async fn written(tx: &TenantTx, channel: &channels::Model, compose: Compose) -> 
     })
 }
 
+/// A message of a conversation, as written.
+pub(crate) struct NewMessage {
+    /// inbound, outbound or internal.
+    pub direction: &'static str,
+    pub kind: String,
+    pub body: Option<String>,
+    pub content: Option<serde_json::Value>,
+    pub provider_message_id: Option<String>,
+    pub status: &'static str,
+    pub author_id: Option<Uuid>,
+}
+
+/// Stores a message of `conversation` at the transaction's time.
+pub(crate) async fn insert(
+    tx: &TenantTx,
+    conversation: &conversations::Model,
+    new: NewMessage,
+) -> Result<Message> {
+    let now = tx.now();
+    Ok(messages::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tx.tenant_id()),
+        conversation_id: Set(conversation.id),
+        channel_id: Set(conversation.channel_id),
+        contact_id: Set(conversation.contact_id),
+        direction: Set(new.direction.to_owned()),
+        kind: Set(new.kind),
+        body: Set(new.body),
+        content: Set(new.content),
+        provider_message_id: Set(new.provider_message_id),
+        status: Set(new.status.to_owned()),
+        error: Set(None),
+        author_id: Set(new.author_id),
+        // Queued messages are sent later; the others are as sent as they will be.
+        sent_at: Set((new.status != "queued").then_some(now)),
+        delivered_at: Set(None),
+        read_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&**tx)
+    .await?)
+}
+
 /// Queues a reply on a conversation; the SendMessage job sends it. On WhatsApp, past the
 /// 24-hour window since the contact last wrote only approved templates can be sent.
 pub async fn send(
@@ -198,27 +242,19 @@ pub async fn send(
     plans::ensure_room(&tx, Resource::MessagesPerMonth).await?;
     let written = written(&tx, &channel, compose).await?;
     let now = tx.now();
-    let message = messages::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        conversation_id: Set(conversation.id),
-        channel_id: Set(channel.id),
-        contact_id: Set(conversation.contact_id),
-        direction: Set("outbound".into()),
-        kind: Set(written.kind),
-        body: Set(written.body),
-        content: Set(written.content),
-        provider_message_id: Set(None),
-        status: Set("queued".into()),
-        error: Set(None),
-        author_id: Set(ctx.actor_user()),
-        sent_at: Set(None),
-        delivered_at: Set(None),
-        read_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
+    let message = insert(
+        &tx,
+        &conversation,
+        NewMessage {
+            direction: "outbound",
+            kind: written.kind,
+            body: written.body,
+            content: written.content,
+            provider_message_id: None,
+            status: "queued",
+            author_id: ctx.actor_user(),
+        },
+    )
     .await?;
     let mut model: conversations::ActiveModel = conversation.clone().into();
     model.last_message_at = Set(now);
@@ -264,28 +300,19 @@ pub async fn add_note(
     let conversation = tx
         .get::<conversations::Entity>(conversation_id, "conversation")
         .await?;
-    let now = tx.now();
-    let note = messages::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        conversation_id: Set(conversation.id),
-        channel_id: Set(conversation.channel_id),
-        contact_id: Set(conversation.contact_id),
-        direction: Set("internal".into()),
-        kind: Set("note".into()),
-        body: Set(Some(text)),
-        content: Set(None),
-        provider_message_id: Set(None),
-        status: Set("sent".into()),
-        error: Set(None),
-        author_id: Set(ctx.actor_user()),
-        sent_at: Set(Some(now)),
-        delivered_at: Set(None),
-        read_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
+    let note = insert(
+        &tx,
+        &conversation,
+        NewMessage {
+            direction: "internal",
+            kind: "note".into(),
+            body: Some(text),
+            content: None,
+            provider_message_id: None,
+            status: "sent",
+            author_id: ctx.actor_user(),
+        },
+    )
     .await?;
     publish(
         &mut tx,

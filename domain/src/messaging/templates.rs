@@ -375,11 +375,26 @@ fn refused(e: MessengerError) -> Error {
     }
 }
 
-/// Submits a draft or rejected template to Meta for approval.
-pub async fn submit(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Template> {
+/// A template of the caller's and its channel's provider account.
+async fn with_account(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    id: Uuid,
+) -> Result<(Template, crate::ports::ProviderAccount)> {
     ctx.require(Permission::CampaignsWrite)?;
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let template = tx.get::<message_templates::Entity>(id, "template").await?;
+    let channel = tx
+        .get::<channels::Entity>(template.channel_id, "channel")
+        .await?;
+    tx.commit().await?;
+    let account = super::channels::account(deps, &channel)?;
+    Ok((template, account))
+}
+
+/// Submits a draft or rejected template to Meta for approval.
+pub async fn submit(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Template> {
+    let (template, account) = with_account(deps, ctx, id).await?;
     if !["draft", "rejected"].contains(&template.status.as_str()) {
         return Err(Error::conflict(
             "id",
@@ -389,11 +404,6 @@ pub async fn submit(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Template> 
             ),
         ));
     }
-    let channel = tx
-        .get::<channels::Entity>(template.channel_id, "channel")
-        .await?;
-    tx.commit().await?;
-    let account = super::channels::account(deps, &channel)?;
     let review = deps
         .messenger
         .submit_template(
@@ -410,17 +420,10 @@ pub async fn submit(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Template> 
 
 /// Asks Meta where the template's review stands, for when the webhook was missed.
 pub async fn refresh(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Template> {
-    ctx.require(Permission::CampaignsWrite)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let template = tx.get::<message_templates::Entity>(id, "template").await?;
-    let Some(provider_id) = template.provider_template_id.clone() else {
+    let (template, account) = with_account(deps, ctx, id).await?;
+    let Some(provider_id) = template.provider_template_id else {
         return Err(Error::conflict("id", "the template was never submitted"));
     };
-    let channel = tx
-        .get::<channels::Entity>(template.channel_id, "channel")
-        .await?;
-    tx.commit().await?;
-    let account = super::channels::account(deps, &channel)?;
     let review = deps
         .messenger
         .template_status(&account, &provider_id)

@@ -120,6 +120,30 @@ impl std::fmt::Display for Load {
     }
 }
 
+/// An HTTP client that keeps a connection per concurrent client.
+pub fn client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?)
+}
+
+/// [`load_test`] as the owners with these emails, logged in first.
+pub async fn load_test_as<F, Fut>(
+    client: &reqwest::Client,
+    owners: impl Iterator<Item = String>,
+    one: F,
+) -> anyhow::Result<Load>
+where
+    F: Fn(reqwest::Client, String) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let mut tokens = Vec::new();
+    for email in owners {
+        tokens.push(log_in(client, &email).await?);
+    }
+    load_test(client, tokens, one).await
+}
+
 /// Measures one request (`one`, for a caller's token) against the running server:
 /// statements per request with nothing else running; throughput with BENCH_CONCURRENCY
 /// clients in a closed loop for BENCH_SECONDS; then latency in an open loop at half that
@@ -211,4 +235,15 @@ pub async fn log_in(client: &reqwest::Client, email: &str) -> anyhow::Result<Str
         .as_str()
         .unwrap_or_default()
         .to_owned())
+}
+
+/// Where the configured jobs are kept, for the result line.
+pub fn job_store_name(config: &tianguis::Config) -> &'static str {
+    if config.redis_url.is_some() && config.job_store == tianguis::config::JobStoreKind::Redis {
+        "redis"
+    } else if config.is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }

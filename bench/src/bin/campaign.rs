@@ -213,15 +213,7 @@ async fn main() -> anyhow::Result<()> {
         seen.len()
     );
     anyhow::ensure!(metrics.sent as usize == count, "sent {}", metrics.sent);
-    let store = if config.redis_url.is_some()
-        && config.job_store == tianguis::config::JobStoreKind::Redis
-    {
-        "redis"
-    } else if config.is_postgres() {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let store = tianguis_bench::job_store_name(&config);
     println!(
         "campaign: {count} recipients, store={store}, {batches} batches at once: freeze {:.0} recipients/s ({freeze_secs:.2} s), \
          send {:.0} recipients/s ({send_secs:.2} s), each exactly once",

@@ -115,15 +115,7 @@ async fn main() -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     background.await??;
 
-    let store = if config.redis_url.is_some()
-        && config.job_store == tianguis::config::JobStoreKind::Redis
-    {
-        "redis"
-    } else if config.is_postgres() {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let store = tianguis_bench::job_store_name(&config);
     println!(
         "scenario={scenario} store={store} count={count} concurrency={concurrency} \
          enqueue={:.0}/s processed={:.0}/s ({run_secs:.2} s)",

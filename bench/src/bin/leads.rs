@@ -14,7 +14,7 @@ use std::time::Instant;
 use chrono::{TimeDelta, Utc};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, Database, EntityTrait};
 use serde_json::json;
-use tianguis_bench::{PASSWORD, gql, log_in};
+use tianguis_bench::{PASSWORD, gql};
 use tianguis_entity::crm::{activities, companies, contacts, leads};
 use uuid::Uuid;
 
@@ -219,11 +219,8 @@ async fn one(client: &reqwest::Client, token: &str) -> anyhow::Result<()> {
 }
 
 async fn run(client: &reqwest::Client) -> anyhow::Result<()> {
-    let mut tokens = Vec::with_capacity(TENANTS);
-    for n in 0..TENANTS {
-        tokens.push(log_in(client, &owner_email(n)).await?);
-    }
-    let load = tianguis_bench::load_test(client, tokens, |client, token| async move {
+    let owners = (0..TENANTS).map(owner_email);
+    let load = tianguis_bench::load_test_as(client, owners, |client, token| async move {
         one(&client, &token).await
     })
     .await?;
@@ -233,9 +230,7 @@ async fn run(client: &reqwest::Client) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(256)
-        .build()?;
+    let client = tianguis_bench::client()?;
     match std::env::args().nth(1).as_deref() {
         Some("seed") => seed(&client).await,
         Some("run") => run(&client).await,

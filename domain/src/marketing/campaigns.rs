@@ -681,29 +681,35 @@ fn campaign_email(
     }
 }
 
-/// Waits for room under the channel's and the business's send rates.
-async fn pace(deps: &Deps, channel: &channels::Model, tenant_id: Uuid, count: u32) -> Result<()> {
-    let channel_rate = channel
-        .send_rate_per_second
-        .map(|r| r as u32)
-        .or(match ChannelKind::parse(&channel.kind) {
-            // Meta's default throughput for a Cloud API number.
+/// The send rates a campaign on `channel` is held to, per second, by limiter key: the
+/// channel's own (80 on WhatsApp unless set, Meta's default for a Cloud API number) and the
+/// business's across its channels.
+fn send_rates(deps: &Deps, channel: &channels::Model, tenant_id: Uuid) -> Vec<(String, u32)> {
+    let channel_rate = channel.send_rate_per_second.map(|r| r.max(1) as u32).or(
+        match ChannelKind::parse(&channel.kind) {
             ChannelKind::WhatsApp => Some(80),
             _ => None,
-        });
-    let limits = [
+        },
+    );
+    [
         (format!("send:channel:{}", channel.id), channel_rate),
         (
             format!("send:tenant:{tenant_id}"),
             Some(deps.messaging.tenant_send_rate.max(1)),
         ),
-    ];
-    for (key, rate) in limits {
-        let Some(rate) = rate else { continue };
+    ]
+    .into_iter()
+    .filter_map(|(key, rate)| rate.map(|r| (key, r)))
+    .collect()
+}
+
+/// Waits until `count` more messages fit under every rate, across workers.
+async fn pace(deps: &Deps, rates: &[(String, u32)], count: u32) -> Result<()> {
+    for (key, rate) in rates {
         loop {
             match deps
                 .rate_limiter
-                .take(&key, count, rate.max(count), Duration::from_secs(1))
+                .take(key, count, *rate, Duration::from_secs(1))
                 .await?
             {
                 RateDecision::Allowed { .. } => break,
@@ -755,7 +761,12 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
     let variables = variables_of(&campaign);
     // A round claims only what it has in flight at once, so a worker killed mid-round
     // leaves at most that many recipients with their delivery unknown.
-    let round = deps.messaging.campaign_concurrency.clamp(1, 1000);
+    // A round never exceeds a second's worth of any rate, so it always fits in one window.
+    let rates = send_rates(deps, &channel, tenant_id);
+    let round = rates.iter().map(|(_, rate)| *rate as usize).fold(
+        deps.messaging.campaign_concurrency.clamp(1, 1000),
+        usize::min,
+    );
     loop {
         let tx = TenantTx::begin(deps, tenant_id).await?;
         let status: Option<String> = tx
@@ -807,7 +818,7 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
             .collect();
         // The claim is committed before anything is sent.
         tx.commit().await?;
-        pace(deps, &channel, tenant_id, claimed.len() as u32).await?;
+        pace(deps, &rates, claimed.len() as u32).await?;
         let items: Vec<Outgoing> = claimed
             .into_iter()
             .map(|recipient| {

@@ -692,6 +692,25 @@ async fn segments_combine_behaviour_engagement_and_sales_rules_and_static_ones_s
         count(json!({ "rules": [{ "totalSpentAtLeast": "100.00" }] })).await,
         0
     );
+    let (stage, _, _) = crate::crm::stages(&app, &owner).await.remove(1);
+    let gil = text(
+        &app.ok(
+            Some(&owner.access_token),
+            "{ contacts(filter: { search: \"Gil\" }) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["contacts"]["edges"][0]["node"]["id"],
+    );
+    crate::crm::new_lead(
+        &app,
+        &owner,
+        json!({ "title": "Mayoreo", "contactId": gil, "stageId": stage }),
+    )
+    .await;
+    assert_eq!(
+        count(json!({ "rules": [{ "leadInStage": stage }] })).await,
+        1
+    );
     assert_eq!(
         count(json!({ "match": "ANY", "rules": [{ "messageCountAtLeast": 2 }, { "isCustomer": false }] })).await,
         3
@@ -923,4 +942,52 @@ async fn another_business_can_neither_see_nor_touch_channels_conversations_templ
         .await;
     assert_eq!(still["campaign"]["name"], "Buen Fin");
     assert_eq!(still["campaign"]["status"], "DRAFT");
+}
+
+#[tokio::test]
+async fn a_campaign_keeps_to_its_channels_send_rate() {
+    let (app, _sink, double) = app_with_smtp_and_providers(|_| {}).await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let channel = app
+        .ok(
+            token,
+            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }",
+            json!({ "input": { "kind": "SMS", "name": "SMS", "address": format!("+{}", unique_phone()),
+                               "accountId": TWILIO_SID, "token": TWILIO_TOKEN, "sendRatePerSecond": 3 } }),
+        )
+        .await;
+    for i in 0..7 {
+        new_contact(
+            &app,
+            &owner,
+            json!({ "firstName": format!("C{i}"), "phone": format!("+{}", unique_phone()), "tags": ["ritmo"] }),
+        )
+        .await;
+    }
+    let segment = segment(&app, &owner, json!([{ "hasTag": "ritmo" }]), false).await;
+    let created = app
+        .ok(
+            token,
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }",
+            json!({ "input": { "name": "Ritmo", "channelId": channel["createChannel"]["id"], "segmentId": segment,
+                               "body": "Hola {{first_name}}, hoy hay promoción." } }),
+        )
+        .await;
+    let campaign = text(&created["createCampaign"]["id"]);
+    campaign_action(&app, &owner, "startCampaign", &campaign).await;
+    let done = until_status(&app, &owner, &campaign, "COMPLETED").await;
+    assert_eq!(done["metrics"]["sent"], 7, "{done}");
+    let calls = double.calls("twilio.messages");
+    assert_eq!(calls.len(), 7);
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.body["Body"] == "Hola C0, hoy hay promoción.")
+    );
+    // At 3 a second, 7 messages take three windows of a second: the last one leaves at
+    // least a second after the first.
+    let first = calls.iter().map(|c| c.at).min().expect("first");
+    let last = calls.iter().map(|c| c.at).max().expect("last");
+    assert!(last - first >= Duration::from_secs(1), "{:?}", last - first);
 }

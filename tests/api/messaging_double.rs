@@ -26,6 +26,8 @@ pub struct Call {
     pub api: &'static str,
     pub id: String,
     pub body: Value,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Clone, Default)]
@@ -115,6 +117,7 @@ async fn whatsapp_message(
         api: "whatsapp.messages",
         id: phone_number_id,
         body: body.clone(),
+        at: std::time::Instant::now(),
     });
     // A number ending in 0000 is not on WhatsApp.
     if to.ends_with("0000") {
@@ -143,6 +146,7 @@ async fn create_template(
         api: "whatsapp.templates",
         id: waba,
         body,
+        at: std::time::Instant::now(),
     });
     axum::Json(json!({ "id": id, "status": "PENDING", "category": category })).into_response()
 }
@@ -187,6 +191,7 @@ async fn twilio_message(
         api: "twilio.messages",
         id: sid.clone(),
         body: json!(form),
+        at: std::time::Instant::now(),
     });
     let message_sid = format!("SM{}", uuid::Uuid::new_v4().simple());
     (

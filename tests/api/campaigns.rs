@@ -991,3 +991,48 @@ async fn a_campaign_keeps_to_its_channels_send_rate() {
     let last = calls.iter().map(|c| c.at).max().expect("last");
     assert!(last - first >= Duration::from_secs(1), "{:?}", last - first);
 }
+
+#[tokio::test]
+async fn a_reply_on_an_email_channel_goes_out_from_its_identity() {
+    let (app, mut sink, _double) = app_with_smtp_and_providers(|_| {}).await;
+    let owner = app.sign_up().await;
+    sink.next_to(&owner.email).await;
+    let channel = email_channel(&app, &owner).await;
+    let email = format!("{}@example.mx", unique("hugo"));
+    let contact = new_contact(&app, &owner, json!({ "firstName": "Hugo", "email": email })).await;
+    let token = Some(owner.access_token.as_str());
+    let conversation = app
+        .ok(
+            token,
+            "mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }",
+            json!({ "input": { "contactId": contact, "channelId": channel } }),
+        )
+        .await;
+    let id = text(&conversation["startConversation"]["id"]);
+    app.ok(
+        token,
+        "mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }",
+        json!({ "input": { "conversationId": id, "content": { "text": "Su pedido sale mañana." } } }),
+    )
+    .await;
+    let mail = sink.next_to(&email).await;
+    let from = mail.header("From").expect("from");
+    assert!(from.contains("@tortilleria.mx"), "{from}");
+    assert!(mail.data.contains("Su pedido sale ma"), "{}", mail.data);
+    let state = crate::webhooks::eventually(
+        &app,
+        &owner,
+        "{ conversations { edges { node { messages { edges { node { status providerMessageId } } } } } } }",
+        |s| s["conversations"]["edges"][0]["node"]["messages"]["edges"][0]["node"]["status"] == "SENT",
+    )
+    .await;
+    let message_id = text(
+        &state["conversations"]["edges"][0]["node"]["messages"]["edges"][0]["node"]["providerMessageId"],
+    );
+    assert!(
+        mail.header("Message-ID")
+            .is_some_and(|m| m.contains(&message_id)),
+        "the sent message's id is the email's"
+    );
+    sink.assert_quiet(Duration::from_millis(300)).await;
+}

@@ -110,6 +110,40 @@ impl TenantTx {
         Ok(found)
     }
 
+    /// The caller's rows of `E` with these ids, in a transaction of their own, for a caller
+    /// holding `permission`: one statement for a DataLoader's whole batch.
+    pub async fn read_many<E>(
+        deps: &crate::Deps,
+        ctx: &crate::TenantCtx,
+        permission: crate::Permission,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, E::Model>>
+    where
+        E: TenantOwned,
+        E::Model: sea_orm::ModelTrait<Entity = E> + Sync,
+    {
+        use sea_orm::{Iterable, PrimaryKeyToColumn};
+        ctx.require(permission)?;
+        let id = E::PrimaryKey::iter()
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("an entity without a primary key"))?
+            .into_column();
+        let tx = Self::begin(deps, ctx.tenant_id).await?;
+        let rows = tx
+            .select::<E>()
+            .filter(id.is_in(ids.iter().copied()))
+            .all(&tx.tx)
+            .await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| match sea_orm::ModelTrait::get(&row, id) {
+                Value::Uuid(Some(key)) => Some((key, row)),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// Queues a message for live subscribers of `topic`, delivered after commit.
     pub fn publish_after_commit(&mut self, topic: String, payload: Vec<u8>) {
         self.outgoing.push((topic, payload));

@@ -13,6 +13,12 @@ use crate::messaging_double::*;
 use crate::webhooks::eventually;
 
 pub async fn app_with_providers() -> (TestApp, ProvidersDouble) {
+    app_with_providers_and(|_| {}).await
+}
+
+async fn app_with_providers_and(
+    adjust: impl FnOnce(&mut tianguis::Config),
+) -> (TestApp, ProvidersDouble) {
     let double = ProvidersDouble::start().await;
     let url = double.url.clone();
     let app = TestApp::spawn_with(move |c| {
@@ -20,6 +26,7 @@ pub async fn app_with_providers() -> (TestApp, ProvidersDouble) {
         c.messaging.twilio_api_url = url;
         c.messaging.whatsapp_app_secret = Some(Secret::new(APP_SECRET.to_owned()));
         c.messaging.whatsapp_verify_token = Some(Secret::new(VERIFY_TOKEN.to_owned()));
+        adjust(c);
     })
     .await;
     (app, double)
@@ -719,4 +726,30 @@ async fn sms_comes_in_and_its_statuses_come_back_through_twilios_signed_webhook(
         state["edges"][0]["node"]["messages"]["edges"][0]["node"]["status"],
         "DELIVERED"
     );
+}
+
+#[tokio::test]
+async fn the_inbox_page_costs_the_same_statements_for_one_conversation_or_many() {
+    // No background work: only the request's own statements are counted.
+    let (app, double) = app_with_providers_and(|c| c.in_process_workers = false).await;
+    let owner = app.sign_up().await;
+    let wa = whatsapp_channel(&app, &owner).await;
+    approved_template(&app, &owner, &wa, &double).await;
+    let page =
+        "{ conversations(first: 50) { totalCount edges { node { id unreadCount lastMessagePreview
+        contact { name } channel { kind } assignee { displayName } } } }
+        messageTemplates { name versions { version changedBy { id } } } }";
+    let measure = || async {
+        let before = app.sql_statements();
+        app.ok(Some(&owner.access_token), page, json!({})).await;
+        app.sql_statements() - before
+    };
+    inbound(&app, &wa, &unique_phone(), "uno").await;
+    let one = measure().await;
+    for text in ["dos", "tres", "cuatro"] {
+        inbound(&app, &wa, &unique_phone(), text).await;
+    }
+    let many = measure().await;
+    assert_eq!(conversations(&app, &owner).await["totalCount"], 4);
+    assert_eq!(one, many, "statements grow with the conversations shown");
 }

@@ -91,6 +91,7 @@ loaders! {
     ConversationLoader: messaging::conversations::Conversation => messaging::conversations::by_ids,
     MessageLoader: messaging::messages::Message => messaging::messages::by_ids,
     TemplateLoader: messaging::templates::Template => messaging::templates::by_ids,
+    TemplateVersionsLoader: Vec<messaging::templates::TemplateVersion> => messaging::templates::versions_of,
     OptOutsLoader: Vec<messaging::ChannelKind> => messaging::channels::opt_outs_of,
     SegmentLoader: marketing::segments::Segment => marketing::segments::by_ids,
     CampaignMetricsLoader: marketing::campaigns::Metrics => marketing::campaigns::metrics,

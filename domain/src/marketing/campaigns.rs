@@ -938,15 +938,6 @@ async fn record(deps: &Deps, tenant_id: Uuid, results: Vec<(Uuid, Sent)>) -> Res
     tx.commit().await
 }
 
-fn rank(status: &str) -> u8 {
-    match status {
-        "sent" => 1,
-        "delivered" => 2,
-        "read" => 3,
-        _ => 0,
-    }
-}
-
 /// A provider's status callback for a campaign message, moving only forward.
 pub(crate) async fn apply_status(
     tx: &TenantTx,
@@ -962,10 +953,7 @@ pub(crate) async fn apply_status(
     else {
         return Ok(false);
     };
-    let failed = status == "failed";
-    if !["sent", "delivered", "read"].contains(&found.status.as_str())
-        || (!failed && rank(status) <= rank(&found.status))
-    {
+    if !crate::messaging::status_advances(&found.status, status) {
         return Ok(false);
     }
     let now = tx.now();

@@ -456,13 +456,5 @@ pub async fn by_ids(
     ctx: &TenantCtx,
     ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, Segment>> {
-    ctx.require(Permission::MessagingRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let rows = tx
-        .select::<segments::Entity>()
-        .filter(segments::Column::Id.is_in(ids.iter().copied()))
-        .all(&*tx)
-        .await?;
-    tx.commit().await?;
-    Ok(rows.into_iter().map(|s| (s.id, s)).collect())
+    TenantTx::read_many::<segments::Entity>(deps, ctx, Permission::MessagingRead, ids).await
 }

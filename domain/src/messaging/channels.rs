@@ -199,15 +199,7 @@ pub async fn list(deps: &Deps, ctx: &TenantCtx) -> Result<Vec<Channel>> {
 }
 
 pub async fn by_ids(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashMap<Uuid, Channel>> {
-    ctx.require(Permission::MessagingRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let rows = tx
-        .select::<channels::Entity>()
-        .filter(channels::Column::Id.is_in(ids.iter().copied()))
-        .all(&*tx)
-        .await?;
-    tx.commit().await?;
-    Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    TenantTx::read_many::<channels::Entity>(deps, ctx, Permission::MessagingRead, ids).await
 }
 
 /// The channel's provider account, its token opened.

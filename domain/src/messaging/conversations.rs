@@ -124,15 +124,7 @@ pub async fn by_ids(
     ctx: &TenantCtx,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Conversation>> {
-    ctx.require(Permission::MessagingRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let rows = tx
-        .select::<conversations::Entity>()
-        .filter(conversations::Column::Id.is_in(ids.iter().copied()))
-        .all(&*tx)
-        .await?;
-    tx.commit().await?;
-    Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    TenantTx::read_many::<conversations::Entity>(deps, ctx, Permission::MessagingRead, ids).await
 }
 
 /// The contact's conversation on the channel, created open when there is none.

@@ -351,15 +351,7 @@ pub async fn list(
 }
 
 pub async fn by_ids(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashMap<Uuid, Message>> {
-    ctx.require(Permission::MessagingRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let rows = tx
-        .select::<messages::Entity>()
-        .filter(messages::Column::Id.is_in(ids.iter().copied()))
-        .all(&*tx)
-        .await?;
-    tx.commit().await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    TenantTx::read_many::<messages::Entity>(deps, ctx, Permission::MessagingRead, ids).await
 }
 
 fn outbound_content(message: &Message) -> OutboundContent {
@@ -514,18 +506,6 @@ async fn send_email(
     Ok(message_id)
 }
 
-/// The order of delivery statuses: a late `delivered` after `read` changes nothing.
-fn rank(status: &str) -> u8 {
-    match status {
-        "queued" => 0,
-        "sending" => 1,
-        "sent" => 2,
-        "delivered" => 3,
-        "read" => 4,
-        _ => 5,
-    }
-}
-
 /// Applies a provider's status callback to the message it names, moving only forward.
 /// Returns the conversation to notify, if a message changed.
 pub(crate) async fn apply_status(
@@ -544,11 +524,7 @@ pub(crate) async fn apply_status(
     else {
         return Ok(false);
     };
-    let failed = status == "failed";
-    if message.status == "failed"
-        || message.status == "read"
-        || (!failed && rank(status) <= rank(&message.status))
-    {
+    if !super::status_advances(&message.status, status) {
         return Ok(false);
     }
     let now = tx.now();

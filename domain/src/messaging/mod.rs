@@ -136,6 +136,30 @@ pub async fn sent_this_month(tx: &TenantTx) -> Result<u64> {
     Ok(replies + campaign)
 }
 
+/// Where a delivery status stands in the order a message goes through; none for the
+/// statuses nothing follows (failed, bounced, cancelled, received).
+fn delivery_rank(status: &str) -> Option<u8> {
+    match status {
+        "queued" | "pending" => Some(0),
+        "sending" => Some(1),
+        "sent" => Some(2),
+        "delivered" => Some(3),
+        "read" => Some(4),
+        _ => None,
+    }
+}
+
+/// Whether a provider's status report moves a message (or campaign recipient) on: statuses
+/// only go forward, so a late `delivered` after `read` changes nothing; `failed` ends a
+/// message not yet read.
+pub(crate) fn status_advances(current: &str, reported: &str) -> bool {
+    match delivery_rank(current) {
+        None | Some(4) => false,
+        Some(_) if reported == "failed" => true,
+        Some(now) => delivery_rank(reported).is_some_and(|next| next > now),
+    }
+}
+
 /// The first `max` characters of a message, for the inbox list.
 pub(crate) fn preview(text: &str) -> String {
     const MAX: usize = 120;
@@ -144,5 +168,22 @@ pub(crate) fn preview(text: &str) -> String {
         line
     } else {
         line.chars().take(MAX - 1).chain(['…']).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_advances;
+
+    #[test]
+    fn statuses_only_move_forward_and_failure_ends_an_unread_message() {
+        assert!(status_advances("sent", "delivered"));
+        assert!(status_advances("delivered", "read"));
+        assert!(!status_advances("read", "delivered"));
+        assert!(!status_advances("delivered", "sent"));
+        assert!(status_advances("sent", "failed"));
+        assert!(!status_advances("read", "failed"));
+        assert!(!status_advances("failed", "read"));
+        assert!(!status_advances("bounced", "delivered"));
     }
 }

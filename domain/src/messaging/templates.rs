@@ -537,24 +537,22 @@ pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Template> {
     .await
 }
 
-/// A template's versions, newest first.
-pub async fn versions(
+/// The versions of each template, newest first: one statement for a loader's batch.
+pub async fn versions_of(
     deps: &Deps,
     ctx: &TenantCtx,
-    template_id: Uuid,
-) -> Result<Vec<TemplateVersion>> {
+    template_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<TemplateVersion>>> {
     ctx.require(Permission::MessagingRead)?;
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    tx.get::<message_templates::Entity>(template_id, "template")
-        .await?;
     let rows = tx
         .select::<message_template_versions::Entity>()
-        .filter(message_template_versions::Column::TemplateId.eq(template_id))
+        .filter(message_template_versions::Column::TemplateId.is_in(template_ids.iter().copied()))
         .order_by_desc(message_template_versions::Column::Version)
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok(crate::crm::group_by(rows, |v| Some(v.template_id)))
 }
 
 pub async fn by_ids(
@@ -562,15 +560,8 @@ pub async fn by_ids(
     ctx: &TenantCtx,
     ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, Template>> {
-    ctx.require(Permission::MessagingRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let rows = tx
-        .select::<message_templates::Entity>()
-        .filter(message_templates::Column::Id.is_in(ids.iter().copied()))
-        .all(&*tx)
-        .await?;
-    tx.commit().await?;
-    Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+    TenantTx::read_many::<message_templates::Entity>(deps, ctx, Permission::MessagingRead, ids)
+        .await
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::graphql::crm::records::optional_id;
 use crate::graphql::crm::types::{Contact, user};
 use crate::graphql::error::{GqlResult, parse_id, to_graphql};
 use crate::graphql::loaders::{
-    ChannelLoader, ContactLoader, ConversationLoader, MessageLoader, load,
+    ChannelLoader, ContactLoader, ConversationLoader, MessageLoader, TemplateVersionsLoader, load,
 };
 use crate::graphql::tenancy::types::User;
 
@@ -490,9 +490,9 @@ impl MessageTemplate {
     }
     /// Every version, newest first, with who changed what.
     async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TemplateVersion>> {
-        Ok(templates::versions(deps(ctx)?, tenant(ctx)?, self.0.id)
-            .await
-            .gql()?
+        Ok(load::<TemplateVersionsLoader>(ctx, self.0.id)
+            .await?
+            .unwrap_or_default()
             .into_iter()
             .map(TemplateVersion)
             .collect())

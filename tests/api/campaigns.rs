@@ -324,6 +324,20 @@ async fn an_email_campaign_reaches_each_recipient_once_with_tracking_and_one_cli
         unsubscribed["contact"]["messagingOptOuts"],
         json!(["EMAIL"])
     );
+    // The log's status filter finds the same recipient, and clicks by the click.
+    let by_status = app
+        .ok(
+            Some(&owner.access_token),
+            "query($id: ID!) { campaign(id: $id) { u: recipients(filter: { statuses: [UNSUBSCRIBED] }) { totalCount }
+                s: recipients(filter: { statuses: [SENT] }) { totalCount } } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    assert_eq!(by_status["campaign"]["u"]["totalCount"], 1, "{by_status}");
+    assert_eq!(
+        by_status["campaign"]["s"]["totalCount"], 2,
+        "the others, not clicked nor gone"
+    );
 }
 
 #[tokio::test]

@@ -1059,8 +1059,35 @@ pub async fn metrics(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashM
     Ok(out)
 }
 
+/// Where a recipient's log stands: unsubscribed, else clicked, else its delivery status.
+pub fn log_status(recipient: &Recipient) -> &str {
+    if recipient.unsubscribed_at.is_some() {
+        "unsubscribed"
+    } else if recipient.clicked_at.is_some() {
+        "clicked"
+    } else {
+        &recipient.status
+    }
+}
+
+/// The condition that a recipient's [`log_status`] is `status`.
+fn log_status_is(status: &str) -> sea_orm::Condition {
+    use campaign_recipients::Column as C;
+    match status {
+        "unsubscribed" => sea_orm::Condition::all().add(C::UnsubscribedAt.is_not_null()),
+        "clicked" => sea_orm::Condition::all()
+            .add(C::UnsubscribedAt.is_null())
+            .add(C::ClickedAt.is_not_null()),
+        delivery => sea_orm::Condition::all()
+            .add(C::UnsubscribedAt.is_null())
+            .add(C::ClickedAt.is_null())
+            .add(C::Status.eq(delivery)),
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct RecipientFilter {
+    /// Log statuses ([`log_status`]), any of them.
     pub statuses: Vec<String>,
     pub clicked: Option<bool>,
     pub unsubscribed: Option<bool>,
@@ -1081,7 +1108,11 @@ pub async fn recipients(
         .select::<campaign_recipients::Entity>()
         .filter(campaign_recipients::Column::CampaignId.eq(campaign_id));
     if !filter.statuses.is_empty() {
-        select = select.filter(campaign_recipients::Column::Status.is_in(filter.statuses));
+        let mut any = sea_orm::Condition::any();
+        for status in &filter.statuses {
+            any = any.add(log_status_is(status));
+        }
+        select = select.filter(any);
     }
     if let Some(clicked) = filter.clicked {
         select = select.filter(if clicked {

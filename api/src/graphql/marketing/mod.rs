@@ -206,6 +206,8 @@ pub enum RecipientStatus {
 
 fn recipient_status(s: &str) -> RecipientStatus {
     match s {
+        "clicked" => RecipientStatus::Clicked,
+        "unsubscribed" => RecipientStatus::Unsubscribed,
         "sending" => RecipientStatus::Sending,
         "sent" => RecipientStatus::Sent,
         "delivered" => RecipientStatus::Delivered,
@@ -235,13 +237,7 @@ impl CampaignRecipient {
     }
     /// How far it went: unsubscribed, clicked, read, delivered, sent, or what stopped it.
     async fn status(&self) -> RecipientStatus {
-        if self.0.unsubscribed_at.is_some() {
-            RecipientStatus::Unsubscribed
-        } else if self.0.clicked_at.is_some() {
-            RecipientStatus::Clicked
-        } else {
-            recipient_status(&self.0.status)
-        }
+        recipient_status(campaigns::log_status(&self.0))
     }
     /// The delivery status alone.
     async fn delivery_status(&self) -> RecipientStatus {
@@ -379,15 +375,14 @@ impl Campaign {
                         RecipientStatus::Sent => "sent",
                         RecipientStatus::Delivered => "delivered",
                         RecipientStatus::Read => "read",
+                        RecipientStatus::Clicked => "clicked",
+                        RecipientStatus::Unsubscribed => "unsubscribed",
                         RecipientStatus::Failed => "failed",
                         RecipientStatus::Bounced => "bounced",
                         RecipientStatus::Cancelled => "cancelled",
-                        // Engagement has its own filters.
-                        RecipientStatus::Clicked | RecipientStatus::Unsubscribed => "",
                     }
                     .to_owned()
                 })
-                .filter(|s| !s.is_empty())
                 .collect(),
             clicked: f.clicked,
             unsubscribed: f.unsubscribed,

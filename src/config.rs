@@ -113,7 +113,7 @@ pub enum JobStoreKind {
 #[derive(Debug, thiserror::Error)]
 #[error("{variable}: expected {expected}, got '{got}'")]
 pub struct ConfigError {
-    pub variable: &'static str,
+    pub variable: String,
     pub expected: &'static str,
     pub got: String,
 }
@@ -127,14 +127,14 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 
     fn parse<T: std::str::FromStr>(
         &self,
-        variable: &'static str,
+        variable: &str,
         default: T,
         expected: &'static str,
     ) -> Result<T, ConfigError> {
         match self.raw(variable) {
             None => Ok(default),
             Some(got) => got.trim().parse().map_err(|_| ConfigError {
-                variable,
+                variable: variable.to_owned(),
                 expected,
                 got,
             }),
@@ -147,7 +147,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
             Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
             Some(got) => Err(ConfigError {
-                variable,
+                variable: variable.to_owned(),
                 expected: "true or false",
                 got,
             }),
@@ -174,7 +174,7 @@ impl Config {
             .any(|scheme| database_url.starts_with(scheme))
         {
             return Err(ConfigError {
-                variable: "DATABASE_URL",
+                variable: "DATABASE_URL".into(),
                 expected: "a sqlite: or postgres:// URL",
                 got: database_url,
             });
@@ -184,7 +184,7 @@ impl Config {
             && !(url.starts_with("redis://") || url.starts_with("rediss://"))
         {
             return Err(ConfigError {
-                variable: "REDIS_URL",
+                variable: "REDIS_URL".into(),
                 expected: "a redis:// or rediss:// URL",
                 got: url.clone(),
             });
@@ -194,14 +194,14 @@ impl Config {
             && secret.expose().len() < MIN_JWT_SECRET_LEN
         {
             return Err(ConfigError {
-                variable: "TIANGUIS_JWT_SECRET",
+                variable: "TIANGUIS_JWT_SECRET".into(),
                 expected: "at least 32 random characters",
                 got: format!("{} characters", secret.expose().len()),
             });
         }
         if jwt_secret.is_none() && !database_url.starts_with("sqlite:") {
             return Err(ConfigError {
-                variable: "TIANGUIS_JWT_SECRET",
+                variable: "TIANGUIS_JWT_SECRET".into(),
                 expected: "a shared secret of at least 32 characters when DATABASE_URL is PostgreSQL (replicas must agree)",
                 got: String::new(),
             });
@@ -211,14 +211,14 @@ impl Config {
             && decode_key(key.expose()).is_none()
         {
             return Err(ConfigError {
-                variable: "TIANGUIS_ENCRYPTION_KEY",
+                variable: "TIANGUIS_ENCRYPTION_KEY".into(),
                 expected: "64 hexadecimal characters (32 random bytes)",
                 got: format!("{} characters", key.expose().len()),
             });
         }
         if encryption_key.is_none() && !database_url.starts_with("sqlite:") {
             return Err(ConfigError {
-                variable: "TIANGUIS_ENCRYPTION_KEY",
+                variable: "TIANGUIS_ENCRYPTION_KEY".into(),
                 expected: "a key of 64 hexadecimal characters when DATABASE_URL is PostgreSQL (every process must share it)",
                 got: String::new(),
             });
@@ -228,7 +228,7 @@ impl Config {
             Some("pretty") => LogFormat::Pretty,
             Some(other) => {
                 return Err(ConfigError {
-                    variable: "TIANGUIS_LOG_FORMAT",
+                    variable: "TIANGUIS_LOG_FORMAT".into(),
                     expected: "json or pretty",
                     got: other.to_owned(),
                 });
@@ -241,7 +241,7 @@ impl Config {
             Some("redis") if redis_url.is_some() => JobStoreKind::Redis,
             Some(other) => {
                 return Err(ConfigError {
-                    variable: "TIANGUIS_JOB_STORE",
+                    variable: "TIANGUIS_JOB_STORE".into(),
                     expected: "database, or redis when REDIS_URL is set",
                     got: other.to_owned(),
                 });
@@ -255,36 +255,19 @@ impl Config {
                 .unwrap_or_else(|| "tianguis".to_owned()),
             in_process_workers: env.flag("TIANGUIS_IN_PROCESS_WORKERS", true)?,
             workers: WorkerSettings {
-                deliver_webhook_concurrency: env.parse(
-                    "TIANGUIS_CONCURRENCY_DELIVER_WEBHOOK",
-                    WorkerSettings::default().deliver_webhook_concurrency,
-                    "a whole number of concurrent jobs",
-                )?,
-                send_email_concurrency: env.parse(
-                    "TIANGUIS_CONCURRENCY_SEND_EMAIL",
-                    WorkerSettings::default().send_email_concurrency,
-                    "a whole number of concurrent jobs",
-                )?,
-                billing_concurrency: env.parse(
-                    "TIANGUIS_CONCURRENCY_BILLING",
-                    WorkerSettings::default().billing_concurrency,
-                    "a whole number of concurrent jobs",
-                )?,
-                send_message_concurrency: env.parse(
-                    "TIANGUIS_CONCURRENCY_SEND_MESSAGE",
-                    WorkerSettings::default().send_message_concurrency,
-                    "a whole number of concurrent jobs",
-                )?,
-                campaign_concurrency: env.parse(
-                    "TIANGUIS_CONCURRENCY_CAMPAIGN",
-                    WorkerSettings::default().campaign_concurrency,
-                    "a whole number of concurrent jobs",
-                )?,
-                noop_concurrency: env.parse(
-                    "TIANGUIS_CONCURRENCY_NOOP",
-                    WorkerSettings::default().noop_concurrency,
-                    "a whole number of concurrent jobs",
-                )?,
+                // Every registered queue's TIANGUIS_CONCURRENCY_<QUEUE>, where it is set.
+                concurrency: tianguis_domain::registry(|_| {})
+                    .queues()
+                    .iter()
+                    .map(|queue| {
+                        let concurrency = env.parse(
+                            &queue.concurrency_variable(),
+                            queue.concurrency,
+                            "a whole number of concurrent jobs",
+                        )?;
+                        Ok((queue.name.to_owned(), concurrency))
+                    })
+                    .collect::<Result<_, ConfigError>>()?,
                 heartbeat: Duration::from_secs(env.parse(
                     "TIANGUIS_JOB_HEARTBEAT_SECS",
                     WorkerSettings::default().heartbeat.as_secs(),
@@ -294,7 +277,7 @@ impl Config {
             smtp_url: match env.raw("SMTP_URL") {
                 Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => {
                     return Err(ConfigError {
-                        variable: "SMTP_URL",
+                        variable: "SMTP_URL".into(),
                         expected: "an smtp:// or smtps:// URL",
                         got: "another scheme".to_owned(),
                     });

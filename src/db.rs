@@ -135,7 +135,7 @@ pub fn jwt_secret(config: &Config) -> anyhow::Result<Secret> {
             config,
             "jwt-secret",
             |s| s.len() >= 32,
-            || tianguis_domain::tenancy::secrets::random_token(64),
+            || tianguis_domain::secrets::random_token(64),
         ),
     }
 }

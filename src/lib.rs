@@ -15,17 +15,15 @@ use tianguis_api::AppState;
 use tianguis_api::metrics::Metrics;
 use tianguis_api::mqtt::MqttEndpoint;
 use tianguis_domain::Deps;
-use tianguis_domain::automation::webhooks::WebhookConsumer;
-use tianguis_domain::billing::BillingConsumer;
 use tianguis_domain::billing::stripe::StripeSettings;
 use tianguis_domain::crypto::SecretBox;
 use tianguis_domain::events::Dispatcher;
 use tianguis_domain::iot::alerts::Evaluator;
 use tianguis_domain::iot::writer::TelemetryWriter;
 use tianguis_domain::messaging::MessagingSettings;
+use tianguis_domain::plans::Plan;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::auth::AuthSettings;
-use tianguis_domain::tenancy::rules::Plan;
 use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
 use tianguis_integrations::messaging::{MessengerRouter, Twilio, WhatsAppCloud};
@@ -92,18 +90,54 @@ impl Components {
             .context("setting up the job store")?;
 
         let jwt_secret = db::jwt_secret(config)?;
+        let registry = tianguis_domain::registry(|r| {
+            r.provide(AuthSettings::new(
+                jwt_secret.expose().as_bytes(),
+                config.access_token_ttl,
+                config.refresh_token_ttl,
+            ));
+            r.provide(config.webhooks.clone());
+            r.provide(MessagingSettings {
+                whatsapp_app_secret: config
+                    .messaging
+                    .whatsapp_app_secret
+                    .as_ref()
+                    .map(|s| s.expose().to_owned()),
+                whatsapp_verify_token: config
+                    .messaging
+                    .whatsapp_verify_token
+                    .as_ref()
+                    .map(|s| s.expose().to_owned()),
+                campaign_batch_size: config.messaging.campaign_batch_size,
+                tenant_send_rate: config.messaging.campaign_tenant_rate,
+                campaign_concurrency: config.messaging.campaign_concurrency,
+            });
+            r.provide(StripeSettings {
+                webhook_secret: config
+                    .stripe
+                    .webhook_secret
+                    .as_ref()
+                    .map(|s| s.expose().to_owned()),
+                prices: [
+                    (Plan::Pro, &config.stripe.price_pro),
+                    (Plan::Enterprise, &config.stripe.price_enterprise),
+                ]
+                .into_iter()
+                .filter_map(|(plan, price)| price.clone().map(|p| (plan, p)))
+                .collect(),
+                ..StripeSettings::default()
+            });
+        });
         let deps = Deps {
             db: db.clone(),
             pubsub,
             clock: clock.clone(),
-            auth: Arc::new(AuthSettings::new(
-                jwt_secret.expose().as_bytes(),
-                config.access_token_ttl,
-                config.refresh_token_ttl,
+            jobs: Arc::new(ApalisQueue::new(
+                job_store.clone(),
+                db.clone(),
+                clock.clone(),
             )),
-            jobs: Arc::new(ApalisQueue::new(job_store.clone(), db.clone())),
             events_wake: Arc::new(Notify::new()),
-            webhooks: Arc::new(config.webhooks.clone()),
             webhook_transport: Arc::new(ReqwestTransport::new()?),
             mailer: match &config.smtp_url {
                 Some(url) => Arc::new(
@@ -129,37 +163,8 @@ impl Components {
                 WhatsAppCloud::new(&config.messaging.whatsapp_api_url)?,
                 Twilio::new(&config.messaging.twilio_api_url)?,
             )),
-            messaging: Arc::new(MessagingSettings {
-                whatsapp_app_secret: config
-                    .messaging
-                    .whatsapp_app_secret
-                    .as_ref()
-                    .map(|s| s.expose().to_owned()),
-                whatsapp_verify_token: config
-                    .messaging
-                    .whatsapp_verify_token
-                    .as_ref()
-                    .map(|s| s.expose().to_owned()),
-                campaign_batch_size: config.messaging.campaign_batch_size,
-                tenant_send_rate: config.messaging.campaign_tenant_rate,
-                campaign_concurrency: config.messaging.campaign_concurrency,
-            }),
             rate_limiter: rate_limiter.clone(),
-            stripe: Arc::new(StripeSettings {
-                webhook_secret: config
-                    .stripe
-                    .webhook_secret
-                    .as_ref()
-                    .map(|s| s.expose().to_owned()),
-                prices: [
-                    (Plan::Pro, &config.stripe.price_pro),
-                    (Plan::Enterprise, &config.stripe.price_enterprise),
-                ]
-                .into_iter()
-                .filter_map(|(plan, price)| price.clone().map(|p| (plan, p)))
-                .collect(),
-                ..StripeSettings::default()
-            }),
+            registry: Arc::new(registry),
         };
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
         let job_metrics = JobMetrics::default();
@@ -191,10 +196,7 @@ impl Components {
     /// Runs the event dispatcher and the worker pool until `stop` turns true.
     pub async fn run_background(&self, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         let deps = self.state.deps.clone();
-        let dispatcher = Dispatcher::new(
-            deps.clone(),
-            vec![Arc::new(WebhookConsumer), Arc::new(BillingConsumer)],
-        );
+        let dispatcher = Dispatcher::new(deps.clone());
         tracing::info!(
             store = self.job_store.name(),
             "running workers and the event dispatcher"

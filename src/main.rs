@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use tianguis::{Application, Components, Config, db, telemetry};
 use tianguis_domain::ports::SystemClock;
-use tianguis_domain::tenancy::{auth, secrets};
+use tianguis_domain::secrets;
+use tianguis_domain::tenancy::auth;
 
 // The API allocates many small, short-lived values per request (rows, GraphQL values,
 // JSON); mimalloc serves them faster than the system allocator and returns memory to it.
@@ -206,9 +207,7 @@ async fn seed_demo_sales(
     deps: &tianguis_domain::Deps,
     ctx: &tianguis_domain::TenantCtx,
 ) -> anyhow::Result<()> {
-    use tianguis_domain::crm::{
-        activities, companies, contacts, leads, pipelines, proposals, quote,
-    };
+    use tianguis_domain::crm::{activities, companies, contacts, leads, pipelines, proposals};
 
     let pipeline = pipelines::get(deps, ctx, None).await?;
     let stages = pipelines::stages_of(deps, ctx, &[pipeline.id])
@@ -320,7 +319,7 @@ async fn seed_demo_sales(
                 quantity: "1".parse()?,
                 unit_price: "48500".parse()?,
                 discount: None,
-                tax: quote::Tax::Iva16,
+                tax: tianguis_domain::pricing::Tax::Iva16,
                 withholdings: vec![],
             }]),
             ..Default::default()

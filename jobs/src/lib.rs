@@ -2,6 +2,7 @@
 //! embedded SQLite database, PostgreSQL, or Redis. Handlers are thin: they call one domain
 //! use case, which is idempotent, so a job run twice does its work once.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -15,12 +16,12 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use serde::{Deserialize, Serialize};
-use tianguis_domain::billing::{invoices, payments};
-use tianguis_domain::jobs::{
-    self, BILLING, CAMPAIGN, DELIVER_WEBHOOK, MAINTENANCE, NOOP, SEND_EMAIL, SEND_MESSAGE,
-};
-use tianguis_domain::ports::{Job, JobQueue};
-use tianguis_domain::{Deps, automation::webhooks, email, marketing, messaging};
+use std::sync::Arc;
+use tianguis_domain::Deps;
+use tianguis_domain::jobs;
+
+use tianguis_domain::ports::{Clock, Job, JobQueue};
+use tianguis_domain::registry::Queue;
 use uuid::Uuid;
 
 /// Where jobs are stored.
@@ -152,18 +153,11 @@ impl JobMetrics {
 /// nothing waits for its next heartbeat, and delayed jobs (retries) would run late.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
-/// Worker settings per job kind.
+/// Worker settings: how many jobs of each queue run at once, and the heartbeat.
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
-    pub deliver_webhook_concurrency: usize,
-    pub send_email_concurrency: usize,
-    /// Stamping and cancelling CFDI: each waits on a PAC.
-    pub billing_concurrency: usize,
-    /// Conversation replies: each waits on WhatsApp, Twilio or SMTP.
-    pub send_message_concurrency: usize,
-    /// Campaign batches sent at once; each has its own messages in flight.
-    pub campaign_concurrency: usize,
-    pub noop_concurrency: usize,
+    /// Concurrency per queue name, where it differs from the queue's own default.
+    pub concurrency: HashMap<String, usize>,
     /// How often a worker tells the store it is alive. A worker silent for
     /// [`MISSED_HEARTBEATS`] of these is dead, and its running jobs go back to the queue.
     pub heartbeat: Duration,
@@ -172,14 +166,20 @@ pub struct WorkerSettings {
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
-            deliver_webhook_concurrency: 8,
-            send_email_concurrency: 8,
-            billing_concurrency: 8,
-            send_message_concurrency: 8,
-            campaign_concurrency: 4,
-            noop_concurrency: 8,
+            concurrency: HashMap::new(),
             heartbeat: Duration::from_secs(20),
         }
+    }
+}
+
+impl WorkerSettings {
+    /// How many jobs of `queue` a worker process runs at once.
+    pub fn concurrency_of(&self, queue: &Queue) -> usize {
+        self.concurrency
+            .get(queue.name)
+            .copied()
+            .unwrap_or(queue.concurrency)
+            .max(1)
     }
 }
 
@@ -229,12 +229,13 @@ fn redis_store<T>(
 pub struct ApalisQueue {
     store: JobStore,
     db: sea_orm::DatabaseConnection,
+    clock: Arc<dyn Clock>,
 }
 
 impl ApalisQueue {
-    /// `db` holds the job ledger.
-    pub fn new(store: JobStore, db: sea_orm::DatabaseConnection) -> Self {
-        Self { store, db }
+    /// `db` holds the job ledger; `clock` dates its entries.
+    pub fn new(store: JobStore, db: sea_orm::DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+        Self { store, db, clock }
     }
 }
 
@@ -280,8 +281,9 @@ impl ApalisQueue {
 #[async_trait::async_trait]
 impl JobQueue for ApalisQueue {
     async fn enqueue(&self, job: Job, delay: Duration) -> anyhow::Result<()> {
-        let run_at = chrono::Utc::now() + chrono::TimeDelta::from_std(delay)?;
-        let job_id = jobs::record(&self.db, &job, run_at).await?;
+        let now = self.clock.now();
+        let run_at = now + chrono::TimeDelta::from_std(delay)?;
+        let job_id = jobs::record(&self.db, &job, now, run_at).await?;
         self.push(job.kind(), JobRef { job_id }, delay).await
     }
 
@@ -297,96 +299,38 @@ pub struct JobContext {
     pub metrics: JobMetrics,
 }
 
-/// Runs one job from its ledger row: claims it, runs the use case, records the outcome and
-/// schedules the next attempt of a failed run. The queue store sees every run succeed; the
-/// ledger holds what happened.
-async fn run_job(kind: &'static str, job: JobRef, ctx: &JobContext) -> Result<(), BoxDynError> {
+/// Runs one job from its ledger row: claims it, runs its kind's handler, records the
+/// outcome and schedules the next attempt of a failed run. The queue store sees every run
+/// succeed; the ledger holds what happened. One handler serves every queue.
+async fn run_job(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     let deps = &ctx.deps;
-    let Some(payload) = jobs::claim(&deps.db, job.job_id).await? else {
+    let Some(claimed) = jobs::claim(&deps.db, job.job_id, deps.clock.now()).await? else {
         return Ok(());
     };
-    let result = ctx.metrics.time(kind, execute(deps, payload)).await;
+    let kind = claimed.kind().to_owned();
+    let result = ctx
+        .metrics
+        .time(&kind, deps.registry.run(deps, &claimed))
+        .await;
     let outcome = match result {
         Ok(()) => jobs::Outcome::Succeeded,
         Err(err) => jobs::Outcome::Failed(err.to_string()),
     };
-    if let Some(delay) = jobs::finish(&deps.db, job.job_id, outcome).await? {
-        deps.jobs.requeue(job.job_id, kind, delay).await?;
+    let max_attempts = deps
+        .registry
+        .queue(&kind)
+        .map_or(jobs::MAX_ATTEMPTS, |q| q.max_attempts);
+    let finished = jobs::finish(
+        &deps.db,
+        job.job_id,
+        outcome,
+        max_attempts,
+        deps.clock.now(),
+    );
+    if let Some(delay) = finished.await? {
+        deps.jobs.requeue(job.job_id, &kind, delay).await?;
     }
     Ok(())
-}
-
-async fn execute(deps: &Deps, job: Job) -> tianguis_domain::Result<()> {
-    match job {
-        Job::DeliverWebhook {
-            tenant_id,
-            delivery_id,
-        } => webhooks::deliver(deps, tenant_id, delivery_id).await,
-        Job::SendEmail { email_id, .. } => email::send(deps, email_id).await,
-        Job::RescoreLeads {
-            tenant_id,
-            stale_only,
-        } => tianguis_domain::crm::leads::rescore_open_leads(deps, tenant_id, stale_only)
-            .await
-            .map(drop),
-        Job::DailyMaintenance => jobs::daily_maintenance(deps).await,
-        Job::StampCfdi {
-            tenant_id,
-            invoice_id,
-        } => invoices::stamp(deps, tenant_id, invoice_id).await,
-        Job::CancelCfdi {
-            tenant_id,
-            invoice_id,
-        } => invoices::cancel(deps, tenant_id, invoice_id).await,
-        Job::StampPaymentReceipt {
-            tenant_id,
-            payment_id,
-        } => payments::stamp_receipt(deps, tenant_id, payment_id).await,
-        Job::DraftInvoice {
-            tenant_id,
-            proposal_id,
-        } => invoices::draft_from_proposal(deps, tenant_id, proposal_id)
-            .await
-            .map(drop),
-        Job::SendMessage {
-            tenant_id,
-            message_id,
-        } => messaging::messages::deliver(deps, tenant_id, message_id).await,
-        Job::SendCampaignBatch {
-            tenant_id,
-            campaign_id,
-            batch,
-        } => marketing::campaigns::send_batch(deps, tenant_id, campaign_id, batch).await,
-        Job::Noop => Ok(()),
-    }
-}
-
-async fn deliver_webhook(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    run_job(DELIVER_WEBHOOK, job, &ctx).await
-}
-
-async fn send_email(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    run_job(SEND_EMAIL, job, &ctx).await
-}
-
-async fn maintenance(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    run_job(MAINTENANCE, job, &ctx).await
-}
-
-async fn billing(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    run_job(BILLING, job, &ctx).await
-}
-
-async fn send_message(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    run_job(SEND_MESSAGE, job, &ctx).await
-}
-
-async fn campaign(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    run_job(CAMPAIGN, job, &ctx).await
-}
-
-async fn noop(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    run_job(NOOP, job, &ctx).await
 }
 
 /// Registers a worker for one job kind on the store's backend.
@@ -441,99 +385,26 @@ pub async fn run(
     // Worker names are unique per process: a store ties a running job to its worker, and a
     // restarted or second process must not pass for the one that died.
     let instance = Uuid::now_v7().simple().to_string();
-    // SQLite has one connection and one writer: parallel jobs there only wait on each other,
-    // and the store's own bookkeeping then starves the handlers of the connection.
-    let settings = match store.backend {
-        StoreBackend::Sqlite(_) => WorkerSettings {
-            deliver_webhook_concurrency: 1,
-            send_email_concurrency: 1,
-            billing_concurrency: 1,
-            send_message_concurrency: 1,
-            campaign_concurrency: 1,
-            noop_concurrency: 1,
-            ..settings
-        },
-        _ => settings,
-    };
-    let monitor = Monitor::new().shutdown_timeout(Duration::from_secs(30));
-    let monitor = register!(
-        monitor,
-        store,
-        instance,
-        deps,
-        DELIVER_WEBHOOK,
-        JobRef,
-        deliver_webhook,
-        settings.deliver_webhook_concurrency,
-        settings.heartbeat
-    );
-    let monitor = register!(
-        monitor,
-        store,
-        instance,
-        deps,
-        SEND_EMAIL,
-        JobRef,
-        send_email,
-        settings.send_email_concurrency,
-        settings.heartbeat
-    );
-    // Maintenance jobs sweep whole tenants: one at a time is enough and spares the database.
-    let monitor = register!(
-        monitor,
-        store,
-        instance,
-        deps,
-        MAINTENANCE,
-        JobRef,
-        maintenance,
-        1,
-        settings.heartbeat
-    );
-    let monitor = register!(
-        monitor,
-        store,
-        instance,
-        deps,
-        BILLING,
-        JobRef,
-        billing,
-        settings.billing_concurrency,
-        settings.heartbeat
-    );
-    let monitor = register!(
-        monitor,
-        store,
-        instance,
-        deps,
-        SEND_MESSAGE,
-        JobRef,
-        send_message,
-        settings.send_message_concurrency,
-        settings.heartbeat
-    );
-    let monitor = register!(
-        monitor,
-        store,
-        instance,
-        deps,
-        CAMPAIGN,
-        JobRef,
-        campaign,
-        settings.campaign_concurrency,
-        settings.heartbeat
-    );
-    let monitor = register!(
-        monitor,
-        store,
-        instance,
-        deps,
-        NOOP,
-        JobRef,
-        noop,
-        settings.noop_concurrency,
-        settings.heartbeat
-    );
+    let mut monitor = Monitor::new().shutdown_timeout(Duration::from_secs(30));
+    for queue in deps.deps.registry.queues() {
+        // SQLite has one connection and one writer: parallel jobs there only wait on each
+        // other, and the store's own bookkeeping then starves the handlers of the connection.
+        let concurrency = match store.backend {
+            StoreBackend::Sqlite(_) => 1,
+            _ => settings.concurrency_of(queue),
+        };
+        monitor = register!(
+            monitor,
+            store,
+            instance,
+            deps,
+            queue.name,
+            JobRef,
+            run_job,
+            concurrency,
+            settings.heartbeat
+        );
+    }
     monitor
         .run_with_signal(async move {
             shutdown.await;

@@ -12,7 +12,7 @@ use tianguis_domain::ports::Clock;
 use crate::helpers::{Session, TestApp, error_code, error_ext, text};
 use crate::webhooks::eventually;
 
-const CSD_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/domain/testdata/csd");
+const CSD_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/domain/billing/testdata/csd");
 const PASSWORD: &str = "12345678a";
 const ISSUER_RFC: &str = "EKU9003173C9";
 

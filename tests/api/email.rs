@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use serde_json::json;
+use tianguis_domain::email::SendEmail;
 use tianguis_domain::ports::Job;
 
 use crate::helpers::*;
@@ -213,10 +214,10 @@ async fn a_sent_email_is_never_sent_again() {
         .deps
         .jobs
         .enqueue(
-            Job::SendEmail {
+            Job::new(SendEmail {
                 tenant_id: Some(uuid::Uuid::parse_str(&owner.tenant_id).expect("tenant id")),
                 email_id,
-            },
+            }),
             Duration::ZERO,
         )
         .await
@@ -249,7 +250,7 @@ async fn without_smtp_emails_land_in_the_mail_folder() {
 
 #[tokio::test]
 async fn an_email_whose_job_was_lost_is_sent_by_the_sweep() {
-    use tianguis_domain::email::{Branding, NewEmail, Template, queue};
+    use tianguis_domain::email::{Branding, NewEmail, queue};
     let (app, mut sink) = app_with_smtp().await;
     let owner = app.sign_up().await;
     sink.next_to(&owner.email).await;
@@ -257,11 +258,12 @@ async fn an_email_whose_job_was_lost_is_sent_by_the_sweep() {
     queue(
         &app.state.deps.db,
         NewEmail {
+            at: chrono::Utc::now(),
             tenant_id: None,
             to: "lost@example.mx",
             locale: "es-MX",
             branding: &Branding::tianguis(),
-            template: Template::VerifyEmail {
+            template: &tianguis_domain::tenancy::emails::VerifyEmail {
                 name: "Lupita",
                 link: "https://app.example/verify-email?token=x",
             },

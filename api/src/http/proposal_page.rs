@@ -8,8 +8,9 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use tianguis_domain::Error;
 use tianguis_domain::crm::proposals::{self, Answer, PublicProposal, Status};
-use tianguis_domain::crm::{Money, quote};
 use tianguis_domain::email::templates::{escape, safe_color};
+use tianguis_domain::money::Money;
+use tianguis_domain::pricing;
 
 use crate::AppState;
 
@@ -244,11 +245,11 @@ fn render(page: &PublicProposal, token: &str, message: Option<&str>) -> String {
     ));
     let mut rows = String::new();
     for item in &page.items {
-        let tax = quote::Tax::parse(&item.tax).map_or("", |t| match t {
-            quote::Tax::Iva16 => "IVA 16%",
-            quote::Tax::Iva8 => "IVA 8%",
-            quote::Tax::Iva0 => "IVA 0%",
-            quote::Tax::Exempt => "Exento",
+        let tax = pricing::Tax::parse(&item.tax).map_or("", |t| match t {
+            pricing::Tax::Iva16 => "IVA 16%",
+            pricing::Tax::Iva8 => "IVA 8%",
+            pricing::Tax::Iva0 => "IVA 0%",
+            pricing::Tax::Exempt => "Exento",
         });
         rows.push_str(&format!(
             r#"<tr><td>{desc}<div class="muted">{tax}</div></td><td class="n">{qty}</td><td class="n hide-sm">{price}</td><td class="n">{amount}</td></tr>"#,

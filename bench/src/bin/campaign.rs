@@ -61,7 +61,10 @@ async fn main() -> anyhow::Result<()> {
 
     let mut config = Config::from_env().map_err(|e| anyhow::anyhow!("{e}"))?;
     config.job_namespace = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    config.workers.campaign_concurrency = batches;
+    config
+        .workers
+        .concurrency
+        .insert("campaign".to_owned(), batches);
     config.smtp_url = Some(tianguis::config::Secret::new(smtp));
     let components = Components::build(&config, Arc::new(SystemClock)).await?;
     let deps = components.state.deps.clone();

@@ -14,12 +14,12 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use tianguis_domain::billing::cfdi::{self, Invoice, Line, Party, build};
 use tianguis_domain::billing::csd::Csd;
-use tianguis_domain::crm::quote::{Tax, Withholding};
 use tianguis_domain::ports::{Pac, PacAccount, SystemClock};
+use tianguis_domain::pricing::{Tax, Withholding};
 use tianguis_integrations::pac::SandboxPac;
 
-const CER: &[u8] = include_bytes!("../../../domain/testdata/csd/eku.cer");
-const KEY: &[u8] = include_bytes!("../../../domain/testdata/csd/eku.key");
+const CER: &[u8] = include_bytes!("../../../domain/billing/testdata/csd/eku.cer");
+const KEY: &[u8] = include_bytes!("../../../domain/billing/testdata/csd/eku.key");
 
 fn line(description: &str, price: i64, tax: Tax, withholdings: &[Withholding]) -> Line {
     Line {

@@ -16,7 +16,8 @@ use futures_util::stream::{self, StreamExt};
 use sea_orm::{ConnectionTrait, Statement};
 use tianguis::{Components, Config};
 use tianguis_bench::SmtpSink;
-use tianguis_domain::email::{Branding, NewEmail, Template, queue};
+use tianguis_domain::email::{Branding, NewEmail, queue};
+use tianguis_domain::jobs::Noop;
 use tianguis_domain::ports::{Job, SystemClock};
 
 /// Enqueues in flight at once.
@@ -31,8 +32,12 @@ async fn main() -> anyhow::Result<()> {
 
     let mut config = Config::from_env().map_err(|e| anyhow::anyhow!("{e}"))?;
     config.job_namespace = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    config.workers.noop_concurrency = concurrency;
-    config.workers.send_email_concurrency = concurrency;
+    for queue in ["noop", "send_email"] {
+        config
+            .workers
+            .concurrency
+            .insert(queue.to_owned(), concurrency);
+    }
     let sink = SmtpSink::start(16)?;
     config.smtp_url = Some(tianguis::config::Secret::new(sink.url.clone()));
     let components = Components::build(&config, Arc::new(SystemClock)).await?;
@@ -41,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
 
     let enqueue_start = Instant::now();
     let jobs: Vec<Job> = match scenario.as_str() {
-        "noop" => (0..count).map(|_| Job::Noop).collect(),
+        "noop" => (0..count).map(|_| Job::new(Noop)).collect(),
         "email" => {
             let mut jobs = Vec::with_capacity(count);
             for i in 0..count {
@@ -50,11 +55,12 @@ async fn main() -> anyhow::Result<()> {
                     queue(
                         &deps.db,
                         NewEmail {
+                            at: chrono::Utc::now(),
                             tenant_id: None,
                             to: &to,
                             locale: "es-MX",
                             branding: &Branding::tianguis(),
-                            template: Template::VerifyEmail {
+                            template: &tianguis_domain::tenancy::emails::VerifyEmail {
                                 name: "Cliente",
                                 link: "https://app.example/v?token=x",
                             },

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use tianguis_domain::billing::{fiscal, installments, invoices, payments, stripe, subscription};
-use tianguis_domain::tenancy::rules::Plan;
+use tianguis_domain::plans::Plan;
 
 use crate::graphql::connection::{Conn, connection, page_complexity, page_request};
 use crate::graphql::context::{deps, tenant};

@@ -5,8 +5,9 @@ use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject, Union};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use tianguis_domain::crm::{
-    self, activities, companies, contacts, leads, pipelines, proposals, quote, timeline,
+    self, activities, companies, contacts, leads, pipelines, proposals, timeline,
 };
+use tianguis_domain::pricing;
 use uuid::Uuid;
 
 use crate::graphql::context::{deps, tenant};
@@ -25,8 +26,8 @@ pub struct Money {
     pub currency: String,
 }
 
-impl From<crm::Money> for Money {
-    fn from(m: crm::Money) -> Self {
+impl From<tianguis_domain::money::Money> for Money {
+    fn from(m: tianguis_domain::money::Money) -> Self {
         Self {
             amount: m.amount(),
             currency: m.currency,
@@ -35,7 +36,7 @@ impl From<crm::Money> for Money {
 }
 
 pub(crate) fn money(minor: i64, currency: &str) -> Money {
-    crm::Money::new(minor, currency).into()
+    tianguis_domain::money::Money::new(minor, currency).into()
 }
 
 pub(crate) async fn user(
@@ -57,7 +58,10 @@ async fn timeline_of(
     let entries = timeline::entries(deps(ctx)?, tenant(ctx)?, subject, before, limit)
         .await
         .gql()?;
-    Ok(entries.into_iter().map(TimelineEntry::from).collect())
+    Ok(entries
+        .into_iter()
+        .filter_map(TimelineEntry::from_domain)
+        .collect())
 }
 
 pub struct Contact(pub contacts::Contact);
@@ -97,7 +101,7 @@ impl Contact {
         self.0.city.as_deref()
     }
     async fn tags(&self) -> Vec<String> {
-        crm::tags_of(&self.0.tags)
+        tianguis_domain::rules::tags_of(&self.0.tags)
     }
     /// Values of the business's custom fields, by key.
     async fn custom_fields(&self) -> Json<serde_json::Value> {
@@ -185,7 +189,7 @@ impl Company {
         self.0.city.as_deref()
     }
     async fn tags(&self) -> Vec<String> {
-        crm::tags_of(&self.0.tags)
+        tianguis_domain::rules::tags_of(&self.0.tags)
     }
     async fn custom_fields(&self) -> Json<serde_json::Value> {
         Json(self.0.custom_fields.clone())
@@ -468,7 +472,7 @@ impl Lead {
         self.0.lost_reason.as_deref()
     }
     async fn tags(&self) -> Vec<String> {
-        crm::tags_of(&self.0.tags)
+        tianguis_domain::rules::tags_of(&self.0.tags)
     }
     async fn custom_fields(&self) -> Json<serde_json::Value> {
         Json(self.0.custom_fields.clone())
@@ -736,7 +740,7 @@ pub enum TaxRate {
     Exempt,
 }
 
-impl From<TaxRate> for quote::Tax {
+impl From<TaxRate> for pricing::Tax {
     fn from(t: TaxRate) -> Self {
         match t {
             TaxRate::Iva16 => Self::Iva16,
@@ -747,13 +751,13 @@ impl From<TaxRate> for quote::Tax {
     }
 }
 
-impl From<quote::Tax> for TaxRate {
-    fn from(t: quote::Tax) -> Self {
+impl From<pricing::Tax> for TaxRate {
+    fn from(t: pricing::Tax) -> Self {
         match t {
-            quote::Tax::Iva16 => Self::Iva16,
-            quote::Tax::Iva8 => Self::Iva8,
-            quote::Tax::Iva0 => Self::Iva0,
-            quote::Tax::Exempt => Self::Exempt,
+            pricing::Tax::Iva16 => Self::Iva16,
+            pricing::Tax::Iva8 => Self::Iva8,
+            pricing::Tax::Iva0 => Self::Iva0,
+            pricing::Tax::Exempt => Self::Exempt,
         }
     }
 }
@@ -771,7 +775,7 @@ pub enum Withholding {
     IsrResico,
 }
 
-impl From<Withholding> for quote::Withholding {
+impl From<Withholding> for pricing::Withholding {
     fn from(w: Withholding) -> Self {
         match w {
             Withholding::IvaTwoThirds => Self::IvaTwoThirds,
@@ -782,13 +786,13 @@ impl From<Withholding> for quote::Withholding {
     }
 }
 
-impl From<quote::Withholding> for Withholding {
-    fn from(w: quote::Withholding) -> Self {
+impl From<pricing::Withholding> for Withholding {
+    fn from(w: pricing::Withholding) -> Self {
         match w {
-            quote::Withholding::IvaTwoThirds => Self::IvaTwoThirds,
-            quote::Withholding::IvaFreight => Self::IvaFreight,
-            quote::Withholding::Isr10 => Self::Isr10,
-            quote::Withholding::IsrResico => Self::IsrResico,
+            pricing::Withholding::IvaTwoThirds => Self::IvaTwoThirds,
+            pricing::Withholding::IvaFreight => Self::IvaFreight,
+            pricing::Withholding::Isr10 => Self::Isr10,
+            pricing::Withholding::IsrResico => Self::IsrResico,
         }
     }
 }
@@ -942,12 +946,12 @@ impl ProposalItem {
         money(self.0.withheld_minor, &self.1)
     }
     async fn tax_rate(&self) -> TaxRate {
-        quote::Tax::parse(&self.0.tax)
-            .unwrap_or(quote::Tax::Exempt)
+        pricing::Tax::parse(&self.0.tax)
+            .unwrap_or(pricing::Tax::Exempt)
             .into()
     }
     async fn withholdings(&self) -> Vec<Withholding> {
-        serde_json::from_value::<Vec<quote::Withholding>>(self.0.withholdings.clone())
+        serde_json::from_value::<Vec<pricing::Withholding>>(self.0.withholdings.clone())
             .unwrap_or_default()
             .into_iter()
             .map(Withholding::from)
@@ -964,15 +968,18 @@ pub enum TimelineEntry {
     Message(Box<crate::graphql::messaging::Message>),
 }
 
-impl From<timeline::TimelineEntry> for TimelineEntry {
-    fn from(e: timeline::TimelineEntry) -> Self {
-        match e {
+impl TimelineEntry {
+    /// The entry as GraphQL shows it; none for a kind of entry the schema does not know.
+    fn from_domain(e: timeline::TimelineEntry) -> Option<Self> {
+        use tianguis_domain::messaging::messages::TimelineMessage;
+        Some(match e {
             timeline::TimelineEntry::Activity(a) => Self::Activity(Activity(a)),
             timeline::TimelineEntry::StageChange(c) => Self::StageChange(StageChange(c)),
             timeline::TimelineEntry::Proposal(p) => Self::Proposal(Box::new(Proposal(*p))),
-            timeline::TimelineEntry::Message(m) => {
-                Self::Message(Box::new(crate::graphql::messaging::Message(*m)))
+            timeline::TimelineEntry::Other(o) => {
+                let m = o.as_any().downcast_ref::<TimelineMessage>()?;
+                Self::Message(Box::new(crate::graphql::messaging::Message(m.0.clone())))
             }
-        }
+        })
     }
 }

@@ -109,7 +109,7 @@ impl Device {
         self.0.location.as_deref()
     }
     async fn tags(&self) -> Vec<String> {
-        tianguis_domain::crm::tags_of(&self.0.tags)
+        tianguis_domain::rules::tags_of(&self.0.tags)
     }
     async fn metadata(&self) -> Json<serde_json::Value> {
         Json(self.0.metadata.clone())

@@ -71,7 +71,7 @@ fn definition(input: SegmentDefinitionInput) -> async_graphql::Result<segments::
                 }
                 SegmentRuleInput::MessageCountAtLeast(count) => Rule::MessageCountAtLeast { count },
                 SegmentRuleInput::TotalSpentAtLeast(amount) => Rule::TotalSpentAtLeast {
-                    amount_minor: tianguis_domain::crm::rules::money_minor(amount, "MXN", "rules")
+                    amount_minor: tianguis_domain::rules::money_minor(amount, "MXN", "rules")
                         .gql()?,
                 },
                 SegmentRuleInput::LeadInStage(id) => Rule::LeadInStage {

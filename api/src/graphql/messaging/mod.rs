@@ -144,7 +144,7 @@ impl Conversation {
         user(ctx, self.0.assignee_id).await
     }
     async fn labels(&self) -> Vec<String> {
-        tianguis_domain::crm::tags_of(&self.0.labels)
+        tianguis_domain::rules::tags_of(&self.0.labels)
     }
     async fn unread_count(&self) -> i32 {
         self.0.unread_count

@@ -4,8 +4,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use tianguis_domain::Permission;
+use tianguis_domain::audit;
 use tianguis_domain::page::SortDirection;
-use tianguis_domain::tenancy::{api_keys, audit};
+use tianguis_domain::tenancy::api_keys;
 
 use super::types::{ApiKey, AuditLogEntry, CreateApiKeyPayload};
 use crate::graphql::connection::{Conn, connection, page_complexity, page_request};

@@ -2,7 +2,8 @@
 
 use async_graphql::{ComplexObject, Context, Enum, ID, SimpleObject};
 use chrono::{DateTime, Utc};
-use tianguis_domain::tenancy::{api_keys, audit, auth, invitations, members, roles, tenants};
+use tianguis_domain::audit;
+use tianguis_domain::tenancy::{api_keys, auth, invitations, members, roles, tenants};
 use tianguis_domain::{Permission, PermissionSet};
 
 use crate::graphql::error::to_graphql;

@@ -1,0 +1,117 @@
+//! The bounded contexts, assembled. The edge (`api`, `jobs`, the binary) reaches every
+//! context through this crate, and [`registry`] is where each context registers itself:
+//! adding a context is one line here.
+
+pub use tianguis_kernel::*;
+pub use {
+    tianguis_automation as automation, tianguis_billing as billing, tianguis_crm as crm,
+    tianguis_iot as iot, tianguis_marketing as marketing, tianguis_messaging as messaging,
+    tianguis_tenancy as tenancy,
+};
+
+/// Every context's job kinds, consumers, sweeps and hooks, with `settings` (each context's
+/// settings, provided by the wiring) added first.
+pub fn registry(settings: impl FnOnce(&mut Registry)) -> Registry {
+    let mut registry = Registry::default();
+    settings(&mut registry);
+    jobs::register(&mut registry);
+    tenancy::register(&mut registry);
+    crm::register(&mut registry);
+    billing::register(&mut registry);
+    messaging::register(&mut registry);
+    marketing::register(&mut registry);
+    iot::register(&mut registry);
+    automation::register(&mut registry);
+    registry
+}
+
+#[cfg(test)]
+mod crate_graph {
+    //! The contexts' crates may use only the contexts below them, so the dependency cycles the
+    //! single domain crate had cannot come back. A new context adds its row here.
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    /// Which of the project's crates each domain crate may depend on.
+    const ALLOWED: &[(&str, &[&str])] = &[
+        ("kernel", &["entity"]),
+        ("tenancy", &["entity", "kernel"]),
+        ("crm", &["entity", "kernel", "tenancy"]),
+        ("billing", &["entity", "kernel", "tenancy", "crm"]),
+        ("messaging", &["entity", "kernel", "tenancy", "crm"]),
+        (
+            "marketing",
+            &["entity", "kernel", "tenancy", "crm", "messaging"],
+        ),
+        ("iot", &["entity", "kernel", "tenancy"]),
+        ("automation", &["entity", "kernel", "tenancy"]),
+        (
+            "contexts",
+            &[
+                "kernel",
+                "tenancy",
+                "crm",
+                "billing",
+                "messaging",
+                "marketing",
+                "iot",
+                "automation",
+            ],
+        ),
+    ];
+
+    /// The `tianguis-*` crates a manifest depends on (normal and dev dependencies).
+    fn project_dependencies(manifest: &str) -> BTreeSet<String> {
+        let mut in_dependencies = false;
+        let mut found = BTreeSet::new();
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_dependencies = line.ends_with("dependencies]");
+                continue;
+            }
+            if let Some(name) = line
+                .strip_prefix("tianguis-")
+                .filter(|_| in_dependencies)
+                .and_then(|rest| rest.split(['.', ' ', '=']).next())
+            {
+                found.insert(name.to_owned());
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn domain_crates_depend_only_on_the_contexts_below_them() {
+        let domain = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let allowed: BTreeMap<&str, &[&str]> = ALLOWED.iter().copied().collect();
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&domain).expect("the domain folder") {
+            let dir = entry.expect("a domain entry").path();
+            let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+                continue;
+            };
+            let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let Some(may_use) = allowed.get(name) else {
+                panic!("domain/{name} is a new crate: add the crates it may use to ALLOWED");
+            };
+            for dependency in project_dependencies(&manifest) {
+                assert!(
+                    may_use.contains(&dependency.as_str()),
+                    "domain/{name} depends on tianguis-{dependency}, which it may not use"
+                );
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, ALLOWED.len(), "every domain crate was read");
+    }
+
+    #[test]
+    fn the_manifest_reader_finds_project_dependencies() {
+        let manifest = "[package]\nname = \"tianguis-x\"\n\n[dependencies]\ntianguis-kernel.workspace = true\nserde.workspace = true\ntianguis-crm = { path = \"../crm\" }\n\n[dev-dependencies]\ntianguis-billing.workspace = true\n";
+        assert_eq!(
+            project_dependencies(manifest),
+            BTreeSet::from(["kernel".to_owned(), "crm".to_owned(), "billing".to_owned()])
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! The one way to reach tenant data: a transaction bound to a tenant.
+//!
+//! [`TenantTx::select`] adds the tenant filter, so a query of tenant data cannot be written
+//! without it. On PostgreSQL the transaction also switches to the row-level-security role
+//! and sets `app.tenant_id`, so a forgotten filter still sees only this tenant's rows.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    PrimaryKeyTrait, QueryFilter, Select, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
+};
+use tianguis_entity::tenancy::tenants;
+use tianguis_entity::{APP_ROLE, TenantOwned};
+use uuid::Uuid;
+
+use crate::ports::PubSub;
+use crate::{Deps, Error, Result};
+
+enum AfterCommit {
+    /// In the ledger with the transaction's writes.
+    Recorded(Uuid, String),
+    Unrecorded(crate::ports::Job),
+}
+
+pub struct TenantTx {
+    tx: DatabaseTransaction,
+    tenant_id: Uuid,
+    /// The injected clock's time when the transaction began.
+    now: chrono::DateTime<chrono::Utc>,
+    pubsub: Arc<dyn PubSub>,
+    /// Messages for live subscribers, sent only once the transaction has committed.
+    outgoing: Vec<(String, Vec<u8>)>,
+    events_wake: Arc<tokio::sync::Notify>,
+    wake_dispatcher: bool,
+    jobs: Arc<dyn crate::ports::JobQueue>,
+    /// Jobs that act on what this transaction writes, queued once it has committed.
+    jobs_after_commit: Vec<AfterCommit>,
+}
+
+impl TenantTx {
+    pub async fn begin(deps: &Deps, tenant_id: Uuid) -> Result<Self> {
+        let tx = begin_writable(&deps.db).await?;
+        if tx.get_database_backend() == DbBackend::Postgres {
+            tx.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)",
+                [APP_ROLE.into(), tenant_id.to_string().into()],
+            ))
+            .await?;
+        }
+        Ok(Self {
+            tx,
+            tenant_id,
+            now: deps.clock.now(),
+            pubsub: deps.pubsub.clone(),
+            outgoing: Vec::new(),
+            events_wake: deps.events_wake.clone(),
+            wake_dispatcher: false,
+            jobs: deps.jobs.clone(),
+            jobs_after_commit: Vec::new(),
+        })
+    }
+
+    pub fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+
+    /// The time of the transaction, from the service's clock (which tests can move).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.now
+    }
+
+    /// All of this tenant's rows of `E`.
+    pub fn select<E: TenantOwned>(&self) -> Select<E> {
+        E::find().filter(E::tenant_column().eq(self.tenant_id))
+    }
+
+    /// One of this tenant's rows of `E`, or NOT_FOUND naming `what`.
+    pub async fn get<E>(&self, id: Uuid, what: &'static str) -> Result<E::Model>
+    where
+        E: TenantOwned,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+    {
+        E::find_by_id(id)
+            .filter(E::tenant_column().eq(self.tenant_id))
+            .one(&self.tx)
+            .await?
+            .ok_or(Error::NotFound(what))
+    }
+
+    /// Reads one of the caller's rows of `E` in a transaction of its own, for a caller
+    /// holding `permission`; NOT_FOUND naming `what` otherwise.
+    pub async fn read_one<E>(
+        deps: &crate::Deps,
+        ctx: &crate::TenantCtx,
+        permission: crate::Permission,
+        id: Uuid,
+        what: &'static str,
+    ) -> Result<E::Model>
+    where
+        E: TenantOwned,
+        <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+    {
+        ctx.require(permission)?;
+        let tx = Self::begin(deps, ctx.tenant_id).await?;
+        let found = tx.get::<E>(id, what).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// The caller's rows of `E` with these ids, in a transaction of their own, for a caller
+    /// holding `permission`: one statement for a DataLoader's whole batch.
+    pub async fn read_many<E>(
+        deps: &crate::Deps,
+        ctx: &crate::TenantCtx,
+        permission: crate::Permission,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, E::Model>>
+    where
+        E: TenantOwned,
+        E::Model: sea_orm::ModelTrait<Entity = E> + Sync,
+    {
+        use sea_orm::{Iterable, PrimaryKeyToColumn};
+        ctx.require(permission)?;
+        let id = E::PrimaryKey::iter()
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("an entity without a primary key"))?
+            .into_column();
+        let tx = Self::begin(deps, ctx.tenant_id).await?;
+        let rows = tx
+            .select::<E>()
+            .filter(id.is_in(ids.iter().copied()))
+            .all(&tx.tx)
+            .await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| match sea_orm::ModelTrait::get(&row, id) {
+                Value::Uuid(Some(key)) => Some((key, row)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Queues a message for live subscribers of `topic`, delivered after commit.
+    pub fn publish_after_commit(&mut self, topic: String, payload: Vec<u8>) {
+        self.outgoing.push((topic, payload));
+    }
+
+    /// Asks this process's event dispatcher to run once the transaction commits.
+    pub(crate) fn wake_dispatcher_after_commit(&mut self) {
+        self.wake_dispatcher = true;
+    }
+
+    /// Queues `job` once the transaction commits: it must not run before its rows exist. A
+    /// job of this tenant is written to the ledger with the transaction, so a queue message
+    /// lost after the commit leaves a queued entry that the sweep sends again; another's
+    /// (an account email) cannot be under row-level security, and is recorded after commit.
+    pub async fn enqueue_after_commit(&mut self, job: crate::ports::Job) -> Result<()> {
+        if job.tenant_id() == Some(self.tenant_id) {
+            let id = crate::jobs::record(&self.tx, &job, self.now, self.now).await?;
+            self.jobs_after_commit
+                .push(AfterCommit::Recorded(id, job.kind().to_owned()));
+        } else {
+            self.jobs_after_commit.push(AfterCommit::Unrecorded(job));
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        for job in self.jobs_after_commit {
+            let queued = match job {
+                AfterCommit::Recorded(id, kind) => {
+                    self.jobs
+                        .requeue(id, &kind, std::time::Duration::ZERO)
+                        .await
+                }
+                AfterCommit::Unrecorded(job) => {
+                    self.jobs.enqueue(job, std::time::Duration::ZERO).await
+                }
+            };
+            // The committed rows are the durable record; the sweep finds what this loses.
+            if let Err(err) = queued {
+                tracing::warn!(error = %err, "queueing a job after commit failed");
+            }
+        }
+        if self.wake_dispatcher {
+            self.events_wake.notify_one();
+        }
+        for (topic, payload) in self.outgoing {
+            // Live delivery is best effort; the committed change is what counts.
+            if let Err(err) = self.pubsub.publish(&topic, payload).await {
+                tracing::warn!(error = %err, topic, "publishing to subscribers failed");
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Deref for TenantTx {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+/// Builds a raw statement written with PostgreSQL's `$n` placeholders for either backend.
+pub fn raw(backend: DbBackend, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Sqlite => sql.replace('$', "?"),
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Begins a transaction for work at the edge, before a tenant is known (sign-up, log-in,
+/// refresh). It runs as the connecting role, which sees the tables owned by it.
+pub async fn begin_system(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    begin_writable(db).await
+}
+
+/// On SQLite a transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), so a
+/// second process on the same file (`tianguis seed`, `tianguis worker`) waits its turn
+/// instead of failing when a read-then-write transaction cannot upgrade.
+async fn begin_writable(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
+            .then_some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// The tenant's own row: its country, currency, time zone and locale.
+pub async fn tenant_region<C: ConnectionTrait>(
+    conn: &C,
+    tenant_id: Uuid,
+) -> Result<tenants::Model> {
+    tenants::Entity::find_by_id(tenant_id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound("tenant"))
+}

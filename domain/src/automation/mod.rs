@@ -1,3 +1,0 @@
-//! Automation: outgoing webhooks now; workflows later.
-
-pub mod webhooks;

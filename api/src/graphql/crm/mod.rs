@@ -1,23 +1,12 @@
 //! GraphQL of the CRM: contacts, companies, custom fields, pipelines, leads, activities,
 //! proposals and the sales dashboard.
 
-mod proposals;
-pub(crate) mod records;
-mod sales;
-pub(crate) mod types;
+mod inputs;
+mod mutation;
+mod query;
+mod types;
 
-use async_graphql::MergedObject;
-
-#[derive(MergedObject, Default)]
-pub struct CrmQuery(
-    records::RecordsQuery,
-    sales::SalesQuery,
-    proposals::ProposalsQuery,
-);
-
-#[derive(MergedObject, Default)]
-pub struct CrmMutation(
-    records::RecordsMutation,
-    sales::SalesMutation,
-    proposals::ProposalsMutation,
-);
+pub(crate) use inputs::*;
+pub(crate) use mutation::*;
+pub(crate) use query::*;
+pub(crate) use types::*;

@@ -1,21 +1,13 @@
 //! GraphQL of the tenancy context: sessions, the team, access and the audit log.
 
-mod access;
-mod session;
-mod team;
-pub(crate) mod types;
+mod inputs;
+mod mutation;
+mod query;
+mod subscription;
+mod types;
 
-use async_graphql::{MergedObject, MergedSubscription};
-
-#[derive(MergedObject, Default)]
-pub struct TenancyQuery(session::SessionQuery, team::TeamQuery, access::AccessQuery);
-
-#[derive(MergedObject, Default)]
-pub struct TenancyMutation(
-    session::SessionMutation,
-    team::TeamMutation,
-    access::AccessMutation,
-);
-
-#[derive(MergedSubscription, Default)]
-pub struct TenancySubscription(access::AuditSubscription);
+pub(crate) use inputs::*;
+pub(crate) use mutation::*;
+pub(crate) use query::*;
+pub(crate) use subscription::*;
+pub(crate) use types::*;

@@ -1,13 +1,32 @@
-//! GraphQL objects of the tenancy context, built from domain types.
-
-use async_graphql::{ComplexObject, Context, Enum, ID, SimpleObject};
-use chrono::{DateTime, Utc};
-use tianguis_domain::audit;
-use tianguis_domain::tenancy::{api_keys, auth, invitations, members, roles, tenants};
-use tianguis_domain::{Permission, PermissionSet};
+//! tenancy's GraphQL object types.
 
 use crate::graphql::error::to_graphql;
-use crate::graphql::loaders::{RoleLoader, UserLoader, load};
+use crate::graphql::loaders::RoleLoader;
+use crate::graphql::loaders::UserLoader;
+use crate::graphql::loaders::load;
+use async_graphql::ComplexObject;
+use async_graphql::Context;
+use async_graphql::Enum;
+use async_graphql::ID;
+use async_graphql::SimpleObject;
+use chrono::DateTime;
+use chrono::Utc;
+use tianguis_domain::Permission;
+use tianguis_domain::PermissionSet;
+use tianguis_domain::audit;
+use tianguis_domain::tenancy::api_keys;
+use tianguis_domain::tenancy::auth;
+use tianguis_domain::tenancy::invitations;
+use tianguis_domain::tenancy::members;
+use tianguis_domain::tenancy::roles;
+use tianguis_domain::tenancy::tenants;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum AuditLogOrder {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
 
 /// A business using Tianguis.
 #[derive(SimpleObject)]

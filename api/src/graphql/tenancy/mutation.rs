@@ -1,120 +1,65 @@
-//! Signing up and in, sessions, the current user and business, two-factor authentication.
+//! tenancy's GraphQL mutations.
 
-use async_graphql::{Context, ID, InputObject, Object};
-use tianguis_domain::Permission;
-use tianguis_domain::tenancy::{account, auth, invitations, members, tenants, totp};
+use crate::graphql::context::deps;
+use crate::graphql::context::meta;
+use crate::graphql::context::tenant;
+use crate::graphql::error::GqlResult;
+use crate::graphql::error::parse_id;
+use async_graphql::Context;
+use async_graphql::ID;
+use async_graphql::MergedObject;
+use async_graphql::Object;
+use tianguis_domain::tenancy::account;
+use tianguis_domain::tenancy::api_keys;
+use tianguis_domain::tenancy::auth;
+use tianguis_domain::tenancy::invitations;
+use tianguis_domain::tenancy::members;
+use tianguis_domain::tenancy::roles;
+use tianguis_domain::tenancy::tenants;
+use tianguis_domain::tenancy::totp;
 
-use super::types::{AuthPayload, Me, PermissionInfo, Tenant, TotpEnrollment};
-use crate::graphql::context::{deps, meta, tenant};
-use crate::graphql::error::{GqlResult, parse_id};
+use crate::graphql::tenancy::*;
 
 #[derive(Default)]
-pub struct SessionQuery;
+pub struct AccessMutation;
 
 #[Object]
-impl SessionQuery {
-    /// The signed-in user, their businesses and their permissions here.
-    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
-        let caller = tenant(ctx)?;
-        let me = members::me(deps(ctx)?, caller).await.gql()?;
-        Ok(Me::new(me, &caller.permissions))
+impl AccessMutation {
+    /// Creates an API key. The secret is in this response only.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> async_graphql::Result<CreateApiKeyPayload> {
+        let cmd = api_keys::NewApiKey {
+            name: input.name,
+            scopes: input.scopes,
+            expires_at: input.expires_at,
+        };
+        let created = api_keys::create(deps(ctx)?, tenant(ctx)?, cmd)
+            .await
+            .gql()?;
+        Ok(CreateApiKeyPayload {
+            api_key: created.key.into(),
+            secret: created.secret,
+        })
     }
 
-    /// The current business and its settings.
-    async fn tenant(&self, ctx: &Context<'_>) -> async_graphql::Result<Tenant> {
-        Ok(tenants::current(deps(ctx)?, tenant(ctx)?)
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiKeyInput,
+    ) -> async_graphql::Result<ApiKey> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(api_keys::revoke(deps(ctx)?, tenant(ctx)?, id)
             .await
             .gql()?
             .into())
     }
-
-    /// Every permission a role or API key can hold.
-    async fn permission_catalogue(&self) -> Vec<PermissionInfo> {
-        Permission::ALL.iter().copied().map(Into::into).collect()
-    }
 }
 
-#[derive(InputObject)]
-pub struct SignUpInput {
-    pub business_name: String,
-    /// Defaults to one derived from the business name.
-    pub slug: Option<String>,
-    pub email: String,
-    pub password: String,
-    pub display_name: String,
-    /// Defaults to MX.
-    pub country: Option<String>,
-    /// Defaults to America/Mexico_City.
-    pub timezone: Option<String>,
-    /// Defaults to MXN.
-    pub currency: Option<String>,
-    /// Defaults to es-MX.
-    pub locale: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct LogInInput {
-    pub email: String,
-    pub password: String,
-    /// Required when two-factor authentication is on.
-    pub totp_code: Option<String>,
-    /// Which business to open; the most recently joined one when absent.
-    pub tenant_slug: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct RefreshSessionInput {
-    pub refresh_token: String,
-}
-
-#[derive(InputObject)]
-pub struct SwitchTenantInput {
-    pub tenant_id: ID,
-}
-
-#[derive(InputObject)]
-pub struct AcceptInvitationInput {
-    pub token: String,
-    /// Needed when the invitee has no account yet.
-    pub display_name: Option<String>,
-    /// A new account's password, or the existing account's password.
-    pub password: String,
-}
-
-#[derive(InputObject)]
-pub struct UpdateTenantSettingsInput {
-    pub name: Option<String>,
-    pub country: Option<String>,
-    pub timezone: Option<String>,
-    pub currency: Option<String>,
-    pub locale: Option<String>,
-    /// An https:// image for emails and public pages; empty removes it.
-    pub logo_url: Option<String>,
-    /// A hex colour such as #0F766E.
-    pub brand_color: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct RequestPasswordResetInput {
-    pub email: String,
-}
-
-#[derive(InputObject)]
-pub struct ResetPasswordInput {
-    /// The token from the emailed link.
-    pub token: String,
-    pub password: String,
-}
-
-#[derive(InputObject)]
-pub struct VerifyEmailInput {
-    pub token: String,
-}
-
-#[derive(InputObject)]
-pub struct TotpCodeInput {
-    pub code: String,
-}
+#[derive(MergedObject, Default)]
+pub struct TenancyMutation(pub(crate) SessionMutation, TeamMutation, AccessMutation);
 
 #[derive(Default)]
 pub struct SessionMutation;
@@ -307,5 +252,127 @@ impl SessionMutation {
             members::me(deps, caller).await.gql()?,
             &caller.permissions,
         ))
+    }
+}
+
+#[derive(Default)]
+pub struct TeamMutation;
+
+#[Object]
+impl TeamMutation {
+    /// Invites someone by email; the payload's token goes into their invitation link.
+    async fn create_invitation(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInvitationInput,
+    ) -> async_graphql::Result<CreateInvitationPayload> {
+        let role_id = parse_id(&input.role_id, "roleId")?;
+        let created = invitations::create(deps(ctx)?, tenant(ctx)?, &input.email, role_id)
+            .await
+            .gql()?;
+        Ok(CreateInvitationPayload {
+            invitation: created.invitation.into(),
+            token: created.token,
+        })
+    }
+
+    async fn revoke_invitation(
+        &self,
+        ctx: &Context<'_>,
+        input: IdInput,
+    ) -> async_graphql::Result<Invitation> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(invitations::revoke(deps(ctx)?, tenant(ctx)?, id)
+            .await
+            .gql()?
+            .into())
+    }
+
+    async fn change_member_role(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeMemberRoleInput,
+    ) -> async_graphql::Result<Member> {
+        let member = parse_id(&input.member_id, "memberId")?;
+        let role = parse_id(&input.role_id, "roleId")?;
+        Ok(members::change_role(deps(ctx)?, tenant(ctx)?, member, role)
+            .await
+            .gql()?
+            .into())
+    }
+
+    /// Suspends a member: their sessions stop working at once.
+    async fn suspend_member(
+        &self,
+        ctx: &Context<'_>,
+        input: IdInput,
+    ) -> async_graphql::Result<Member> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(members::set_status(deps(ctx)?, tenant(ctx)?, id, false)
+            .await
+            .gql()?
+            .into())
+    }
+
+    async fn reactivate_member(
+        &self,
+        ctx: &Context<'_>,
+        input: IdInput,
+    ) -> async_graphql::Result<Member> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(members::set_status(deps(ctx)?, tenant(ctx)?, id, true)
+            .await
+            .gql()?
+            .into())
+    }
+
+    /// Removes a member (or, with your own membership id, leaves the business).
+    async fn remove_member(&self, ctx: &Context<'_>, input: IdInput) -> async_graphql::Result<ID> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(members::remove(deps(ctx)?, tenant(ctx)?, id)
+            .await
+            .gql()?
+            .into())
+    }
+
+    async fn create_role(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRoleInput,
+    ) -> async_graphql::Result<Role> {
+        let cmd = roles::RoleInput {
+            name: input.name,
+            description: input.description,
+            permissions: input.permissions,
+        };
+        Ok(roles::create(deps(ctx)?, tenant(ctx)?, cmd)
+            .await
+            .gql()?
+            .into())
+    }
+
+    async fn update_role(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateRoleInput,
+    ) -> async_graphql::Result<Role> {
+        let id = parse_id(&input.id, "id")?;
+        let cmd = roles::RoleUpdate {
+            name: input.name,
+            description: input.description,
+            permissions: input.permissions,
+        };
+        Ok(roles::update(deps(ctx)?, tenant(ctx)?, id, cmd)
+            .await
+            .gql()?
+            .into())
+    }
+
+    async fn delete_role(&self, ctx: &Context<'_>, input: IdInput) -> async_graphql::Result<ID> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(roles::delete(deps(ctx)?, tenant(ctx)?, id)
+            .await
+            .gql()?
+            .into())
     }
 }

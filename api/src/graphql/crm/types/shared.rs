@@ -1,0 +1,211 @@
+//! CRM's GraphQL object types: shared.
+
+use crate::graphql::context::deps;
+use crate::graphql::context::tenant;
+use crate::graphql::error::GqlResult;
+use crate::graphql::error::parse_id;
+use crate::graphql::loaders::UserLoader;
+use crate::graphql::loaders::load_opt;
+use crate::graphql::tenancy::User;
+use async_graphql::Context;
+use async_graphql::ID;
+use async_graphql::MaybeUndefined;
+use async_graphql::SimpleObject;
+use chrono::DateTime;
+use chrono::Utc;
+use rust_decimal::Decimal;
+use tianguis_domain::crm;
+use tianguis_domain::crm::custom_fields;
+use tianguis_domain::crm::pipelines;
+use tianguis_domain::crm::proposals;
+use tianguis_domain::crm::timeline;
+use tianguis_domain::page::SortDirection;
+use uuid::Uuid;
+
+use crate::graphql::crm::*;
+
+pub(crate) fn item_inputs(
+    items: Vec<ProposalItemInput>,
+) -> async_graphql::Result<Vec<proposals::ItemInput>> {
+    items
+        .into_iter()
+        .map(|i| {
+            Ok(proposals::ItemInput {
+                product_id: optional_id(i.product_id.as_ref(), "productId")?,
+                description: i.description,
+                quantity: i.quantity,
+                unit_price: i.unit_price,
+                discount: i.discount,
+                tax: i.tax_rate.into(),
+                withholdings: i.withholdings.into_iter().map(Into::into).collect(),
+            })
+        })
+        .collect()
+}
+
+impl From<RecordOrder> for SortDirection {
+    fn from(o: RecordOrder) -> Self {
+        match o {
+            RecordOrder::NewestFirst => SortDirection::Desc,
+            RecordOrder::OldestFirst => SortDirection::Asc,
+        }
+    }
+}
+
+pub fn custom_filters(
+    filters: Option<Vec<CustomFieldFilter>>,
+) -> Vec<custom_fields::CustomFieldFilter> {
+    filters
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| custom_fields::CustomFieldFilter {
+            key: f.key,
+            equals: f.equals,
+            min: f.min,
+            max: f.max,
+        })
+        .collect()
+}
+
+pub fn optional_id(
+    id: Option<&ID>,
+    field: &'static str,
+) -> async_graphql::Result<Option<uuid::Uuid>> {
+    id.map(|id| parse_id(id, field)).transpose()
+}
+
+/// A nullable id argument: absent leaves it, null clears it, a value sets it.
+pub fn maybe_id(
+    value: MaybeUndefined<ID>,
+    field: &'static str,
+) -> async_graphql::Result<Option<Option<uuid::Uuid>>> {
+    maybe(value)
+        .map(|id| id.map(|id| parse_id(&id, field)).transpose())
+        .transpose()
+}
+
+/// A nullable argument: absent leaves it (None), null clears it (Some(None)).
+pub fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+pub(crate) fn ids(
+    values: Option<Vec<ID>>,
+    field: &'static str,
+) -> async_graphql::Result<Vec<uuid::Uuid>> {
+    values
+        .unwrap_or_default()
+        .iter()
+        .map(|id| parse_id(id, field))
+        .collect()
+}
+
+pub(crate) fn stage_inputs(
+    stages: Vec<StageInput>,
+) -> async_graphql::Result<Vec<pipelines::StageInput>> {
+    stages
+        .into_iter()
+        .map(|s| {
+            Ok(pipelines::StageInput {
+                id: optional_id(s.id.as_ref(), "stages")?,
+                name: s.name,
+                probability: s.probability,
+                outcome: s.outcome.into(),
+            })
+        })
+        .collect()
+}
+
+/// An exact amount of money: a decimal string and an ISO 4217 currency.
+#[derive(SimpleObject, Clone)]
+pub struct Money {
+    pub amount: Decimal,
+    pub currency: String,
+}
+
+impl From<tianguis_domain::money::Money> for Money {
+    fn from(m: tianguis_domain::money::Money) -> Self {
+        Self {
+            amount: m.amount(),
+            currency: m.currency,
+        }
+    }
+}
+
+pub(crate) fn money(minor: i64, currency: &str) -> Money {
+    tianguis_domain::money::Money::new(minor, currency).into()
+}
+
+pub(crate) async fn user(
+    ctx: &Context<'_>,
+    id: Option<Uuid>,
+) -> async_graphql::Result<Option<User>> {
+    Ok(load_opt::<UserLoader>(ctx, id).await?.map(User::from))
+}
+
+pub(crate) const TIMELINE_DEFAULT: i32 = 50;
+
+pub(crate) async fn timeline_of(
+    ctx: &Context<'_>,
+    subject: timeline::Subject,
+    limit: Option<i32>,
+    before: Option<DateTime<Utc>>,
+) -> async_graphql::Result<Vec<TimelineEntry>> {
+    let limit = limit.unwrap_or(TIMELINE_DEFAULT).max(1) as u64;
+
+    let entries = timeline::entries(deps(ctx)?, tenant(ctx)?, subject, before, limit)
+        .await
+        .gql()?;
+    Ok(entries
+        .into_iter()
+        .filter_map(TimelineEntry::from_domain)
+        .collect())
+}
+
+impl From<CustomFieldEntity> for crm::custom_fields::FieldEntity {
+    fn from(e: CustomFieldEntity) -> Self {
+        match e {
+            CustomFieldEntity::Contact => Self::Contact,
+            CustomFieldEntity::Company => Self::Company,
+            CustomFieldEntity::Lead => Self::Lead,
+        }
+    }
+}
+
+impl From<CustomFieldKind> for crm::custom_fields::FieldKind {
+    fn from(k: CustomFieldKind) -> Self {
+        use crm::custom_fields::FieldKind as K;
+        match k {
+            CustomFieldKind::Text => K::Text,
+            CustomFieldKind::Number => K::Number,
+            CustomFieldKind::Date => K::Date,
+            CustomFieldKind::Boolean => K::Boolean,
+            CustomFieldKind::Select => K::Select,
+        }
+    }
+}
+
+pub(crate) fn outcome(key: &str) -> StageOutcome {
+    match pipelines::Outcome::parse(key) {
+        pipelines::Outcome::Open => StageOutcome::Open,
+        pipelines::Outcome::Won => StageOutcome::Won,
+        pipelines::Outcome::Lost => StageOutcome::Lost,
+    }
+}
+
+impl From<ProposalStatus> for proposals::Status {
+    fn from(s: ProposalStatus) -> Self {
+        match s {
+            ProposalStatus::Draft => Self::Draft,
+            ProposalStatus::Sent => Self::Sent,
+            ProposalStatus::Viewed => Self::Viewed,
+            ProposalStatus::Accepted => Self::Accepted,
+            ProposalStatus::Rejected => Self::Rejected,
+            ProposalStatus::Expired => Self::Expired,
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod automation;
 pub mod billing;
+pub mod common;
 pub mod connection;
 pub mod context;
 pub mod crm;

@@ -1,12 +1,12 @@
 //! billing's GraphQL queries.
 
+use crate::graphql::common::optional_id;
 use crate::graphql::connection::Conn;
 use crate::graphql::connection::connection;
 use crate::graphql::connection::page_complexity;
 use crate::graphql::connection::page_request;
 use crate::graphql::context::deps;
 use crate::graphql::context::tenant;
-use crate::graphql::crm::optional_id;
 use crate::graphql::error::GqlResult;
 use crate::graphql::error::parse_id;
 use async_graphql::Context;

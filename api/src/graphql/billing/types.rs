@@ -1,9 +1,9 @@
 //! billing's GraphQL object types.
 
+use crate::graphql::common::Money;
+use crate::graphql::common::money;
 use crate::graphql::crm::Company;
 use crate::graphql::crm::Contact;
-use crate::graphql::crm::Money;
-use crate::graphql::crm::money;
 use crate::graphql::loaders::CompanyLoader;
 use crate::graphql::loaders::ContactLoader;
 use crate::graphql::loaders::InvoiceInstallmentsLoader;

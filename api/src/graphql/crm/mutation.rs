@@ -16,6 +16,7 @@ use tianguis_domain::crm::leads;
 use tianguis_domain::crm::pipelines;
 use tianguis_domain::crm::proposals;
 
+use crate::graphql::common::*;
 use crate::graphql::crm::*;
 
 #[derive(MergedObject, Default)]

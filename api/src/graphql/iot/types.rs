@@ -1,6 +1,6 @@
 //! IoT's GraphQL object types.
 
-use crate::graphql::crm::user;
+use crate::graphql::common::user;
 use crate::graphql::loaders::AlertRuleLoader;
 use crate::graphql::loaders::DeviceLoader;
 use crate::graphql::loaders::DeviceProfileLoader;

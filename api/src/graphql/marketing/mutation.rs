@@ -1,8 +1,8 @@
 //! marketing's GraphQL mutations.
 
+use crate::graphql::common::optional_id;
 use crate::graphql::context::deps;
 use crate::graphql::context::tenant;
-use crate::graphql::crm::optional_id;
 use crate::graphql::error::GqlResult;
 use crate::graphql::error::parse_id;
 use async_graphql::Context;

@@ -1,5 +1,6 @@
 //! marketing's GraphQL object types.
 
+use crate::graphql::common::user;
 use crate::graphql::connection::Conn;
 use crate::graphql::connection::connection;
 use crate::graphql::connection::page_complexity;
@@ -7,7 +8,6 @@ use crate::graphql::connection::page_request;
 use crate::graphql::context::deps;
 use crate::graphql::context::tenant;
 use crate::graphql::crm::Contact;
-use crate::graphql::crm::user;
 use crate::graphql::error::GqlResult;
 use crate::graphql::error::parse_id;
 use crate::graphql::loaders::CampaignMetricsLoader;

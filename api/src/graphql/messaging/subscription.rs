@@ -1,8 +1,8 @@
 //! messaging's GraphQL subscriptions.
 
+use crate::graphql::common::optional_id;
 use crate::graphql::context::deps;
 use crate::graphql::context::tenant;
-use crate::graphql::crm::optional_id;
 use crate::graphql::error::GqlResult;
 use crate::graphql::error::to_graphql;
 use async_graphql::Context;

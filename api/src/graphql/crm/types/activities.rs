@@ -1,5 +1,6 @@
 //! CRM's GraphQL object types: activities, timelines and the dashboard.
 
+use crate::graphql::common::*;
 use crate::graphql::context::deps;
 use crate::graphql::crm::*;
 use crate::graphql::loaders::CompanyLoader;

@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 use tianguis_domain::crm::proposals;
 use tianguis_domain::pricing;
 
+use crate::graphql::common::*;
 use crate::graphql::crm::*;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]

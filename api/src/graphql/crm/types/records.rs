@@ -17,6 +17,7 @@ use tianguis_domain::crm::companies;
 use tianguis_domain::crm::contacts;
 use tianguis_domain::crm::timeline;
 
+use crate::graphql::common::*;
 use crate::graphql::crm::*;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]

@@ -1,5 +1,6 @@
 //! CRM's GraphQL object types: sales.
 
+use crate::graphql::common::*;
 use crate::graphql::crm::*;
 use crate::graphql::loaders::CompanyLoader;
 use crate::graphql::loaders::ContactLoader;

@@ -4,24 +4,18 @@ use crate::graphql::context::deps;
 use crate::graphql::context::tenant;
 use crate::graphql::error::GqlResult;
 use crate::graphql::error::parse_id;
-use crate::graphql::loaders::UserLoader;
-use crate::graphql::loaders::load_opt;
-use crate::graphql::tenancy::User;
 use async_graphql::Context;
 use async_graphql::ID;
-use async_graphql::MaybeUndefined;
-use async_graphql::SimpleObject;
 use chrono::DateTime;
 use chrono::Utc;
-use rust_decimal::Decimal;
 use tianguis_domain::crm;
 use tianguis_domain::crm::custom_fields;
 use tianguis_domain::crm::pipelines;
 use tianguis_domain::crm::proposals;
 use tianguis_domain::crm::timeline;
 use tianguis_domain::page::SortDirection;
-use uuid::Uuid;
 
+use crate::graphql::common::*;
 use crate::graphql::crm::*;
 
 pub(crate) fn item_inputs(
@@ -67,32 +61,6 @@ pub fn custom_filters(
         .collect()
 }
 
-pub fn optional_id(
-    id: Option<&ID>,
-    field: &'static str,
-) -> async_graphql::Result<Option<uuid::Uuid>> {
-    id.map(|id| parse_id(id, field)).transpose()
-}
-
-/// A nullable id argument: absent leaves it, null clears it, a value sets it.
-pub fn maybe_id(
-    value: MaybeUndefined<ID>,
-    field: &'static str,
-) -> async_graphql::Result<Option<Option<uuid::Uuid>>> {
-    maybe(value)
-        .map(|id| id.map(|id| parse_id(&id, field)).transpose())
-        .transpose()
-}
-
-/// A nullable argument: absent leaves it (None), null clears it (Some(None)).
-pub fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
-}
-
 pub(crate) fn ids(
     values: Option<Vec<ID>>,
     field: &'static str,
@@ -118,33 +86,6 @@ pub(crate) fn stage_inputs(
             })
         })
         .collect()
-}
-
-/// An exact amount of money: a decimal string and an ISO 4217 currency.
-#[derive(SimpleObject, Clone)]
-pub struct Money {
-    pub amount: Decimal,
-    pub currency: String,
-}
-
-impl From<tianguis_domain::money::Money> for Money {
-    fn from(m: tianguis_domain::money::Money) -> Self {
-        Self {
-            amount: m.amount(),
-            currency: m.currency,
-        }
-    }
-}
-
-pub(crate) fn money(minor: i64, currency: &str) -> Money {
-    tianguis_domain::money::Money::new(minor, currency).into()
-}
-
-pub(crate) async fn user(
-    ctx: &Context<'_>,
-    id: Option<Uuid>,
-) -> async_graphql::Result<Option<User>> {
-    Ok(load_opt::<UserLoader>(ctx, id).await?.map(User::from))
 }
 
 pub(crate) const TIMELINE_DEFAULT: i32 = 50;

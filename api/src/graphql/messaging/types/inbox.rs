@@ -1,5 +1,6 @@
 //! Messaging's GraphQL object types: channels, conversations and their messages.
 
+use crate::graphql::common::user;
 use crate::graphql::connection::Conn;
 use crate::graphql::connection::connection;
 use crate::graphql::connection::page_complexity;
@@ -7,7 +8,6 @@ use crate::graphql::connection::page_request;
 use crate::graphql::context::deps;
 use crate::graphql::context::tenant;
 use crate::graphql::crm::Contact;
-use crate::graphql::crm::user;
 use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::ChannelLoader;
 use crate::graphql::loaders::ContactLoader;

@@ -1,6 +1,6 @@
 //! Messaging's GraphQL object types: WhatsApp message templates.
 
-use crate::graphql::crm::user;
+use crate::graphql::common::user;
 use crate::graphql::loaders::TemplateVersionsLoader;
 use crate::graphql::loaders::load;
 use crate::graphql::tenancy::User;

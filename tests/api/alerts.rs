@@ -1,39 +1,16 @@
 //! Alert rules and alerts: raised by telemetry or by silence, repeated, acknowledged and
 //! cleared, with email, webhook events and live subscribers; and kept to their business.
 
-use std::time::Duration;
-
+use crate::edge::subscribe;
+use crate::fixtures::iot::*;
+use crate::fixtures::iot::{new_device, post_telemetry};
+use crate::helpers::app_with_smtp;
+use crate::helpers::eventually;
+use crate::helpers::{TestApp, text, unique};
+use crate::webhook_receiver::Receiver;
 use chrono::TimeDelta;
 use serde_json::{Value, json};
-
-use crate::edge::{next_message, subscribe};
-use crate::email::app_with_smtp;
-use crate::helpers::{Session, TestApp, text, unique};
-use crate::iot::{new_device, post_telemetry};
-use crate::webhook_receiver::Receiver;
-use crate::webhooks::eventually;
-
-const WAIT: Duration = Duration::from_secs(10);
-
-const CREATE_RULE: &str = "mutation($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { id name severity condition enabled notifyEmails } }";
-const ALERT_EVENTS: &str = "subscription($min: AlertSeverity!) { alertChanged(minSeverity: $min) {
-    change alert { id status severity triggerCount details device { name } rule { name } clearedBy { email } } } }";
-
-async fn create_rule(app: &TestApp, session: &Session, input: Value) -> String {
-    let created = app
-        .ok(
-            Some(&session.access_token),
-            CREATE_RULE,
-            json!({ "input": input }),
-        )
-        .await;
-    text(&created["createAlertRule"]["id"])
-}
-
-async fn next_event(ws: &mut crate::edge::Ws) -> Value {
-    let message = next_message(ws, WAIT).await.expect("an alert event");
-    message["payload"]["data"]["alertChanged"].clone()
-}
+use std::time::Duration;
 
 #[tokio::test]
 async fn a_threshold_held_long_enough_raises_one_alert_that_repeats_and_clears_itself() {
@@ -41,7 +18,8 @@ async fn a_threshold_held_long_enough_raises_one_alert_that_repeats_and_clears_i
     let owner = app.sign_up().await;
     mail.next_to(&owner.email).await; // the owner's address confirmation
     let mut hooks = Receiver::start().await;
-    crate::webhooks::subscribe(&app, &owner, &hooks.url, json!(["iot.alert.*"])).await;
+    crate::fixtures::automation::webhook_endpoint(&app, &owner, &hooks.url, json!(["iot.alert.*"]))
+        .await;
     let profile = app
         .ok(
             Some(&owner.access_token),
@@ -381,95 +359,4 @@ async fn rules_are_checked_and_combinations_need_every_part() {
         left,
         json!({ "alerts": { "totalCount": 0 }, "alertRules": [] })
     );
-}
-
-#[tokio::test]
-async fn another_business_can_neither_see_nor_touch_rules_and_alerts() {
-    let app = TestApp::spawn().await;
-    let owner = app.sign_up().await;
-    let rival = app.sign_up().await;
-    let (device, token) = new_device(&app, &owner, json!({ "name": "Cámara" })).await;
-    let rule = create_rule(
-        &app,
-        &owner,
-        json!({ "name": "Caliente", "deviceId": device, "severity": "CRITICAL",
-                "condition": { "threshold": { "key": "t", "op": "GT", "value": 5 } } }),
-    )
-    .await;
-    let mut rival_ws = subscribe(&app, &rival, ALERT_EVENTS, json!({ "min": "INFO" })).await;
-    let mut owner_ws = subscribe(&app, &owner, ALERT_EVENTS, json!({ "min": "INFO" })).await;
-    post_telemetry(&app, &token, r#"{"t": 9}"#).await;
-    let alert = text(&next_event(&mut owner_ws).await["alert"]["id"]);
-
-    let seen = app
-        .ok(
-            Some(&rival.access_token),
-            "{ alertRules { id } alerts { totalCount } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        seen,
-        json!({ "alertRules": [], "alerts": { "totalCount": 0 } })
-    );
-    for (query, variables) in [
-        (
-            "query($id: ID!) { alertRule(id: $id) { id } }",
-            json!({ "id": rule }),
-        ),
-        (
-            "query($id: ID!) { alert(id: $id) { id } }",
-            json!({ "id": alert }),
-        ),
-        (
-            "mutation($id: ID!) { acknowledgeAlert(input: { id: $id }) { id } }",
-            json!({ "id": alert }),
-        ),
-        (
-            "mutation($id: ID!) { clearAlert(input: { id: $id }) { id } }",
-            json!({ "id": alert }),
-        ),
-        (
-            "mutation($id: ID!) { updateAlertRule(input: { id: $id, enabled: false }) { id } }",
-            json!({ "id": rule }),
-        ),
-        (
-            "mutation($id: ID!) { deleteAlertRule(input: { id: $id }) }",
-            json!({ "id": rule }),
-        ),
-        (
-            "mutation($id: ID!) { createAlertRule(input: { name: \"x\", deviceId: $id, severity: INFO, condition: { noData: { minutes: 1 } } }) { id } }",
-            json!({ "id": device }),
-        ),
-    ] {
-        let refused = app.gql(Some(&rival.access_token), query, variables).await;
-        assert_eq!(
-            refused["errors"][0]["extensions"]["code"], "NOT_FOUND",
-            "{query}: {refused}"
-        );
-    }
-    let still = app
-        .ok(
-            Some(&owner.access_token),
-            "query($id: ID!) { alert(id: $id) { status rule { enabled } } }",
-            json!({ "id": alert }),
-        )
-        .await;
-    assert_eq!(
-        still["alert"],
-        json!({ "status": "ACTIVE", "rule": { "enabled": true } })
-    );
-
-    // The rival's subscriber hears its own alert first: the owner's never reached it.
-    let (rival_device, rival_token) = new_device(&app, &rival, json!({ "name": "Suyo" })).await;
-    create_rule(
-        &app,
-        &rival,
-        json!({ "name": "Propia", "deviceId": rival_device, "severity": "INFO",
-                "condition": { "threshold": { "key": "t", "op": "GT", "value": 5 } } }),
-    )
-    .await;
-    post_telemetry(&app, &rival_token, r#"{"t": 9}"#).await;
-    let first = next_event(&mut rival_ws).await;
-    assert_eq!(first["alert"]["rule"]["name"], "Propia");
 }

@@ -1,9 +1,8 @@
 //! Sign-up, log-in, tokens, sessions, API keys and two-factor authentication.
 
+use crate::helpers::*;
 use chrono::TimeDelta;
 use serde_json::json;
-
-use crate::helpers::*;
 
 const ME: &str = "{ me { user { email } currentTenantId permissions } }";
 const LOG_IN: &str =

@@ -2,85 +2,13 @@
 //! sandbox PAC, cancelled; bad fiscal data refused before any PAC sees it; kept to their
 //! business.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use crate::fixtures::billing::*;
+use crate::helpers::eventually;
+use crate::helpers::{Session, TestApp, error_code, error_ext, text};
 use serde_json::{Value, json};
 use tianguis_domain::billing::cfdi::{Element, cadena};
 use tianguis_domain::billing::csd::verify_seal;
 use tianguis_domain::ports::Clock;
-
-use crate::helpers::{Session, TestApp, error_code, error_ext, text};
-use crate::webhooks::eventually;
-
-const CSD_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/domain/billing/testdata/csd");
-const PASSWORD: &str = "12345678a";
-const ISSUER_RFC: &str = "EKU9003173C9";
-
-const SET_PROFILE: &str = "mutation($input: FiscalProfileInput!) { setFiscalProfile(input: $input) { rfc series pac certificate { number validUntil } } }";
-const UPLOAD: &str =
-    "mutation($input: UploadCsdInput!) { uploadCsd(input: $input) { certificate { number } } }";
-const CREATE: &str = "mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { id number status total { amount } receiver { rfc cfdiUse } } }";
-const STAMP: &str = "mutation($id: ID!) { stampInvoice(input: { id: $id }) { status } }";
-const STATE: &str = "query($id: ID!) { invoice(id: $id) { status uuid xml total { amount } pacError { code message } cancellation { motive substituteUuid cancelledAt } } }";
-
-fn file(name: &str) -> String {
-    STANDARD.encode(std::fs::read(format!("{CSD_DIR}/{name}")).expect("CSD fixture"))
-}
-
-fn csd(cer: &str, key: &str, password: &str) -> Value {
-    json!({ "input": { "certificate": file(cer), "privateKey": file(key), "password": password } })
-}
-
-async fn set_profile(app: &TestApp, session: &Session, rfc: &str) {
-    app.ok(
-        Some(&session.access_token),
-        SET_PROFILE,
-        json!({ "input": { "rfc": rfc, "legalName": "Escuela Kemper Urgate", "taxRegime": "601", "postalCode": "42501" } }),
-    )
-    .await;
-}
-
-/// A business ready to invoice: profile and CSD.
-pub async fn invoicing_business(app: &TestApp) -> Session {
-    let owner = app.sign_up().await;
-    set_profile(app, &owner, ISSUER_RFC).await;
-    app.ok(
-        Some(&owner.access_token),
-        UPLOAD,
-        csd("eku.cer", "eku.key", PASSWORD),
-    )
-    .await;
-    owner
-}
-
-fn receiver() -> Value {
-    json!({ "rfc": "URE180429TM6", "name": "Universidad Robótica Española", "taxRegime": "601", "postalCode": "65000", "cfdiUse": "G03" })
-}
-
-async fn draft(app: &TestApp, session: &Session, receiver: Value) -> String {
-    let created = app
-        .ok(
-            Some(&session.access_token),
-            CREATE,
-            json!({ "input": { "receiver": receiver, "items": [
-                { "productKey": "81111500", "description": "Desarrollo de software", "quantity": "1", "unitPrice": "10000", "discount": "500" },
-                { "productKey": "80111600", "description": "Honorarios", "quantity": "1", "unitPrice": "3000", "withholdings": ["IVA_TWO_THIRDS", "ISR_10"] }
-            ] } }),
-        )
-        .await;
-    text(&created["createInvoice"]["id"])
-}
-
-pub async fn settled(app: &TestApp, session: &Session, id: &str, pending: &'static str) -> Value {
-    let query = format!(
-        "{{ invoice(id: \"{id}\") {{ status uuid xml total {{ amount }} pacError {{ code message }} cancellation {{ motive substituteUuid cancelledAt }} verificationUrl }} }}"
-    );
-    eventually(app, session, &query, move |s| {
-        s["invoice"]["status"] != pending
-    })
-    .await["invoice"]
-        .clone()
-}
 
 #[tokio::test]
 async fn a_csd_is_checked_against_its_password_the_rfc_and_today() {
@@ -321,10 +249,10 @@ async fn an_accepted_proposal_becomes_one_draft_invoice_for_its_company() {
     let app = TestApp::spawn().await;
     let owner = invoicing_business(&app).await;
     let token = Some(owner.access_token.as_str());
-    let company = crate::crm::create(
+    let company = crate::fixtures::crm::create(
         &app,
         &owner,
-        crate::crm::CREATE_COMPANY,
+        crate::fixtures::crm::CREATE_COMPANY,
         "createCompany",
         json!({ "name": "Robótica", "legalName": "Universidad Robótica Española", "rfc": "URE180429TM6", "taxRegime": "601", "postalCode": "65000" }),
     )
@@ -366,54 +294,20 @@ async fn an_accepted_proposal_becomes_one_draft_invoice_for_its_company() {
 }
 
 #[tokio::test]
-async fn another_business_can_neither_see_nor_touch_invoices_or_the_fiscal_profile() {
-    let app = TestApp::spawn().await;
-    let owner = invoicing_business(&app).await;
-    let id = draft(&app, &owner, receiver()).await;
-    let other = app.sign_up().await;
-    let token = Some(other.access_token.as_str());
-    let profile = app.ok(token, "{ fiscalProfile { rfc } }", json!({})).await;
-    assert_eq!(profile["fiscalProfile"], Value::Null);
-    let listed = app
-        .ok(token, "{ invoices(first: 10) { totalCount } }", json!({}))
-        .await;
-    assert_eq!(listed["invoices"]["totalCount"], 0);
-    for (query, vars) in [
-        (STATE, json!({ "id": id })),
-        (STAMP, json!({ "id": id })),
-        (
-            "mutation($id: ID!) { updateInvoice(input: { id: $id, paymentForm: \"01\" }) { id } }",
-            json!({ "id": id }),
-        ),
-        (
-            "mutation($id: ID!) { cancelInvoice(input: { id: $id, motive: \"02\" }) { id } }",
-            json!({ "id": id }),
-        ),
-    ] {
-        let body = app.gql(token, query, vars).await;
-        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
-    }
-    let state = app
-        .ok(Some(&owner.access_token), STATE, json!({ "id": id }))
-        .await;
-    assert_eq!(state["invoice"]["status"], "DRAFT");
-}
-
-#[tokio::test]
 async fn a_draft_takes_new_items_and_a_contacts_company_as_receiver() {
     let app = TestApp::spawn().await;
     let owner = invoicing_business(&app).await;
     let token = Some(owner.access_token.as_str());
     let id = draft(&app, &owner, receiver()).await;
-    let company = crate::crm::create(
+    let company = crate::fixtures::crm::create(
         &app,
         &owner,
-        crate::crm::CREATE_COMPANY,
+        crate::fixtures::crm::CREATE_COMPANY,
         "createCompany",
         json!({ "name": "Kemper", "legalName": "Comercializadora Kemper", "rfc": "CKE180101AB1", "taxRegime": "601", "postalCode": "06600" }),
     )
     .await;
-    let contact = crate::crm::create(
+    let contact = crate::fixtures::crm::create(
         &app,
         &owner,
         "mutation($input: CreateContactInput!) { createContact(input: $input) { id } }",
@@ -444,7 +338,7 @@ async fn a_draft_takes_new_items_and_a_contacts_company_as_receiver() {
 
 #[tokio::test]
 async fn a_stamped_invoice_is_emailed_to_its_receiver_with_the_xml_and_a_printable_copy() {
-    let (app, mut mail) = crate::email::app_with_smtp().await;
+    let (app, mut mail) = crate::helpers::app_with_smtp().await;
     let owner = invoicing_business(&app).await;
     mail.next_to(&owner.email).await; // the owner's address confirmation
     let token = Some(owner.access_token.as_str());
@@ -482,37 +376,6 @@ async fn a_stamped_invoice_is_emailed_to_its_receiver_with_the_xml_and_a_printab
 }
 
 const PAY: &str = "mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { id installment amount { amount } balanceAfter { amount } receipt { status number } } }";
-
-pub async fn stamped(app: &TestApp, session: &Session, method: &str, form: &str) -> String {
-    let id = draft(app, session, receiver()).await;
-    let token = Some(session.access_token.as_str());
-    app.ok(
-        token,
-        "mutation($id: ID!, $method: String!, $form: String!) { updateInvoice(input: { id: $id, paymentMethod: $method, paymentForm: $form }) { id } }",
-        json!({ "id": id, "method": method, "form": form }),
-    )
-    .await;
-    app.ok(token, STAMP, json!({ "id": id })).await;
-    let invoice = settled(app, session, &id, "STAMPING").await;
-    assert_eq!(invoice["status"], "STAMPED", "{invoice}");
-    id
-}
-
-pub async fn receipt_settled(
-    app: &TestApp,
-    session: &Session,
-    invoice: &str,
-    installment: usize,
-) -> Value {
-    let query = format!(
-        "{{ invoice(id: \"{invoice}\") {{ uuid paid {{ amount }} balance {{ amount }} payments {{ installment receipt {{ status number uuid xml pacError {{ code message }} }} }} }} }}"
-    );
-    eventually(app, session, &query, move |s| {
-        s["invoice"]["payments"][installment - 1]["receipt"]["status"] != "STAMPING"
-    })
-    .await["invoice"]
-        .clone()
-}
 
 #[tokio::test]
 async fn each_payment_of_a_ppd_invoice_gets_a_stamped_receipt_and_the_balance_follows() {
@@ -660,7 +523,7 @@ const PLAN: &str = "mutation($input: CreateInstallmentPlanInput!) { createInstal
 
 #[tokio::test]
 async fn an_installment_plan_splits_the_balance_exactly_and_reminds_once_when_one_falls_due() {
-    let (app, mut mail) = crate::email::app_with_smtp().await;
+    let (app, mut mail) = crate::helpers::app_with_smtp().await;
     let owner = invoicing_business(&app).await;
     mail.next_to(&owner.email).await; // the owner's address confirmation
     let token = Some(owner.access_token.as_str());

@@ -2,14 +2,12 @@
 //! link, types their name and accepts. Runs where TEST_CHROMEDRIVER names a chromedriver
 //! (with Chromium beside it); `.ci/run` installs both and sets it.
 
+use crate::fixtures::crm::new_contact;
+use crate::helpers::app_with_smtp;
+use crate::helpers::*;
+use serde_json::{Value, json};
 use std::process::Stdio;
 use std::time::Duration;
-
-use serde_json::{Value, json};
-
-use crate::crm::new_contact;
-use crate::email::app_with_smtp;
-use crate::helpers::*;
 
 /// Just enough of the W3C WebDriver protocol, spoken to chromedriver over HTTP.
 struct Browser {

@@ -2,156 +2,19 @@
 //! through a real SMTP server and the WhatsApp double, with tracking, one-click
 //! unsubscribe, pause, resume, cancel and schedules.
 
+use crate::fixtures::crm::new_contact;
+use crate::fixtures::marketing::*;
+use crate::fixtures::messaging::{approved_template, unique_phone, webhook, whatsapp_channel};
+use crate::helpers::*;
+use crate::mail_sink::SmtpSink;
+use crate::messaging_double::*;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::Duration;
-
-use sea_orm::{ActiveValue::Set, EntityTrait};
-use serde_json::{Value, json};
 use tianguis::config::Secret;
-use tianguis_entity::crm::contacts;
-
-use crate::crm::new_contact;
-use crate::helpers::*;
-use crate::mail_sink::SmtpSink;
-use crate::messaging::{approved_template, unique_phone, webhook, whatsapp_channel};
-use crate::messaging_double::*;
 use tianguis_domain::ports::Clock;
-
-async fn app_with_smtp_and_providers(
-    adjust: impl FnOnce(&mut tianguis::Config),
-) -> (TestApp, SmtpSink, ProvidersDouble) {
-    let sink = SmtpSink::start();
-    let double = ProvidersDouble::start().await;
-    let (smtp, url) = (sink.url.clone(), double.url.clone());
-    let app = TestApp::spawn_with(move |c| {
-        c.smtp_url = Some(Secret::new(smtp));
-        c.messaging.whatsapp_api_url = url.clone();
-        c.messaging.twilio_api_url = url;
-        c.messaging.whatsapp_app_secret = Some(Secret::new(APP_SECRET.to_owned()));
-        adjust(c);
-    })
-    .await;
-    (app, sink, double)
-}
-
-async fn email_channel(app: &TestApp, owner: &Session) -> String {
-    let created = app
-        .ok(
-            Some(&owner.access_token),
-            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }",
-            json!({ "input": { "kind": "EMAIL", "name": "Boletín", "address": format!("{}@tortilleria.mx", unique("promos")),
-                               "displayName": "Tortillería La Güera" } }),
-        )
-        .await;
-    text(&created["createChannel"]["id"])
-}
-
-/// Writes `count` contacts straight to the database (the API's per-contact path is what
-/// other tests cover); each has an email address and lives in `city`.
-async fn bulk_contacts(app: &TestApp, session: &Session, count: usize, city: &str) -> Vec<String> {
-    let tenant = uuid::Uuid::parse_str(&session.tenant_id).expect("tenant");
-    let now = chrono::Utc::now();
-    let run = unique("b");
-    let mut emails = Vec::with_capacity(count);
-    for chunk_start in (0..count).step_by(1000) {
-        let rows: Vec<contacts::ActiveModel> = (chunk_start..(chunk_start + 1000).min(count))
-            .map(|i| {
-                let email = format!("cliente{i}.{run}@example.mx");
-                emails.push(email.clone());
-                contacts::ActiveModel {
-                    id: Set(uuid::Uuid::now_v7()),
-                    tenant_id: Set(tenant),
-                    first_name: Set(format!("Cliente{i}")),
-                    last_name: Set("Pérez".into()),
-                    email: Set(Some(email)),
-                    phone: Set(None),
-                    rfc: Set(None),
-                    job_title: Set(None),
-                    city: Set(Some(city.into())),
-                    company_id: Set(None),
-                    owner_id: Set(None),
-                    tags: Set(json!([])),
-                    custom_fields: Set(json!({})),
-                    is_customer: Set(false),
-                    customer_since: Set(None),
-                    search_text: Set(String::new()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-            })
-            .collect();
-        contacts::Entity::insert_many(rows)
-            .exec_without_returning(&app.state.deps.db)
-            .await
-            .expect("contacts written");
-    }
-    emails
-}
-
-async fn segment(app: &TestApp, owner: &Session, rules: Value, is_static: bool) -> String {
-    let created = app
-        .ok(
-            Some(&owner.access_token),
-            "mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id } }",
-            json!({ "input": { "name": unique("seg"), "static": is_static, "definition": { "rules": rules } } }),
-        )
-        .await;
-    text(&created["createSegment"]["id"])
-}
-
-async fn email_campaign(
-    app: &TestApp,
-    owner: &Session,
-    channel: &str,
-    segment: &str,
-    batch: i32,
-) -> String {
-    let created = app
-        .ok(
-            Some(&owner.access_token),
-            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id status } }",
-            json!({ "input": { "name": "Buen Fin", "channelId": channel, "segmentId": segment, "batchSize": batch,
-                "subject": "{{first_name}}, llegó el Buen Fin",
-                "body": "Hola {{first_name}}:\n\nTodo al 2x1 este fin. Vea https://tortilleria.mx/buen-fin?utm=mail.\n\nGracias." } }),
-        )
-        .await;
-    assert_eq!(created["createCampaign"]["status"], "DRAFT");
-    text(&created["createCampaign"]["id"])
-}
-
-async fn campaign_action(app: &TestApp, owner: &Session, action: &str, id: &str) -> Value {
-    app.gql(
-        Some(&owner.access_token),
-        &format!("mutation($input: CampaignRef!) {{ {action}(input: $input) {{ status recipientCount }} }}"),
-        json!({ "input": { "id": id } }),
-    )
-    .await
-}
-
-const CAMPAIGN: &str = "query($id: ID!) { campaign(id: $id) { status recipientCount metrics {
-    recipients pending sent delivered read clicked failed bounced unsubscribed cancelled } } }";
-
-async fn campaign_state(app: &TestApp, owner: &Session, id: &str) -> Value {
-    app.ok(Some(&owner.access_token), CAMPAIGN, json!({ "id": id }))
-        .await["campaign"]
-        .clone()
-}
-
-/// Waits (long sends included) until the campaign is in `status`.
-async fn until_status(app: &TestApp, owner: &Session, id: &str, status: &str) -> Value {
-    for _ in 0..2400 {
-        let state = campaign_state(app, owner, id).await;
-        if state["status"] == status {
-            return state;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "the campaign never became {status}: {}",
-        campaign_state(app, owner, id).await
-    );
-}
 
 /// Counts what the sink receives, per recipient, until `expected` have arrived.
 async fn receive(
@@ -706,7 +569,7 @@ async fn segments_combine_behaviour_engagement_and_sales_rules_and_static_ones_s
         count(json!({ "rules": [{ "totalSpentAtLeast": "100.00" }] })).await,
         0
     );
-    let (stage, _, _) = crate::crm::stages(&app, &owner).await.remove(1);
+    let (stage, _, _) = crate::fixtures::crm::stages(&app, &owner).await.remove(1);
     let gil = text(
         &app.ok(
             Some(&owner.access_token),
@@ -715,7 +578,7 @@ async fn segments_combine_behaviour_engagement_and_sales_rules_and_static_ones_s
         )
         .await["contacts"]["edges"][0]["node"]["id"],
     );
-    crate::crm::new_lead(
+    crate::fixtures::crm::new_lead(
         &app,
         &owner,
         json!({ "title": "Mayoreo", "contactId": gil, "stageId": stage }),
@@ -785,177 +648,6 @@ async fn the_monthly_message_allowance_of_the_plan_is_enforced_at_start() {
     app.on_plan(&owner, "pro").await;
     let started = campaign_action(&app, &owner, "startCampaign", &second).await;
     assert_eq!(started["data"]["startCampaign"]["recipientCount"], 600);
-}
-
-#[tokio::test]
-async fn another_business_can_neither_see_nor_touch_channels_conversations_templates_segments_or_campaigns()
- {
-    let (app, _sink, double) = app_with_smtp_and_providers(|_| {}).await;
-    let a = app.sign_up().await;
-    let b = app.sign_up().await;
-    let wa = whatsapp_channel(&app, &a).await;
-    let body = inbound_text(
-        &wa.phone_number_id,
-        &unique_phone(),
-        "Lupita",
-        &unique("wamid."),
-        "hola",
-    );
-    webhook(&app, &body, None).await;
-    let template = approved_template(&app, &a, &wa, &double).await;
-    let email = email_channel(&app, &a).await;
-    let contact_email = format!("{}@example.mx", unique("iso"));
-    new_contact(
-        &app,
-        &a,
-        json!({ "firstName": "Iso", "email": contact_email, "city": "Colima" }),
-    )
-    .await;
-    let segment = segment(&app, &a, json!([{ "city": ["Colima"] }]), false).await;
-    let campaign = email_campaign(&app, &a, &email, &segment, 10).await;
-    let a_token = Some(a.access_token.as_str());
-    let inbox = app
-        .ok(a_token, "{ conversations { edges { node { id contact { id } messages { edges { node { id } } } } } } }", json!({}))
-        .await;
-    let conversation = text(&inbox["conversations"]["edges"][0]["node"]["id"]);
-    let contact = text(&inbox["conversations"]["edges"][0]["node"]["contact"]["id"]);
-
-    let b_token = Some(b.access_token.as_str());
-    let lists = app
-        .ok(
-            b_token,
-            "{ channels { id } conversations { totalCount } messageTemplates { id } segments { totalCount } campaigns { totalCount } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(lists["channels"], json!([]), "{lists}");
-    assert_eq!(lists["conversations"]["totalCount"], 0);
-    assert_eq!(lists["messageTemplates"], json!([]));
-    assert_eq!(lists["segments"]["totalCount"], 0);
-    assert_eq!(lists["campaigns"]["totalCount"], 0);
-
-    let not_found = |body: &Value| assert_eq!(error_code(body), "NOT_FOUND", "{body}");
-    for (query, id) in [
-        (
-            "query($id: ID!) { conversation(id: $id) { id } }",
-            &conversation,
-        ),
-        (
-            "query($id: ID!) { messageTemplate(id: $id) { id } }",
-            &template,
-        ),
-        ("query($id: ID!) { segment(id: $id) { id } }", &segment),
-        ("query($id: ID!) { campaign(id: $id) { id } }", &campaign),
-    ] {
-        not_found(&app.gql(b_token, query, json!({ "id": id })).await);
-    }
-    let touches: [(&str, Value); 12] = [
-        (
-            "mutation($input: UpdateChannelInput!) { updateChannel(input: $input) { id } }",
-            json!({ "id": wa.channel_id, "active": false }),
-        ),
-        (
-            "mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }",
-            json!({ "conversationId": conversation, "content": { "text": "hola" } }),
-        ),
-        (
-            "mutation($input: AddConversationNoteInput!) { addConversationNote(input: $input) { id } }",
-            json!({ "conversationId": conversation, "text": "nota" }),
-        ),
-        (
-            "mutation($input: SetConversationStatusInput!) { setConversationStatus(input: $input) { id } }",
-            json!({ "conversationId": conversation, "status": "CLOSED" }),
-        ),
-        (
-            "mutation($input: SetConversationLabelsInput!) { setConversationLabels(input: $input) { id } }",
-            json!({ "conversationId": conversation, "labels": ["x"] }),
-        ),
-        (
-            "mutation($input: ConversationRef!) { markConversationRead(input: $input) { id } }",
-            json!({ "conversationId": conversation }),
-        ),
-        (
-            "mutation($input: SetContactOptOutInput!) { setContactOptOut(input: $input) }",
-            json!({ "contactId": contact, "channelKind": "WHATSAPP", "optedOut": true }),
-        ),
-        (
-            "mutation($input: UpdateMessageTemplateInput!) { updateMessageTemplate(input: $input) { id } }",
-            json!({ "id": template, "content": { "body": "x" } }),
-        ),
-        (
-            "mutation($input: TemplateRef!) { submitMessageTemplate(input: $input) { id } }",
-            json!({ "id": template }),
-        ),
-        (
-            "mutation($input: UpdateSegmentInput!) { updateSegment(input: $input) { id } }",
-            json!({ "id": segment, "name": "mío" }),
-        ),
-        (
-            "mutation($input: UpdateCampaignInput!) { updateCampaign(input: $input) { id } }",
-            json!({ "id": campaign, "name": "mía" }),
-        ),
-        (
-            "mutation($input: CampaignRef!) { startCampaign(input: $input) { id } }",
-            json!({ "id": campaign }),
-        ),
-    ];
-    for (mutation, input) in touches {
-        not_found(&app.gql(b_token, mutation, json!({ "input": input })).await);
-    }
-    // B cannot aim its own records at A's: a conversation with A's contact, a campaign to
-    // A's segment on A's channel.
-    let start = app
-        .gql(
-            b_token,
-            "mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }",
-            json!({ "input": { "contactId": contact, "channelId": wa.channel_id } }),
-        )
-        .await;
-    assert_eq!(error_code(&start), "BAD_USER_INPUT", "{start}");
-    let aimed = app
-        .gql(
-            b_token,
-            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }",
-            json!({ "input": { "name": "x", "channelId": email, "segmentId": segment } }),
-        )
-        .await;
-    assert_eq!(error_code(&aimed), "BAD_USER_INPUT", "{aimed}");
-    // B's live inbox carries nothing of A's.
-    let mut ws = crate::edge::subscribe(
-        &app,
-        &b,
-        "subscription { inboxChanged { change } }",
-        json!({}),
-    )
-    .await;
-    webhook(
-        &app,
-        &inbound_text(
-            &wa.phone_number_id,
-            &unique_phone(),
-            "Otro",
-            &unique("wamid."),
-            "hola",
-        ),
-        None,
-    )
-    .await;
-    assert!(
-        crate::edge::next_message(&mut ws, Duration::from_millis(500))
-            .await
-            .is_none()
-    );
-
-    // And A's records are as A left them.
-    let still = app
-        .ok(
-            a_token,
-            "query($id: ID!) { campaign(id: $id) { name status } }",
-            json!({ "id": campaign }),
-        )
-        .await;
-    assert_eq!(still["campaign"]["name"], "Buen Fin");
-    assert_eq!(still["campaign"]["status"], "DRAFT");
 }
 
 #[tokio::test]
@@ -1033,7 +725,7 @@ async fn a_reply_on_an_email_channel_goes_out_from_its_identity() {
     let from = mail.header("From").expect("from");
     assert!(from.contains("@tortilleria.mx"), "{from}");
     assert!(mail.data.contains("Su pedido sale ma"), "{}", mail.data);
-    let state = crate::webhooks::eventually(
+    let state = crate::helpers::eventually(
         &app,
         &owner,
         "{ conversations { edges { node { messages { edges { node { status providerMessageId } } } } } } }",

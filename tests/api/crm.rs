@@ -1,63 +1,12 @@
 //! The CRM end to end: records with Mexican tax data, custom fields, duplicates and merges,
 //! pipelines and leads, activities and tasks, timelines, dashboards and N+1-free lists.
 
+use crate::fixtures::crm::*;
+use crate::helpers::eventually;
+use crate::helpers::*;
 use chrono::TimeDelta;
 use serde_json::{Value, json};
-
 use tianguis_domain::ports::Clock;
-
-use crate::helpers::*;
-use crate::webhooks::eventually;
-
-pub const CREATE_CONTACT: &str = "mutation($input: CreateContactInput!) { createContact(input: $input) { id name email phone rfc isCustomer tags company { id name } } }";
-pub const CREATE_COMPANY: &str = "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id name rfc taxRegime postalCode legalName } }";
-pub const CREATE_LEAD: &str = "mutation($input: CreateLeadInput!) { createLead(input: $input) { id title status score value { amount currency } stage { id name } } }";
-pub const LOG_ACTIVITY: &str = "mutation($input: LogActivityInput!) { logActivity(input: $input) { id kind contact { id } company { id } } }";
-
-pub async fn create(
-    app: &TestApp,
-    session: &Session,
-    mutation: &str,
-    field: &str,
-    input: Value,
-) -> Value {
-    app.ok(
-        Some(&session.access_token),
-        mutation,
-        json!({ "input": input }),
-    )
-    .await[field]
-        .clone()
-}
-
-pub async fn new_contact(app: &TestApp, session: &Session, input: Value) -> String {
-    text(&create(app, session, CREATE_CONTACT, "createContact", input).await["id"])
-}
-
-pub async fn new_company(app: &TestApp, session: &Session, input: Value) -> String {
-    text(&create(app, session, CREATE_COMPANY, "createCompany", input).await["id"])
-}
-
-pub async fn new_lead(app: &TestApp, session: &Session, input: Value) -> String {
-    text(&create(app, session, CREATE_LEAD, "createLead", input).await["id"])
-}
-
-/// The default pipeline's stages: (id, name, outcome).
-pub async fn stages(app: &TestApp, session: &Session) -> Vec<(String, String, String)> {
-    let body = app
-        .ok(
-            Some(&session.access_token),
-            "{ pipeline { stages { id name outcome } } }",
-            json!({}),
-        )
-        .await;
-    body["pipeline"]["stages"]
-        .as_array()
-        .expect("stages")
-        .iter()
-        .map(|s| (text(&s["id"]), text(&s["name"]), text(&s["outcome"])))
-        .collect()
-}
 
 fn stage_with(stages: &[(String, String, String)], outcome: &str) -> String {
     stages

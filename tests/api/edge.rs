@@ -1,15 +1,13 @@
 //! The edge: limits, rate limits, persisted queries, the checked-in SDL, health, metrics
 //! and GraphQL over WebSocket.
 
-use std::time::Duration;
-
+use crate::helpers::*;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-use crate::helpers::*;
 
 #[test]
 fn the_checked_in_schema_is_current() {

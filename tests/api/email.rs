@@ -1,23 +1,11 @@
 //! Transactional email through a real SMTP server: invitations, verification, password
 //! reset, new sign-in notices; each sent once.
 
-use std::time::Duration;
-
+use crate::helpers::*;
 use serde_json::json;
+use std::time::Duration;
 use tianguis_domain::email::SendEmail;
 use tianguis_domain::ports::Job;
-
-use crate::helpers::*;
-use crate::mail_sink::SmtpSink;
-
-/// A test app whose email goes to a real SMTP server of the test's own.
-pub async fn app_with_smtp() -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start();
-    let url = sink.url.clone();
-    let app =
-        TestApp::spawn_with(move |c| c.smtp_url = Some(tianguis::config::Secret::new(url))).await;
-    (app, sink)
-}
 
 #[tokio::test]
 async fn an_invitation_is_emailed_once_in_the_business_language_with_a_working_link() {

@@ -2,13 +2,12 @@
 //! `sign_cancel` and `get_sat_status`), answering in Finkok's documented envelopes. It
 //! stamps with the sandbox PAC, so what it returns is a real, verifiable stamp.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use tianguis_domain::billing::cfdi::Element;
 use tianguis_domain::ports::{Pac, PacAccount, PacError, SystemClock};
 use tianguis_integrations::pac::SandboxPac;

@@ -1,11 +1,12 @@
 //! The `TestApp` harness: spawns the application on a random port, talks GraphQL to it.
 
+use crate::mail_sink::SmtpSink;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-
-use chrono::{DateTime, TimeDelta, Utc};
-use serde_json::{Value, json};
+use std::time::Duration;
 use tianguis::{Application, Config};
 use tianguis_api::AppState;
 use tianguis_domain::ports::Clock;
@@ -395,4 +396,30 @@ pub fn error_ext(body: &Value, key: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("expected extensions.{key}, got {body}"))
         .to_owned()
+}
+
+/// Polls a query until `done` holds; the state changes in a background job.
+pub async fn eventually(
+    app: &TestApp,
+    session: &Session,
+    query: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..200 {
+        let state = app.ok(Some(&session.access_token), query, json!({})).await;
+        if done(&state) {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the state never settled");
+}
+
+/// A test app whose email goes to a real SMTP server of the test's own.
+pub async fn app_with_smtp() -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start();
+    let url = sink.url.clone();
+    let app =
+        TestApp::spawn_with(move |c| c.smtp_url = Some(tianguis::config::Secret::new(url))).await;
+    (app, sink)
 }

@@ -1,42 +1,11 @@
 //! IoT end to end: devices and tokens, HTTP ingest, latest values and history, live
 //! telemetry (across replicas on Redis), and isolation.
 
-use std::time::Duration;
-
-use serde_json::{Value, json};
-
 use crate::edge::{Ws, next_message, subscribe};
+use crate::fixtures::iot::*;
 use crate::helpers::*;
-
-const CREATE_DEVICE: &str = "mutation($input: CreateDeviceInput!) { createDevice(input: $input) { device { id name status hasToken } token } }";
-
-pub async fn new_device(app: &TestApp, owner: &Session, input: Value) -> (String, String) {
-    let created = app
-        .ok(
-            Some(&owner.access_token),
-            CREATE_DEVICE,
-            json!({ "input": input }),
-        )
-        .await;
-    (
-        text(&created["createDevice"]["device"]["id"]),
-        text(&created["createDevice"]["token"]),
-    )
-}
-
-/// Posts a telemetry body with a device token: (status, JSON answer).
-pub async fn post_telemetry(app: &TestApp, token: &str, body: &str) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/telemetry", app.base))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use serde_json::{Value, json};
+use std::time::Duration;
 
 #[tokio::test]
 async fn a_device_reports_over_http_and_its_values_and_history_are_queryable() {
@@ -213,16 +182,6 @@ async fn bad_payloads_and_tokens_are_refused_with_a_reason_and_counted() {
     );
 }
 
-async fn subscribe_to_device(app: &TestApp, session: &Session, device: &str) -> Ws {
-    subscribe(
-        app,
-        session,
-        "subscription($d: ID!) { deviceTelemetry(deviceId: $d, keys: [\"temperature\"]) { deviceId values { key number } } }",
-        json!({ "d": device }),
-    )
-    .await
-}
-
 /// Sends readings until the subscriber sees one: the protocol does not acknowledge a
 /// subscription, so the first reading may come before it is registered.
 async fn report_until_seen(ingest: &TestApp, device_token: &str, ws: &mut Ws) -> Value {
@@ -265,86 +224,6 @@ async fn telemetry_ingested_on_one_replica_reaches_a_subscriber_on_another() {
     let mut ws = subscribe_to_device(&app, &owner, &device).await;
     let update = report_until_seen(&other, &device_token, &mut ws).await;
     assert_eq!(update["deviceId"], device.as_str());
-}
-
-#[tokio::test]
-async fn another_tenant_can_neither_see_nor_touch_a_device_nor_hear_it() {
-    let app = TestApp::spawn().await;
-    let a = app.sign_up().await;
-    let (device, device_token) = new_device(&app, &a, json!({ "name": "Secreto" })).await;
-    assert_eq!(
-        post_telemetry(&app, &device_token, r#"{"temperature": 1}"#)
-            .await
-            .0,
-        200
-    );
-    let b = app.sign_up().await;
-    let token = Some(b.access_token.as_str());
-    let lists = app
-        .ok(
-            token,
-            "{ devices { totalCount } deviceProfiles { id } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(lists["devices"]["totalCount"], 0);
-    for (query, variables) in [
-        (
-            "query($id: ID!) { device(id: $id) { id } }",
-            json!({ "id": device }),
-        ),
-        (
-            "query($id: ID!) { telemetryHistory(deviceId: $id, key: \"temperature\", from: \"2026-01-01T00:00:00Z\", to: \"2027-01-01T00:00:00Z\", interval: 3600) { count } }",
-            json!({ "id": device }),
-        ),
-        (
-            "mutation($id: ID!) { updateDevice(input: { id: $id, name: \"x\" }) { id } }",
-            json!({ "id": device }),
-        ),
-        (
-            "mutation($id: ID!) { rotateDeviceToken(input: { id: $id }) { token } }",
-            json!({ "id": device }),
-        ),
-        (
-            "mutation($id: ID!) { revokeDeviceToken(input: { id: $id }) { id } }",
-            json!({ "id": device }),
-        ),
-        (
-            "mutation($id: ID!) { deleteDevice(input: { id: $id }) }",
-            json!({ "id": device }),
-        ),
-    ] {
-        let body = app.gql(token, query, variables).await;
-        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
-    }
-    // B cannot listen to A's device either.
-    let mut ws = subscribe_to_device(&app, &b, &device).await;
-    let refused = next_message(&mut ws, Duration::from_secs(10))
-        .await
-        .expect("answer");
-    assert_eq!(refused["payload"]["data"], Value::Null, "{refused}");
-    assert_eq!(
-        refused["payload"]["errors"][0]["extensions"]["code"],
-        "NOT_FOUND"
-    );
-    // A's device still reports and keeps its value.
-    assert_eq!(
-        post_telemetry(&app, &device_token, r#"{"temperature": 2}"#)
-            .await
-            .0,
-        200
-    );
-    let a_view = app
-        .ok(
-            Some(&a.access_token),
-            "query($id: ID!) { device(id: $id) { name latest { number } } }",
-            json!({ "id": device }),
-        )
-        .await;
-    assert_eq!(
-        a_view["device"],
-        json!({ "name": "Secreto", "latest": [{ "number": 2.0 }] })
-    );
 }
 
 #[tokio::test]
@@ -391,7 +270,7 @@ async fn telemetry_older_than_the_retention_is_deleted_by_the_daily_job() {
         (now - TimeDelta::days(4)).to_rfc3339(),
         (now + TimeDelta::days(1)).to_rfc3339(),
     );
-    let kept = crate::webhooks::eventually(&app, &session, &query, |s| {
+    let kept = crate::helpers::eventually(&app, &session, &query, |s| {
         s["telemetryHistory"].as_array().is_some_and(|b| {
             b.iter()
                 .map(|x| x["count"].as_i64().unwrap_or(0))

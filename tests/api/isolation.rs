@@ -1,8 +1,12 @@
 //! Another tenant can neither see nor touch a tenant's records, through any operation.
 
-use serde_json::{Value, json};
-
+use crate::edge::{next_message, subscribe};
+use crate::fixtures::{automation::*, billing::*, crm::*, iot::*, marketing::*, messaging::*};
 use crate::helpers::*;
+use crate::messaging_double::inbound_text;
+use crate::webhook_receiver::Receiver;
+use serde_json::{Value, json};
+use std::time::Duration;
 
 struct TenantA {
     owner: Session,
@@ -243,7 +247,7 @@ struct CrmOfA {
 }
 
 async fn crm_of_one_tenant(app: &TestApp) -> CrmOfA {
-    use crate::crm::{LOG_ACTIVITY, create, new_company, new_contact, new_lead, stages};
+    use crate::fixtures::crm::{LOG_ACTIVITY, create, new_company, new_contact, new_lead, stages};
     let owner = app.sign_up().await;
     let token = Some(owner.access_token.as_str());
     let field = app
@@ -362,8 +366,9 @@ async fn another_tenant_cannot_change_link_or_delete_any_crm_record() {
     let app = TestApp::spawn().await;
     let a = crm_of_one_tenant(&app).await;
     let b = app.sign_up().await;
-    let b_contact = crate::crm::new_contact(&app, &b, json!({ "firstName": "Propia" })).await;
-    let b_lead = crate::crm::new_lead(
+    let b_contact =
+        crate::fixtures::crm::new_contact(&app, &b, json!({ "firstName": "Propia" })).await;
+    let b_lead = crate::fixtures::crm::new_lead(
         &app,
         &b,
         json!({ "title": "Propio", "contactId": b_contact }),
@@ -530,7 +535,7 @@ async fn one_tenants_settings_and_numbering_leave_anothers_alone() {
     )
     .await;
     let propose = "mutation($c: ID!) { createProposal(input: { title: \"x\", contactId: $c, items: [{ description: \"x\", quantity: \"1\", unitPrice: \"1\" }] }) { number } }";
-    let a_contact = crate::crm::new_contact(&app, &a, json!({ "firstName": "A" })).await;
+    let a_contact = crate::fixtures::crm::new_contact(&app, &a, json!({ "firstName": "A" })).await;
     for _ in 0..2 {
         app.ok(Some(&a.access_token), propose, json!({ "c": a_contact }))
             .await;
@@ -541,12 +546,453 @@ async fn one_tenants_settings_and_numbering_leave_anothers_alone() {
         defaults,
         "B keeps its own settings"
     );
-    let b_contact = crate::crm::new_contact(&app, &b, json!({ "firstName": "B" })).await;
+    let b_contact = crate::fixtures::crm::new_contact(&app, &b, json!({ "firstName": "B" })).await;
     let first = app
         .ok(Some(&b.access_token), propose, json!({ "c": b_contact }))
         .await;
     assert!(
         text(&first["createProposal"]["number"]).ends_with("-0001"),
         "B numbers from 1: {first}"
+    );
+}
+
+#[tokio::test]
+async fn another_business_can_neither_see_nor_touch_rules_and_alerts() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let rival = app.sign_up().await;
+    let (device, token) = new_device(&app, &owner, json!({ "name": "Cámara" })).await;
+    let rule = create_rule(
+        &app,
+        &owner,
+        json!({ "name": "Caliente", "deviceId": device, "severity": "CRITICAL",
+                "condition": { "threshold": { "key": "t", "op": "GT", "value": 5 } } }),
+    )
+    .await;
+    let mut rival_ws = subscribe(&app, &rival, ALERT_EVENTS, json!({ "min": "INFO" })).await;
+    let mut owner_ws = subscribe(&app, &owner, ALERT_EVENTS, json!({ "min": "INFO" })).await;
+    post_telemetry(&app, &token, r#"{"t": 9}"#).await;
+    let alert = text(&next_event(&mut owner_ws).await["alert"]["id"]);
+
+    let seen = app
+        .ok(
+            Some(&rival.access_token),
+            "{ alertRules { id } alerts { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        seen,
+        json!({ "alertRules": [], "alerts": { "totalCount": 0 } })
+    );
+    for (query, variables) in [
+        (
+            "query($id: ID!) { alertRule(id: $id) { id } }",
+            json!({ "id": rule }),
+        ),
+        (
+            "query($id: ID!) { alert(id: $id) { id } }",
+            json!({ "id": alert }),
+        ),
+        (
+            "mutation($id: ID!) { acknowledgeAlert(input: { id: $id }) { id } }",
+            json!({ "id": alert }),
+        ),
+        (
+            "mutation($id: ID!) { clearAlert(input: { id: $id }) { id } }",
+            json!({ "id": alert }),
+        ),
+        (
+            "mutation($id: ID!) { updateAlertRule(input: { id: $id, enabled: false }) { id } }",
+            json!({ "id": rule }),
+        ),
+        (
+            "mutation($id: ID!) { deleteAlertRule(input: { id: $id }) }",
+            json!({ "id": rule }),
+        ),
+        (
+            "mutation($id: ID!) { createAlertRule(input: { name: \"x\", deviceId: $id, severity: INFO, condition: { noData: { minutes: 1 } } }) { id } }",
+            json!({ "id": device }),
+        ),
+    ] {
+        let refused = app.gql(Some(&rival.access_token), query, variables).await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{query}: {refused}"
+        );
+    }
+    let still = app
+        .ok(
+            Some(&owner.access_token),
+            "query($id: ID!) { alert(id: $id) { status rule { enabled } } }",
+            json!({ "id": alert }),
+        )
+        .await;
+    assert_eq!(
+        still["alert"],
+        json!({ "status": "ACTIVE", "rule": { "enabled": true } })
+    );
+
+    // The rival's subscriber hears its own alert first: the owner's never reached it.
+    let (rival_device, rival_token) = new_device(&app, &rival, json!({ "name": "Suyo" })).await;
+    create_rule(
+        &app,
+        &rival,
+        json!({ "name": "Propia", "deviceId": rival_device, "severity": "INFO",
+                "condition": { "threshold": { "key": "t", "op": "GT", "value": 5 } } }),
+    )
+    .await;
+    post_telemetry(&app, &rival_token, r#"{"t": 9}"#).await;
+    let first = next_event(&mut rival_ws).await;
+    assert_eq!(first["alert"]["rule"]["name"], "Propia");
+}
+
+#[tokio::test]
+async fn another_business_can_neither_see_nor_touch_invoices_or_the_fiscal_profile() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let id = draft(&app, &owner, receiver()).await;
+    let other = app.sign_up().await;
+    let token = Some(other.access_token.as_str());
+    let profile = app.ok(token, "{ fiscalProfile { rfc } }", json!({})).await;
+    assert_eq!(profile["fiscalProfile"], Value::Null);
+    let listed = app
+        .ok(token, "{ invoices(first: 10) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(listed["invoices"]["totalCount"], 0);
+    for (query, vars) in [
+        (STATE, json!({ "id": id })),
+        (STAMP, json!({ "id": id })),
+        (
+            "mutation($id: ID!) { updateInvoice(input: { id: $id, paymentForm: \"01\" }) { id } }",
+            json!({ "id": id }),
+        ),
+        (
+            "mutation($id: ID!) { cancelInvoice(input: { id: $id, motive: \"02\" }) { id } }",
+            json!({ "id": id }),
+        ),
+    ] {
+        let body = app.gql(token, query, vars).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+    let state = app
+        .ok(Some(&owner.access_token), STATE, json!({ "id": id }))
+        .await;
+    assert_eq!(state["invoice"]["status"], "DRAFT");
+}
+
+#[tokio::test]
+async fn another_business_can_neither_see_nor_touch_channels_conversations_templates_segments_or_campaigns()
+ {
+    let (app, _sink, double) = app_with_smtp_and_providers(|_| {}).await;
+    let a = app.sign_up().await;
+    let b = app.sign_up().await;
+    let wa = whatsapp_channel(&app, &a).await;
+    let body = inbound_text(
+        &wa.phone_number_id,
+        &unique_phone(),
+        "Lupita",
+        &unique("wamid."),
+        "hola",
+    );
+    webhook(&app, &body, None).await;
+    let template = approved_template(&app, &a, &wa, &double).await;
+    let email = email_channel(&app, &a).await;
+    let contact_email = format!("{}@example.mx", unique("iso"));
+    new_contact(
+        &app,
+        &a,
+        json!({ "firstName": "Iso", "email": contact_email, "city": "Colima" }),
+    )
+    .await;
+    let segment = segment(&app, &a, json!([{ "city": ["Colima"] }]), false).await;
+    let campaign = email_campaign(&app, &a, &email, &segment, 10).await;
+    let a_token = Some(a.access_token.as_str());
+    let inbox = app
+        .ok(a_token, "{ conversations { edges { node { id contact { id } messages { edges { node { id } } } } } } }", json!({}))
+        .await;
+    let conversation = text(&inbox["conversations"]["edges"][0]["node"]["id"]);
+    let contact = text(&inbox["conversations"]["edges"][0]["node"]["contact"]["id"]);
+
+    let b_token = Some(b.access_token.as_str());
+    let lists = app
+        .ok(
+            b_token,
+            "{ channels { id } conversations { totalCount } messageTemplates { id } segments { totalCount } campaigns { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(lists["channels"], json!([]), "{lists}");
+    assert_eq!(lists["conversations"]["totalCount"], 0);
+    assert_eq!(lists["messageTemplates"], json!([]));
+    assert_eq!(lists["segments"]["totalCount"], 0);
+    assert_eq!(lists["campaigns"]["totalCount"], 0);
+
+    let not_found = |body: &Value| assert_eq!(error_code(body), "NOT_FOUND", "{body}");
+    for (query, id) in [
+        (
+            "query($id: ID!) { conversation(id: $id) { id } }",
+            &conversation,
+        ),
+        (
+            "query($id: ID!) { messageTemplate(id: $id) { id } }",
+            &template,
+        ),
+        ("query($id: ID!) { segment(id: $id) { id } }", &segment),
+        ("query($id: ID!) { campaign(id: $id) { id } }", &campaign),
+    ] {
+        not_found(&app.gql(b_token, query, json!({ "id": id })).await);
+    }
+    let touches: [(&str, Value); 12] = [
+        (
+            "mutation($input: UpdateChannelInput!) { updateChannel(input: $input) { id } }",
+            json!({ "id": wa.channel_id, "active": false }),
+        ),
+        (
+            "mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }",
+            json!({ "conversationId": conversation, "content": { "text": "hola" } }),
+        ),
+        (
+            "mutation($input: AddConversationNoteInput!) { addConversationNote(input: $input) { id } }",
+            json!({ "conversationId": conversation, "text": "nota" }),
+        ),
+        (
+            "mutation($input: SetConversationStatusInput!) { setConversationStatus(input: $input) { id } }",
+            json!({ "conversationId": conversation, "status": "CLOSED" }),
+        ),
+        (
+            "mutation($input: SetConversationLabelsInput!) { setConversationLabels(input: $input) { id } }",
+            json!({ "conversationId": conversation, "labels": ["x"] }),
+        ),
+        (
+            "mutation($input: ConversationRef!) { markConversationRead(input: $input) { id } }",
+            json!({ "conversationId": conversation }),
+        ),
+        (
+            "mutation($input: SetContactOptOutInput!) { setContactOptOut(input: $input) }",
+            json!({ "contactId": contact, "channelKind": "WHATSAPP", "optedOut": true }),
+        ),
+        (
+            "mutation($input: UpdateMessageTemplateInput!) { updateMessageTemplate(input: $input) { id } }",
+            json!({ "id": template, "content": { "body": "x" } }),
+        ),
+        (
+            "mutation($input: TemplateRef!) { submitMessageTemplate(input: $input) { id } }",
+            json!({ "id": template }),
+        ),
+        (
+            "mutation($input: UpdateSegmentInput!) { updateSegment(input: $input) { id } }",
+            json!({ "id": segment, "name": "mío" }),
+        ),
+        (
+            "mutation($input: UpdateCampaignInput!) { updateCampaign(input: $input) { id } }",
+            json!({ "id": campaign, "name": "mía" }),
+        ),
+        (
+            "mutation($input: CampaignRef!) { startCampaign(input: $input) { id } }",
+            json!({ "id": campaign }),
+        ),
+    ];
+    for (mutation, input) in touches {
+        not_found(&app.gql(b_token, mutation, json!({ "input": input })).await);
+    }
+    // B cannot aim its own records at A's: a conversation with A's contact, a campaign to
+    // A's segment on A's channel.
+    let start = app
+        .gql(
+            b_token,
+            "mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }",
+            json!({ "input": { "contactId": contact, "channelId": wa.channel_id } }),
+        )
+        .await;
+    assert_eq!(error_code(&start), "BAD_USER_INPUT", "{start}");
+    let aimed = app
+        .gql(
+            b_token,
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }",
+            json!({ "input": { "name": "x", "channelId": email, "segmentId": segment } }),
+        )
+        .await;
+    assert_eq!(error_code(&aimed), "BAD_USER_INPUT", "{aimed}");
+    // B's live inbox carries nothing of A's.
+    let mut ws = crate::edge::subscribe(
+        &app,
+        &b,
+        "subscription { inboxChanged { change } }",
+        json!({}),
+    )
+    .await;
+    webhook(
+        &app,
+        &inbound_text(
+            &wa.phone_number_id,
+            &unique_phone(),
+            "Otro",
+            &unique("wamid."),
+            "hola",
+        ),
+        None,
+    )
+    .await;
+    assert!(
+        crate::edge::next_message(&mut ws, Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+
+    // And A's records are as A left them.
+    let still = app
+        .ok(
+            a_token,
+            "query($id: ID!) { campaign(id: $id) { name status } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    assert_eq!(still["campaign"]["name"], "Buen Fin");
+    assert_eq!(still["campaign"]["status"], "DRAFT");
+}
+
+#[tokio::test]
+async fn another_tenant_can_neither_see_nor_touch_a_device_nor_hear_it() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up().await;
+    let (device, device_token) = new_device(&app, &a, json!({ "name": "Secreto" })).await;
+    assert_eq!(
+        post_telemetry(&app, &device_token, r#"{"temperature": 1}"#)
+            .await
+            .0,
+        200
+    );
+    let b = app.sign_up().await;
+    let token = Some(b.access_token.as_str());
+    let lists = app
+        .ok(
+            token,
+            "{ devices { totalCount } deviceProfiles { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(lists["devices"]["totalCount"], 0);
+    for (query, variables) in [
+        (
+            "query($id: ID!) { device(id: $id) { id } }",
+            json!({ "id": device }),
+        ),
+        (
+            "query($id: ID!) { telemetryHistory(deviceId: $id, key: \"temperature\", from: \"2026-01-01T00:00:00Z\", to: \"2027-01-01T00:00:00Z\", interval: 3600) { count } }",
+            json!({ "id": device }),
+        ),
+        (
+            "mutation($id: ID!) { updateDevice(input: { id: $id, name: \"x\" }) { id } }",
+            json!({ "id": device }),
+        ),
+        (
+            "mutation($id: ID!) { rotateDeviceToken(input: { id: $id }) { token } }",
+            json!({ "id": device }),
+        ),
+        (
+            "mutation($id: ID!) { revokeDeviceToken(input: { id: $id }) { id } }",
+            json!({ "id": device }),
+        ),
+        (
+            "mutation($id: ID!) { deleteDevice(input: { id: $id }) }",
+            json!({ "id": device }),
+        ),
+    ] {
+        let body = app.gql(token, query, variables).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+    // B cannot listen to A's device either.
+    let mut ws = subscribe_to_device(&app, &b, &device).await;
+    let refused = next_message(&mut ws, Duration::from_secs(10))
+        .await
+        .expect("answer");
+    assert_eq!(refused["payload"]["data"], Value::Null, "{refused}");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"],
+        "NOT_FOUND"
+    );
+    // A's device still reports and keeps its value.
+    assert_eq!(
+        post_telemetry(&app, &device_token, r#"{"temperature": 2}"#)
+            .await
+            .0,
+        200
+    );
+    let a_view = app
+        .ok(
+            Some(&a.access_token),
+            "query($id: ID!) { device(id: $id) { name latest { number } } }",
+            json!({ "id": device }),
+        )
+        .await;
+    assert_eq!(
+        a_view["device"],
+        json!({ "name": "Secreto", "latest": [{ "number": 2.0 }] })
+    );
+}
+
+#[tokio::test]
+async fn another_tenant_can_neither_see_nor_touch_webhooks() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up().await;
+    let b = app.sign_up().await;
+    let mut a_receiver = Receiver::start().await;
+    let mut b_receiver = Receiver::start().await;
+    let (a_endpoint, _) = webhook_endpoint(&app, &a, &a_receiver.url, json!(["*"])).await;
+    webhook_endpoint(&app, &b, &b_receiver.url, json!(["*"])).await;
+    create_role(&app, &a).await;
+    let delivered = a_receiver.next().await;
+    let b_first = b_receiver.next().await;
+    let event: Value = serde_json::from_str(&b_first.body).expect("json");
+    assert_eq!(event["tenantid"], b.tenant_id, "B only gets its own events");
+    b_receiver.assert_quiet(Duration::from_millis(500)).await;
+
+    let a_delivery = eventually(
+        &app,
+        &a,
+        "{ webhookDeliveries { edges { node { id eventId } } } }",
+        |s| {
+            s["webhookDeliveries"]["edges"].as_array().is_some_and(|e| {
+                e.iter()
+                    .any(|n| n["node"]["eventId"] == json!(delivered.event_id))
+            })
+        },
+    )
+    .await["webhookDeliveries"]["edges"][0]["node"]["id"]
+        .clone();
+
+    let lists = app
+        .ok(Some(&b.access_token), "{ webhookEndpoints { edges { node { id } } } webhookDeliveries { edges { node { id } } } }", json!({}))
+        .await;
+    assert!(!lists.to_string().contains(&a_endpoint));
+    assert!(!lists.to_string().contains(a_delivery.as_str().expect("id")));
+    for (query, vars) in [
+        (
+            "mutation($id: ID!) { updateWebhookEndpoint(input: { id: $id, enabled: false }) { id } }",
+            json!({ "id": a_endpoint }),
+        ),
+        (
+            "mutation($id: ID!) { deleteWebhookEndpoint(input: { id: $id }) }",
+            json!({ "id": a_endpoint }),
+        ),
+        (
+            "mutation($id: ID!) { redeliverWebhook(input: { id: $id }) { id } }",
+            json!({ "id": a_delivery }),
+        ),
+    ] {
+        let body = app.gql(Some(&b.access_token), query, vars).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+    let a_view = app
+        .ok(
+            Some(&a.access_token),
+            "{ webhookEndpoints { edges { node { enabled } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        a_view["webhookEndpoints"]["edges"][0]["node"]["enabled"],
+        true
     );
 }

@@ -1,14 +1,13 @@
 //! The worker pool: a job whose worker dies mid-run is run again by another worker.
 
-use std::process::Stdio;
-use std::sync::atomic::Ordering;
-
-use serde_json::json;
-use tianguis::config::JobStoreKind;
-
+use crate::fixtures::automation::{create_role, webhook_endpoint};
+use crate::helpers::eventually;
 use crate::helpers::*;
 use crate::webhook_receiver::Receiver;
-use crate::webhooks::{create_role, eventually, subscribe};
+use serde_json::json;
+use std::process::Stdio;
+use std::sync::atomic::Ordering;
+use tianguis::config::JobStoreKind;
 
 /// A `tianguis worker` process on the test app's database and job store.
 fn spawn_worker(app: &TestApp, dir: &std::path::Path) -> tokio::process::Child {
@@ -31,7 +30,7 @@ async fn killed_job_runs_again(store: JobStoreKind) {
     let owner = app.sign_up().await;
     let mut receiver = Receiver::start().await;
     receiver.hang.store(true, Ordering::SeqCst);
-    subscribe(&app, &owner, &receiver.url, json!(["tenancy.role.created"])).await;
+    webhook_endpoint(&app, &owner, &receiver.url, json!(["tenancy.role.created"])).await;
 
     let mut doomed = spawn_worker(&app, dir.path());
     create_role(&app, &owner).await;
@@ -79,7 +78,7 @@ async fn a_business_sees_and_manages_only_its_own_jobs() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up().await;
     let mut receiver = Receiver::start().await;
-    subscribe(&app, &owner, &receiver.url, json!(["tenancy.role.created"])).await;
+    webhook_endpoint(&app, &owner, &receiver.url, json!(["tenancy.role.created"])).await;
     create_role(&app, &owner).await;
     receiver.next().await;
     let done = eventually(
@@ -136,7 +135,7 @@ async fn a_queued_job_can_be_cancelled_and_then_retried() {
     let owner = app.sign_up().await;
     let mut receiver = Receiver::start().await;
     receiver.status.store(500, Ordering::SeqCst);
-    subscribe(&app, &owner, &receiver.url, json!(["tenancy.role.created"])).await;
+    webhook_endpoint(&app, &owner, &receiver.url, json!(["tenancy.role.created"])).await;
     create_role(&app, &owner).await;
     let first = receiver.next().await;
     // The failed attempt scheduled the next one an hour out.

@@ -1,9 +1,8 @@
 //! A real SMTP server on a random local port, collecting what it receives.
 
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 use std::io;
 use std::time::Duration;
-
-use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 use tokio::sync::mpsc;
 
 #[derive(Debug, Clone)]

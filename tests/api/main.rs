@@ -13,6 +13,7 @@ mod crm;
 mod edge;
 mod email;
 mod finkok_double;
+mod fixtures;
 mod iot;
 mod isolation;
 mod jobs;

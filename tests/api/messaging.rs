@@ -1,95 +1,14 @@
 //! The inbox: WhatsApp and SMS channels, conversations, replies through the providers'
 //! doubles, the signed WhatsApp webhook, the 24-hour window and message templates.
 
-use std::time::Duration;
-
-use serde_json::{Value, json};
-use tianguis::config::Secret;
-
-use crate::crm::new_contact;
 use crate::edge::{next_message, subscribe};
+use crate::fixtures::crm::new_contact;
+use crate::fixtures::messaging::*;
+use crate::helpers::eventually;
 use crate::helpers::*;
 use crate::messaging_double::*;
-use crate::webhooks::eventually;
-
-pub async fn app_with_providers() -> (TestApp, ProvidersDouble) {
-    app_with_providers_and(|_| {}).await
-}
-
-async fn app_with_providers_and(
-    adjust: impl FnOnce(&mut tianguis::Config),
-) -> (TestApp, ProvidersDouble) {
-    let double = ProvidersDouble::start().await;
-    let url = double.url.clone();
-    let app = TestApp::spawn_with(move |c| {
-        c.messaging.whatsapp_api_url = url.clone();
-        c.messaging.twilio_api_url = url;
-        c.messaging.whatsapp_app_secret = Some(Secret::new(APP_SECRET.to_owned()));
-        c.messaging.whatsapp_verify_token = Some(Secret::new(VERIFY_TOKEN.to_owned()));
-        adjust(c);
-    })
-    .await;
-    (app, double)
-}
-
-pub struct WhatsApp {
-    pub channel_id: String,
-    pub phone_number_id: String,
-    pub waba: String,
-}
-
-/// A WhatsApp channel with a phone number id no other test uses.
-pub async fn whatsapp_channel(app: &TestApp, session: &Session) -> WhatsApp {
-    let phone_number_id: String = unique("")
-        .chars()
-        .filter(char::is_ascii_digit)
-        .chain("1234567890".chars())
-        .take(15)
-        .collect();
-    let waba = format!("9{}", &phone_number_id[..10]);
-    let created = app
-        .ok(
-            Some(&session.access_token),
-            "mutation($input: CreateChannelInput!) { createChannel(input: $input) { id kind hasCredentials } }",
-            json!({ "input": { "kind": "WHATSAPP", "name": "Ventas", "address": phone_number_id,
-                               "accountId": waba, "token": ACCESS_TOKEN } }),
-        )
-        .await;
-    assert_eq!(created["createChannel"]["hasCredentials"], true);
-    WhatsApp {
-        channel_id: text(&created["createChannel"]["id"]),
-        phone_number_id,
-        waba,
-    }
-}
-
-/// Posts a webhook body signed with the app secret (or `signature` when given).
-pub async fn webhook(app: &TestApp, body: &str, signature: Option<&str>) -> reqwest::Response {
-    let signature = signature
-        .map(str::to_owned)
-        .unwrap_or_else(|| crate::messaging_double::signature(body, APP_SECRET));
-    reqwest::Client::new()
-        .post(format!("{}/webhooks/whatsapp", app.base))
-        .header("content-type", "application/json")
-        .header("x-hub-signature-256", signature)
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("webhook")
-}
-
-/// A phone number (digits) no other test uses.
-pub fn unique_phone() -> String {
-    let digits: String = unique("")
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect::<String>()
-        .chars()
-        .rev()
-        .take(8)
-        .collect();
-    format!("5215{digits:0>8}")
-}
+use serde_json::{Value, json};
+use std::time::Duration;
 
 pub const CONVERSATIONS: &str = "query($filter: ConversationFilter) { conversations(filter: $filter) { totalCount edges { node {
     id status unreadCount labels lastMessagePreview firstResponseSeconds resolvedAt serviceWindowClosesAt
@@ -265,70 +184,6 @@ async fn a_forged_or_missing_signature_is_refused_and_changes_nothing() {
         .expect("post");
     assert_eq!(missing.status(), 403);
     assert_eq!(conversations(&app, &owner).await["totalCount"], 0);
-}
-
-const CREATE_TEMPLATE: &str =
-    "mutation($input: CreateMessageTemplateInput!) { createMessageTemplate(input: $input) {
-    id status version variableCount content { body examples } } }";
-
-/// A template on the channel, submitted and approved through Meta's webhook.
-pub async fn approved_template(
-    app: &TestApp,
-    owner: &Session,
-    wa: &WhatsApp,
-    double: &ProvidersDouble,
-) -> String {
-    let created = app
-        .ok(
-            Some(&owner.access_token),
-            CREATE_TEMPLATE,
-            json!({ "input": { "channelId": wa.channel_id, "name": "promo_buen_fin", "language": "es_MX", "category": "MARKETING",
-                "content": { "header": "Buen Fin", "body": "Hola {{1}}, tu descuento es {{2}}.", "footer": "Tianguis",
-                             "buttons": [{ "kind": "URL", "text": "Ver", "url": "https://tianguis.mx/promo" }],
-                             "examples": ["Ana", "15%"] } } }),
-        )
-        .await;
-    let template = &created["createMessageTemplate"];
-    assert_eq!(template["status"], "DRAFT");
-    assert_eq!(template["variableCount"], 2);
-    let id = text(&template["id"]);
-    let submitted = app
-        .ok(
-            Some(&owner.access_token),
-            "mutation($input: TemplateRef!) { submitMessageTemplate(input: $input) { status providerTemplateId } }",
-            json!({ "input": { "id": id } }),
-        )
-        .await;
-    assert_eq!(submitted["submitMessageTemplate"]["status"], "PENDING");
-    let provider_id = text(&submitted["submitMessageTemplate"]["providerTemplateId"]);
-    let call = double
-        .calls("whatsapp.templates")
-        .pop()
-        .expect("submitted to Meta");
-    assert_eq!(call.id, wa.waba);
-    assert_eq!(call.body["name"], "promo_buen_fin");
-    assert_eq!(call.body["category"], "MARKETING");
-    assert_eq!(
-        call.body["components"][1]["example"]["body_text"],
-        json!([["Ana", "15%"]])
-    );
-
-    let verdict = webhook(
-        app,
-        &template_verdict(&wa.waba, &provider_id, "APPROVED"),
-        None,
-    )
-    .await;
-    assert_eq!(verdict.status(), 200);
-    let template = app
-        .ok(
-            Some(&owner.access_token),
-            "query($id: ID!) { messageTemplate(id: $id) { status } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(template["messageTemplate"]["status"], "APPROVED");
-    id
 }
 
 #[tokio::test]

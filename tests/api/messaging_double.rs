@@ -3,9 +3,6 @@
 //! Twilio's Messages resource. And the other direction: WhatsApp webhooks signed the way
 //! Meta signs them (X-Hub-Signature-256, HMAC-SHA256 of the raw body with the app secret).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +10,8 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 pub const ACCESS_TOKEN: &str = "EAAG-test-access-token";
 pub const APP_SECRET: &str = "meta-app-secret-test";

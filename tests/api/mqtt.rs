@@ -1,19 +1,17 @@
 //! Devices over MQTT, with a real MQTT client: telemetry, refusals, commands and isolation.
 
-use std::time::Duration;
-
+use crate::edge::{next_message, subscribe};
+use crate::fixtures::iot::new_device;
+use crate::helpers::eventually;
+use crate::helpers::{TestApp, text, unique};
 use chrono::TimeDelta;
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, Packet,
     Publish, QoS,
 };
 use serde_json::{Value, json};
+use std::time::Duration;
 use tokio::sync::mpsc;
-
-use crate::edge::{next_message, subscribe};
-use crate::helpers::{TestApp, text, unique};
-use crate::iot::new_device;
-use crate::webhooks::eventually;
 
 const TELEMETRY: &str = "v1/devices/me/telemetry";
 const ERRORS: &str = "v1/devices/me/errors";

@@ -1,14 +1,13 @@
 //! Proposals: gapless numbers, exact totals, the lifecycle, the emailed link and the public
 //! page where the customer answers, and the daily expiry.
 
+use crate::fixtures::crm::{new_company, new_contact};
+use crate::helpers::app_with_smtp;
+use crate::helpers::eventually;
+use crate::helpers::*;
 use chrono::TimeDelta;
 use serde_json::{Value, json};
 use tianguis_domain::ports::Clock;
-
-use crate::crm::{new_company, new_contact};
-use crate::email::app_with_smtp;
-use crate::helpers::*;
-use crate::webhooks::eventually;
 
 const CREATE: &str = "mutation($input: CreateProposalInput!) { createProposal(input: $input) { id number status
     subtotal { amount currency } discount { amount } tax { amount } withheld { amount } total { amount currency }

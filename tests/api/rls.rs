@@ -1,8 +1,7 @@
 //! PostgreSQL row-level security: the second wall behind the tenant filter.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
-
 use crate::helpers::*;
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 
 async fn count_roles(tx: &sea_orm::DatabaseTransaction) -> i64 {
     let row = tx

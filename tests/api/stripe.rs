@@ -1,12 +1,11 @@
 //! Card payments through Stripe: a Checkout page per invoice balance, and Stripe's events
 //! verified, applied once, in whatever order they come.
 
-use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-use crate::billing::{invoicing_business, receipt_settled, stamped};
+use crate::fixtures::billing::{invoicing_business, receipt_settled, stamped};
 use crate::helpers::{Session, TestApp, error_code, text};
 use crate::stripe_double::{SECRET_KEY, StripeDouble, WEBHOOK_SECRET, event, event_at, signature};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 const LINK: &str = "mutation($id: ID!) { createCheckoutLink(input: { invoiceId: $id }) { checkoutUrl balance { amount } } }";
 const STATE: &str = "query($id: ID!) { invoice(id: $id) { paid { amount } balance { amount } payments { installment amount { amount } reference receipt { status } } } }";
@@ -375,10 +374,10 @@ async fn a_proposal_paid_by_card_becomes_a_paid_invoice_once_stamped() {
     let (app, double) = app_with_stripe().await;
     let owner = invoicing_business(&app).await;
     let token = Some(owner.access_token.as_str());
-    let company = crate::crm::create(
+    let company = crate::fixtures::crm::create(
         &app,
         &owner,
-        crate::crm::CREATE_COMPANY,
+        crate::fixtures::crm::CREATE_COMPANY,
         "createCompany",
         json!({ "name": "Robótica", "legalName": "Universidad Robótica Española", "rfc": "URE180429TM6", "taxRegime": "601", "postalCode": "65000" }),
     )
@@ -398,7 +397,7 @@ async fn a_proposal_paid_by_card_becomes_a_paid_invoice_once_stamped() {
         .await;
     app.ok(token, "mutation($id: ID!) { acceptProposal(input: { id: $id, acceptedBy: \"Memo\" }) { status } }", json!({ "id": proposal }))
         .await;
-    let drafted = crate::webhooks::eventually(
+    let drafted = crate::helpers::eventually(
         &app,
         &owner,
         "{ invoices(first: 1) { nodes { id } } }",
@@ -446,7 +445,7 @@ async fn a_proposal_paid_by_card_becomes_a_paid_invoice_once_stamped() {
         json!({ "id": invoice }),
     )
     .await;
-    crate::billing::settled(&app, &owner, &invoice, "STAMPING").await;
+    crate::fixtures::billing::settled(&app, &owner, &invoice, "STAMPING").await;
     let invoice = app.ok(token, STATE, json!({ "id": invoice })).await;
     assert_eq!(invoice["invoice"]["balance"]["amount"], "0.00", "{invoice}");
     assert_eq!(invoice["invoice"]["payments"][0]["reference"], "pi_p");

@@ -3,14 +3,13 @@
 //! object as Stripe documents it. Like Stripe, a repeated idempotency key gets the first
 //! answer again. And the other direction: events signed the way Stripe signs them.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use axum::extract::State;
 use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 pub const SECRET_KEY: &str = "sk_test_tianguis";
 pub const WEBHOOK_SECRET: &str = "whsec_tianguis_test";

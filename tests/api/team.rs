@@ -1,8 +1,7 @@
 //! Members, roles, invitations, permissions per role and the audit log.
 
-use serde_json::json;
-
 use crate::helpers::*;
+use serde_json::json;
 
 #[tokio::test]
 async fn each_system_role_gets_exactly_its_permissions() {

@@ -1,12 +1,11 @@
 //! A local HTTP endpoint standing in for a customer's webhook receiver.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
-use std::time::Duration;
-
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// One request a receiver got.

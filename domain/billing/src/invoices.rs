@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::catalogs::{self, CancellationMotive};
 use super::cfdi::{self, Party};
 use super::fiscal;
+use crate::db::Current;
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::ports::{Attachment, CancelRequest, Cancellation, Job, PacError};
@@ -151,9 +152,9 @@ fn price(
     inputs: Vec<ItemInput>,
     now: DateTime<Utc>,
 ) -> Result<Vec<items::ActiveModel>> {
-    let tenant_id = model.tenant_id.clone().unwrap();
-    let invoice_id = model.id.clone().unwrap();
-    let currency = model.currency.clone().unwrap();
+    let tenant_id = model.tenant_id.current()?;
+    let invoice_id = model.id.current()?;
+    let currency = model.currency.current()?;
     let currency = currency.as_str();
     if inputs.is_empty() || inputs.len() > MAX_ITEMS {
         return Err(Error::invalid(

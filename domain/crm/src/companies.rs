@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::custom_fields::{self, CustomFieldFilter, FieldEntity};
 use super::rules;
 use super::search;
+use crate::db::Current;
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -38,15 +39,14 @@ pub struct CompanyInput {
     pub custom_fields: Option<serde_json::Value>,
 }
 
-fn search_text_of(c: &companies::ActiveModel) -> String {
-    let get = |v: &sea_orm::ActiveValue<Option<String>>| v.clone().unwrap();
-    super::search_text(&[
-        Some(c.name.clone().unwrap().as_str()),
-        get(&c.legal_name).as_deref(),
-        get(&c.email).as_deref(),
-        get(&c.phone).as_deref(),
-        get(&c.rfc).as_deref(),
-    ])
+fn search_text_of(c: &companies::ActiveModel) -> Result<String> {
+    Ok(super::search_text(&[
+        Some(c.name.current()?.as_str()),
+        c.legal_name.current()?.as_deref(),
+        c.email.current()?.as_deref(),
+        c.phone.current()?.as_deref(),
+        c.rfc.current()?.as_deref(),
+    ]))
 }
 
 /// Applies `input` to `model`, validating each given field.
@@ -111,7 +111,7 @@ async fn apply(
         previous_custom,
     )
     .await?);
-    model.search_text = Set(search_text_of(model));
+    model.search_text = Set(search_text_of(model)?);
     Ok(())
 }
 
@@ -121,17 +121,9 @@ async fn duplicate_of(
     model: &companies::ActiveModel,
 ) -> Result<Option<(&'static str, Uuid)>> {
     let keys: [(&'static str, companies::Column, Option<String>); 3] = [
-        ("rfc", companies::Column::Rfc, model.rfc.clone().unwrap()),
-        (
-            "email",
-            companies::Column::Email,
-            model.email.clone().unwrap(),
-        ),
-        (
-            "phone",
-            companies::Column::Phone,
-            model.phone.clone().unwrap(),
-        ),
+        ("rfc", companies::Column::Rfc, model.rfc.current()?),
+        ("email", companies::Column::Email, model.email.current()?),
+        ("phone", companies::Column::Phone, model.phone.current()?),
     ];
     // Generic RFCs (public at large, foreigners) are shared by many customers.
     for (field, column, value) in keys {

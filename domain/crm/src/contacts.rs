@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::custom_fields::{self, CustomFieldFilter, FieldEntity};
 use super::rules;
 use super::search;
+use crate::db::Current;
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -64,19 +65,14 @@ pub async fn check_owner(tx: &TenantTx, user_id: Uuid) -> Result<()> {
     Ok(())
 }
 
-fn search_text_of(c: &contacts::ActiveModel) -> String {
-    let get = |v: &sea_orm::ActiveValue<Option<String>>| v.clone().unwrap();
-    let name = format!(
-        "{} {}",
-        c.first_name.clone().unwrap(),
-        c.last_name.clone().unwrap()
-    );
-    super::search_text(&[
+fn search_text_of(c: &contacts::ActiveModel) -> Result<String> {
+    let name = format!("{} {}", c.first_name.current()?, c.last_name.current()?);
+    Ok(super::search_text(&[
         Some(name.as_str()),
-        get(&c.email).as_deref(),
-        get(&c.phone).as_deref(),
-        get(&c.rfc).as_deref(),
-    ])
+        c.email.current()?.as_deref(),
+        c.phone.current()?.as_deref(),
+        c.rfc.current()?.as_deref(),
+    ]))
 }
 
 async fn apply(
@@ -135,7 +131,7 @@ async fn apply(
         previous_custom,
     )
     .await?);
-    model.search_text = Set(search_text_of(model));
+    model.search_text = Set(search_text_of(model)?);
     Ok(())
 }
 
@@ -145,17 +141,9 @@ async fn duplicate_of(
     except: Option<Uuid>,
 ) -> Result<Option<(&'static str, Uuid)>> {
     let keys: [(&'static str, contacts::Column, Option<String>); 3] = [
-        (
-            "email",
-            contacts::Column::Email,
-            model.email.clone().unwrap(),
-        ),
-        (
-            "phone",
-            contacts::Column::Phone,
-            model.phone.clone().unwrap(),
-        ),
-        ("rfc", contacts::Column::Rfc, model.rfc.clone().unwrap()),
+        ("email", contacts::Column::Email, model.email.current()?),
+        ("phone", contacts::Column::Phone, model.phone.current()?),
+        ("rfc", contacts::Column::Rfc, model.rfc.current()?),
     ];
     for (field, column, value) in keys {
         // Generic RFCs (public at large, foreigners) are shared by many customers.
@@ -466,7 +454,7 @@ pub async fn merge(
         (Some(a), Some(b)) => Some(std::cmp::min(a, b)),
         (a, b) => a.or(b),
     });
-    model.search_text = Set(search_text_of(&model));
+    model.search_text = Set(search_text_of(&model)?);
     model.updated_at = Set(deps.clock.now());
     let contact = model.update(&*tx).await?;
     audit::record(

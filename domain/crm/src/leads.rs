@@ -19,6 +19,7 @@ use super::custom_fields::{self, CustomFieldFilter, FieldEntity};
 use super::pipelines::{self, Outcome};
 use super::scoring::{self, LeadFacts, ScoreReason, ScoringConfig};
 use super::{rules, search};
+use crate::db::Current;
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate, paginate_by};
 use crate::ports::Job;
@@ -83,7 +84,7 @@ async fn apply(
         }
         model.company_id = Set(company);
     }
-    if model.contact_id.clone().unwrap().is_none() && model.company_id.clone().unwrap().is_none() {
+    if model.contact_id.current()?.is_none() && model.company_id.current()?.is_none() {
         return Err(Error::invalid(
             "contactId",
             "a lead needs a contact, a company or both",
@@ -102,7 +103,7 @@ async fn apply(
         model.currency = Set(crate::rules::currency_code(&currency)?);
     }
     if let Some(value) = input.value {
-        let currency = model.currency.clone().unwrap();
+        let currency = model.currency.current()?;
         model.value_minor = Set(rules::money_minor(value, &currency, "value")?);
     }
     if let Some(close) = input.expected_close_on {
@@ -139,9 +140,9 @@ async fn rescore(
     config: &ScoringConfig,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let id = model.id.clone().unwrap();
+    let id = model.id.current()?;
     let stage = tx
-        .get::<stages::Entity>(model.stage_id.clone().unwrap(), "stage")
+        .get::<stages::Entity>(model.stage_id.current()?, "stage")
         .await?;
     let window = now - Duration::days(i64::from(config.engagement_window_days));
     let recent = tx
@@ -151,11 +152,10 @@ async fn rescore(
         .filter(activities::Column::OccurredAt.gte(window))
         .count(&**tx)
         .await?;
-    let currency = model.currency.clone().unwrap();
+    let currency = model.currency.current()?;
     let facts = LeadFacts {
-        source: model.source.clone().unwrap(),
-        value_major: model.value_minor.clone().unwrap()
-            / 10_i64.pow(rules::currency_exponent(&currency)),
+        source: model.source.current()?,
+        value_major: model.value_minor.current()? / 10_i64.pow(rules::currency_exponent(&currency)),
         recent_activities: recent as i32,
         days_since_activity: model
             .last_activity_at
@@ -829,11 +829,7 @@ pub async fn rescore_open_leads(deps: &Deps, tenant_id: Uuid, stale_only: bool) 
         let before = (lead.score, lead.score_reasons.clone());
         let mut model: leads::ActiveModel = lead.into();
         rescore(&tx, &mut model, &config, now).await?;
-        if (
-            model.score.clone().unwrap(),
-            model.score_reasons.clone().unwrap(),
-        ) != before
-        {
+        if (model.score.current()?, model.score_reasons.current()?) != before {
             model.update(&*tx).await?;
             changed += 1;
         }

@@ -14,6 +14,7 @@ use tianguis_entity::crm::{companies, contacts, leads, proposal_items as items, 
 use uuid::Uuid;
 
 use super::{Money, rules, search};
+use crate::db::Current;
 use crate::db::{TenantTx, begin_system};
 use crate::email;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
@@ -243,7 +244,7 @@ async fn parties(
                 .await
                 .map_err(|_| Error::invalid("contactId", "no such contact"))?;
             // A proposal for someone at a company is for the company too.
-            if input.company_id.is_none() && model.company_id.clone().unwrap().is_none() {
+            if input.company_id.is_none() && model.company_id.current()?.is_none() {
                 model.company_id = Set(contact.company_id);
             }
         }
@@ -257,7 +258,7 @@ async fn parties(
         }
         model.company_id = Set(company);
     }
-    if model.contact_id.clone().unwrap().is_none() && model.company_id.clone().unwrap().is_none() {
+    if model.contact_id.current()?.is_none() && model.company_id.current()?.is_none() {
         return Err(Error::invalid(
             "contactId",
             "a proposal is for a contact, a company or both",
@@ -418,7 +419,7 @@ pub async fn update(
     }
     parties(&tx, &mut model, &input).await?;
     if let Some(new_items) = input.items {
-        let currency = model.currency.clone().unwrap();
+        let currency = model.currency.current()?;
         let priced = price(&tx, id, &currency, new_items, now)?;
         items::Entity::delete_many()
             .filter(items::Column::TenantId.eq(ctx.tenant_id))

@@ -246,3 +246,20 @@ pub async fn tenant_region<C: ConnectionTrait>(
         .await?
         .ok_or(Error::NotFound("tenant"))
 }
+
+/// The value an active model holds for a column, whether set by the use case or loaded:
+/// reading a column nobody set is a bug, reported as an unexpected error, not a panic.
+pub trait Current<V> {
+    fn current(&self) -> Result<V>;
+}
+
+impl<V: Into<Value> + Clone> Current<V> for sea_orm::ActiveValue<V> {
+    fn current(&self) -> Result<V> {
+        self.try_as_ref().cloned().ok_or_else(|| {
+            Error::Unexpected(anyhow::anyhow!(
+                "a column of {} was read before it was set",
+                std::any::type_name::<V>()
+            ))
+        })
+    }
+}

@@ -405,7 +405,9 @@ pub async fn eventually(
     query: &str,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    for _ in 0..200 {
+    // Up to 20 s: background work on a loaded two-core machine (the whole suite at once)
+    // can take seconds; a state that is right returns at once.
+    for _ in 0..800 {
         let state = app.ok(Some(&session.access_token), query, json!({})).await;
         if done(&state) {
             return state;

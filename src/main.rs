@@ -260,9 +260,19 @@ async fn seed_demo_sales(
         contact_ids.push(contact.id);
     }
     let deals = [
-        ("Refrigerador para carnes", 0, "referral", "48500"),
-        ("Vitrina de pan dulce", 1, "whatsapp", "23999.90"),
-        ("Sistema de riego por goteo", 2, "web", "85000"),
+        (
+            "Refrigerador para carnes",
+            0,
+            leads::Source::Referral,
+            "48500",
+        ),
+        (
+            "Vitrina de pan dulce",
+            1,
+            leads::Source::Whatsapp,
+            "23999.90",
+        ),
+        ("Sistema de riego por goteo", 2, leads::Source::Web, "85000"),
     ];
     let mut lead_ids = Vec::new();
     for ((title, who, source, value), stage) in deals.into_iter().zip(stages.iter().skip(1)) {
@@ -273,7 +283,7 @@ async fn seed_demo_sales(
                 fields: leads::LeadInput {
                     title: Some(title.into()),
                     contact_id: Some(Some(contact_ids[who])),
-                    source: Some(source.into()),
+                    source: Some(source),
                     value: Some(value.parse()?),
                     ..Default::default()
                 },
@@ -286,7 +296,7 @@ async fn seed_demo_sales(
             deps,
             ctx,
             activities::ActivityInput {
-                kind: Some("call".into()),
+                kind: Some(activities::Kind::Call),
                 subject: Some(format!("Llamada sobre {title}")),
                 lead_id: Some(lead.id),
                 ..Default::default()
@@ -299,7 +309,7 @@ async fn seed_demo_sales(
         deps,
         ctx,
         activities::ActivityInput {
-            kind: Some("task".into()),
+            kind: Some(activities::Kind::Task),
             subject: Some("Enviar catálogo".into()),
             lead_id: lead_ids.first().copied(),
             due_at: Some(Some(chrono::Utc::now() + chrono::TimeDelta::days(1))),

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tianguis_domain::ports::{
-    Messenger, MessengerError, OutboundContent, ProviderAccount, TemplateContent, TemplateReview,
+    MediaKind, Messenger, MessengerError, OutboundContent, ProviderAccount, TemplateContent,
+    TemplateReview,
 };
 
 /// The Graph API version the requests are written for.
@@ -89,14 +90,14 @@ impl WhatsAppCloud {
                 filename,
             } => {
                 let mut media = json!({ "link": url });
-                if let Some(caption) = caption.as_ref().filter(|_| kind != "audio") {
+                if let Some(caption) = caption.as_ref().filter(|_| *kind != MediaKind::Audio) {
                     media["caption"] = json!(caption);
                 }
-                if let Some(filename) = filename.as_ref().filter(|_| kind == "document") {
+                if let Some(filename) = filename.as_ref().filter(|_| *kind == MediaKind::Document) {
                     media["filename"] = json!(filename);
                 }
-                body["type"] = json!(kind);
-                body[kind.as_str()] = media;
+                body["type"] = json!(kind.key());
+                body[kind.key()] = media;
             }
             OutboundContent::Location {
                 latitude,
@@ -163,7 +164,8 @@ fn template_components(content: &TemplateContent) -> Vec<Value> {
             .buttons
             .iter()
             .map(|b| {
-                let mut button = json!({ "type": b.kind.to_ascii_uppercase(), "text": b.text });
+                let mut button =
+                    json!({ "type": b.kind.key().to_ascii_uppercase(), "text": b.text });
                 if let Some(url) = &b.url {
                     button["url"] = json!(url);
                 }

@@ -977,3 +977,33 @@ async fn leads_filter_by_score_tags_close_date_and_page_through_any_order() {
     assert_eq!(filtered["cold"]["totalCount"], 6);
     assert_eq!(filtered["referral"]["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn a_stored_value_this_build_does_not_know_is_an_error_not_a_default() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let contact = new_contact(&app, &owner, json!({ "firstName": "Ana" })).await;
+    let lead = new_lead(
+        &app,
+        &owner,
+        json!({ "title": "Vitrina", "contactId": contact, "source": "WEB" }),
+    )
+    .await;
+    let query = "query($id: ID!) { lead(id: $id) { title source } }";
+    let before = app.ok(token, query, json!({ "id": lead })).await;
+    assert_eq!(before["lead"]["source"], "WEB");
+
+    let id = uuid::Uuid::parse_str(&lead).expect("lead id");
+    app.execute_sql(
+        "UPDATE leads SET source = $1 WHERE id = $2",
+        vec!["billboard".into(), id.into()],
+    )
+    .await;
+    let after = app.gql(token, query, json!({ "id": lead })).await;
+    assert_eq!(error_code(&after), "INTERNAL", "{after}");
+    assert!(
+        !after.to_string().contains("billboard"),
+        "the stored value stays out of the answer: {after}"
+    );
+}

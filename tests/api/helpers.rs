@@ -260,26 +260,29 @@ impl TestApp {
         }
     }
 
+    /// Runs one statement on the database behind the API, for tests that need a row in a
+    /// state the API cannot produce.
+    pub async fn execute_sql(&self, sql: &str, values: Vec<sea_orm::Value>) {
+        use sea_orm::ConnectionTrait;
+        let db = &self.state.deps.db;
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await
+        .expect("statement runs");
+    }
+
     /// Puts the business on `plan` directly, as a confirmed Stripe subscription would: for
     /// tests about something else that need more than the free plan's seats.
     pub async fn on_plan(&self, session: &Session, plan: &str) {
-        use sea_orm::ConnectionTrait;
-        let backend = self.state.deps.db.get_database_backend();
-        self.state
-            .deps
-            .db
-            .execute_raw(sea_orm::Statement::from_sql_and_values(
-                backend,
-                "UPDATE tenants SET plan = $1 WHERE id = $2",
-                [
-                    plan.into(),
-                    uuid::Uuid::parse_str(&session.tenant_id)
-                        .expect("tenant id")
-                        .into(),
-                ],
-            ))
-            .await
-            .expect("plan set");
+        let tenant = uuid::Uuid::parse_str(&session.tenant_id).expect("tenant id");
+        self.execute_sql(
+            "UPDATE tenants SET plan = $1 WHERE id = $2",
+            vec![plan.into(), tenant.into()],
+        )
+        .await;
     }
 
     pub async fn sign_up(&self) -> Session {

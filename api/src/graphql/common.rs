@@ -4,9 +4,19 @@ use async_graphql::{Context, ID, MaybeUndefined, SimpleObject};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+pub(crate) use crate::graphql::error::GqlResult;
 use crate::graphql::error::parse_id;
 use crate::graphql::loaders::{UserLoader, load_opt};
 use crate::graphql::tenancy::User;
+
+/// A stored status or kind as its GraphQL mirror, read with the domain enum's
+/// `from_stored`: a value this build does not know answers INTERNAL, never a default.
+pub fn stored<D, G: From<D>>(
+    read: fn(&str) -> tianguis_domain::Result<D>,
+    key: &str,
+) -> async_graphql::Result<G> {
+    read(key).gql().map(G::from)
+}
 
 /// An optional id argument, parsed.
 pub fn optional_id(

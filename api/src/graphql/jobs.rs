@@ -9,6 +9,7 @@ use crate::graphql::context::{deps, tenant};
 use crate::graphql::error::{GqlResult, parse_id};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "jobs::Status")]
 pub enum JobStatus {
     Queued,
     Running,
@@ -16,28 +17,6 @@ pub enum JobStatus {
     /// Gave up after its attempts; kept with its last error, and retryable.
     Failed,
     Cancelled,
-}
-
-impl JobStatus {
-    fn key(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    fn parse(key: &str) -> Self {
-        match key {
-            "running" => Self::Running,
-            "succeeded" => Self::Succeeded,
-            "failed" => Self::Failed,
-            "cancelled" => Self::Cancelled,
-            _ => Self::Queued,
-        }
-    }
 }
 
 #[derive(SimpleObject)]
@@ -60,7 +39,7 @@ impl From<jobs::JobRun> for Job {
         Self {
             id: j.id.into(),
             kind: j.kind,
-            status: JobStatus::parse(&j.status),
+            status: j.status.into(),
             attempts: j.attempts,
             last_error: j.last_error,
             run_at: j.run_at,
@@ -90,7 +69,7 @@ impl JobsQuery {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Job>> {
         let page = page_request(first, after, last, before)?;
-        let status = status.map(|s| s.key().to_owned());
+        let status = status.map(Into::into);
         let page = jobs::list(deps(ctx)?, tenant(ctx)?, kind, status, &page)
             .await
             .gql()?;

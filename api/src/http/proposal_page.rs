@@ -16,7 +16,7 @@ use crate::AppState;
 
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match proposals::open_public(&state.deps, &token).await {
-        Ok(page) => Html(render(&page, &token, None)).into_response(),
+        Ok(page) => page_response(StatusCode::OK, &page, &token, None),
         Err(err) => failure(err),
     }
 }
@@ -51,18 +51,31 @@ pub async fn reject(
 
 async fn answer(state: &AppState, token: &str, answer: Answer) -> Response {
     match proposals::answer_public(&state.deps, token, answer).await {
-        Ok(page) => Html(render(&page, token, None)).into_response(),
+        Ok(page) => page_response(StatusCode::OK, &page, token, None),
         // Already answered, expired or a blank name: show the page again with the reason.
         Err(Error::Invalid { message, .. }) => {
             match proposals::open_public(&state.deps, token).await {
-                Ok(page) => (
+                Ok(page) => page_response(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    Html(render(&page, token, Some(&message))),
-                )
-                    .into_response(),
+                    &page,
+                    token,
+                    Some(&message),
+                ),
                 Err(err) => failure(err),
             }
         }
+        Err(err) => failure(err),
+    }
+}
+
+fn page_response(
+    status: StatusCode,
+    page: &PublicProposal,
+    token: &str,
+    message: Option<&str>,
+) -> Response {
+    match render(page, token, message) {
+        Ok(html) => (status, Html(html)).into_response(),
         Err(err) => failure(err),
     }
 }
@@ -204,7 +217,7 @@ button{{width:100%;padding:14px;border:0;border-radius:8px;font-size:16px;font-w
 }
 
 /// The whole page. Every value that came from a person is escaped.
-fn render(page: &PublicProposal, token: &str, message: Option<&str>) -> String {
+fn render(page: &PublicProposal, token: &str, message: Option<&str>) -> Result<String, Error> {
     let p = &page.proposal;
     let l = if page.tenant.locale.starts_with("en") {
         &EN
@@ -245,12 +258,12 @@ fn render(page: &PublicProposal, token: &str, message: Option<&str>) -> String {
     ));
     let mut rows = String::new();
     for item in &page.items {
-        let tax = pricing::Tax::parse(&item.tax).map_or("", |t| match t {
+        let tax = match pricing::Tax::from_stored(&item.tax)? {
             pricing::Tax::Iva16 => "IVA 16%",
             pricing::Tax::Iva8 => "IVA 8%",
             pricing::Tax::Iva0 => "IVA 0%",
             pricing::Tax::Exempt => "Exento",
-        });
+        };
         rows.push_str(&format!(
             r#"<tr><td>{desc}<div class="muted">{tax}</div></td><td class="n">{qty}</td><td class="n hide-sm">{price}</td><td class="n">{amount}</td></tr>"#,
             desc = escape(&item.description),
@@ -291,7 +304,7 @@ fn render(page: &PublicProposal, token: &str, message: Option<&str>) -> String {
     if !p.notes.is_empty() {
         body.push_str(&format!(r#"<section class="card"><strong>{}</strong><p style="white-space:pre-wrap">{}</p></section>"#, l.notes, escape(&p.notes)));
     }
-    let answer = match Status::parse(&p.status) {
+    let answer = match page.status {
         Status::Accepted => format!(
             r#"<div class="done" id="outcome">✓ {} {}</div>"#,
             l.accepted,
@@ -309,7 +322,7 @@ fn render(page: &PublicProposal, token: &str, message: Option<&str>) -> String {
         ),
     };
     body.push_str(&format!(r#"<section class="card">{answer}</section>"#));
-    shell(&format!("{} {}", l.proposal, p.number), color, &body)
+    Ok(shell(&format!("{} {}", l.proposal, p.number), color, &body))
 }
 
 #[cfg(test)]

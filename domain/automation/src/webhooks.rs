@@ -361,13 +361,24 @@ pub async fn list_endpoints(
     Ok(page.map(Endpoint::from))
 }
 
+tianguis_kernel::stored_enum! {
+    pub enum DeliveryStatus {
+        Pending = "pending",
+        Succeeded = "succeeded",
+        /// Given up after retrying for a day.
+        Failed = "failed",
+        /// Not sent because the endpoint was disabled.
+        Cancelled = "cancelled",
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Delivery {
     pub id: Uuid,
     pub endpoint_id: Uuid,
     pub event_id: Uuid,
     pub event_type: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_status_code: Option<i32>,
@@ -378,14 +389,16 @@ pub struct Delivery {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<webhook_deliveries::Model> for Delivery {
-    fn from(m: webhook_deliveries::Model) -> Self {
-        Self {
+impl TryFrom<webhook_deliveries::Model> for Delivery {
+    type Error = Error;
+
+    fn try_from(m: webhook_deliveries::Model) -> Result<Self> {
+        Ok(Self {
             id: m.id,
             endpoint_id: m.endpoint_id,
             event_id: m.event_id,
             event_type: m.event_type,
-            status: m.status,
+            status: DeliveryStatus::from_stored(&m.status)?,
             attempts: m.attempts,
             next_attempt_at: m.next_attempt_at,
             last_status_code: m.last_status_code,
@@ -394,7 +407,7 @@ impl From<webhook_deliveries::Model> for Delivery {
             last_error: m.last_error,
             delivered_at: m.delivered_at,
             created_at: m.created_at,
-        }
+        })
     }
 }
 
@@ -402,7 +415,7 @@ pub async fn list_deliveries(
     deps: &Deps,
     ctx: &TenantCtx,
     endpoint_id: Option<Uuid>,
-    status: Option<String>,
+    status: Option<DeliveryStatus>,
     page: &PageRequest,
 ) -> Result<Page<Delivery>> {
     ctx.require(Permission::WebhooksWrite)?;
@@ -412,7 +425,7 @@ pub async fn list_deliveries(
         select = select.filter(webhook_deliveries::Column::EndpointId.eq(endpoint));
     }
     if let Some(status) = status {
-        select = select.filter(webhook_deliveries::Column::Status.eq(status));
+        select = select.filter(webhook_deliveries::Column::Status.eq(status.key()));
     }
     let page = paginate(
         &*tx,
@@ -423,7 +436,7 @@ pub async fn list_deliveries(
     )
     .await?;
     tx.commit().await?;
-    Ok(page.map(Delivery::from))
+    page.try_map(Delivery::try_from)
 }
 
 /// Sends a delivery again now, whatever became of it before.
@@ -434,7 +447,7 @@ pub async fn redeliver(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Deliver
         .get::<webhook_deliveries::Entity>(id, "webhook delivery")
         .await?;
     let mut model: webhook_deliveries::ActiveModel = delivery.into();
-    model.status = Set("pending".into());
+    model.status = Set(DeliveryStatus::Pending.key().to_owned());
     model.next_attempt_at = Set(Some(deps.clock.now()));
     model.updated_at = Set(deps.clock.now());
     let delivery = model.update(&*tx).await?;
@@ -456,7 +469,7 @@ pub async fn redeliver(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Deliver
             Duration::ZERO,
         )
         .await?;
-    Ok(delivery.into())
+    delivery.try_into()
 }
 
 /// Turns each domain event into one delivery per matching, enabled endpoint.
@@ -496,7 +509,7 @@ impl EventConsumer for WebhookConsumer {
                 event_id: Set(event.id),
                 event_type: Set(event.event_type.clone()),
                 body: Set(body.clone()),
-                status: Set("pending".into()),
+                status: Set(DeliveryStatus::Pending.key().to_owned()),
                 attempts: Set(0),
                 next_attempt_at: Set(Some(event.time)),
                 last_status_code: Set(None),
@@ -551,7 +564,7 @@ impl JobKind for DeliverWebhook {
 /// Enqueues again the deliveries due before `cutoff` whose job never ran.
 pub async fn enqueue_undelivered(deps: &Deps, cutoff: DateTime<Utc>) -> Result<usize> {
     let undelivered = webhook_deliveries::Entity::find()
-        .filter(webhook_deliveries::Column::Status.eq("pending"))
+        .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending.key()))
         .filter(webhook_deliveries::Column::NextAttemptAt.lt(cutoff))
         .all(&deps.db)
         .await?;
@@ -576,7 +589,7 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, delivery_id: Uuid) -> Result<
     else {
         return Ok(());
     };
-    if delivery.status != "pending" {
+    if delivery.status != DeliveryStatus::Pending.key() {
         return Ok(());
     }
     let now = deps.clock.now();
@@ -586,7 +599,7 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, delivery_id: Uuid) -> Result<
     tx.commit().await?;
     if !endpoint.enabled {
         let skipped = Attempt::skipped("endpoint disabled");
-        return record_attempt(deps, &delivery, "cancelled", &skipped, None).await;
+        return record_attempt(deps, &delivery, DeliveryStatus::Cancelled, &skipped, None).await;
     }
 
     let timestamp = now.timestamp();
@@ -644,18 +657,25 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, delivery_id: Uuid) -> Result<
         },
     };
     if attempt.succeeded {
-        return record_attempt(deps, &delivery, "succeeded", &attempt, None).await;
+        return record_attempt(deps, &delivery, DeliveryStatus::Succeeded, &attempt, None).await;
     }
     let attempts = delivery.attempts + 1;
     if now - delivery.created_at >= deps.settings::<WebhookSettings>()?.give_up_after {
-        return record_attempt(deps, &delivery, "failed", &attempt, None).await;
+        return record_attempt(deps, &delivery, DeliveryStatus::Failed, &attempt, None).await;
     }
     let delay = retry_delay(
         deps.settings::<WebhookSettings>()?.retry_base,
         attempts as u32,
     );
     let next = now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(4));
-    record_attempt(deps, &delivery, "pending", &attempt, Some(next)).await?;
+    record_attempt(
+        deps,
+        &delivery,
+        DeliveryStatus::Pending,
+        &attempt,
+        Some(next),
+    )
+    .await?;
     deps.jobs
         .enqueue(
             Job::new(DeliverWebhook {
@@ -693,7 +713,7 @@ impl Attempt {
 async fn record_attempt(
     deps: &Deps,
     delivery: &webhook_deliveries::Model,
-    status: &str,
+    status: DeliveryStatus,
     attempt: &Attempt,
     next_attempt_at: Option<DateTime<Utc>>,
 ) -> Result<()> {
@@ -701,7 +721,7 @@ async fn record_attempt(
     let mut tx = TenantTx::begin(deps, delivery.tenant_id).await?;
     let sent = attempt.latency_ms.is_some();
     let mut model: webhook_deliveries::ActiveModel = delivery.clone().into();
-    model.status = Set(status.to_owned());
+    model.status = Set(status.key().to_owned());
     model.next_attempt_at = Set(next_attempt_at);
     // A skipped attempt keeps the last real attempt's details.
     if sent {

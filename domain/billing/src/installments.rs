@@ -24,27 +24,12 @@ pub type Installment = installments::Model;
 /// The terms banks and card networks offer in Mexico.
 pub const TERMS: &[u32] = &[3, 6, 9, 12, 18];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Pending,
-    Paid,
-    Overdue,
-}
-
-impl Status {
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Paid => "paid",
-            Status::Overdue => "overdue",
-        }
-    }
-
-    pub fn parse(key: &str) -> Status {
-        [Status::Pending, Status::Paid, Status::Overdue]
-            .into_iter()
-            .find(|s| s.key() == key)
-            .unwrap_or(Status::Pending)
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        Pending = "pending",
+        Paid = "paid",
+        /// Past its due date and not paid.
+        Overdue = "overdue",
     }
 }
 
@@ -119,7 +104,7 @@ pub async fn create_plan(
         ));
     }
     let invoice = tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
-    if InvoiceStatus::parse(&invoice.status) != InvoiceStatus::Stamped {
+    if InvoiceStatus::from_stored(&invoice.status)? != InvoiceStatus::Stamped {
         return Err(Error::conflict(
             "invoiceId",
             format!(
@@ -203,7 +188,7 @@ pub(crate) async fn settle(tx: &TenantTx, invoice_id: Uuid, paid: i64) -> Result
         plan.into_iter()
             .zip(statuses(&terms, paid_into_plan, now.date_naive()))
     {
-        if Status::parse(&installment.status) != status {
+        if Status::from_stored(&installment.status)? != status {
             let mut model: installments::ActiveModel = installment.into();
             model.status = Set(status.key().into());
             model.updated_at = Set(now);

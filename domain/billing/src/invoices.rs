@@ -39,45 +39,21 @@ pub const DEFAULT_PRODUCT_KEY: &str = "01010101";
 pub const DEFAULT_UNIT_KEY: &str = "E48";
 const MAX_ITEMS: usize = 500;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Draft,
-    Stamping,
-    Stamped,
-    Failed,
-    Cancelling,
-    Cancelled,
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        Draft = "draft",
+        /// Sent to the PAC; the answer is awaited.
+        Stamping = "stamping",
+        Stamped = "stamped",
+        /// The PAC refused it; fix and stamp again.
+        Failed = "failed",
+        Cancelling = "cancelling",
+        Cancelled = "cancelled",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Draft,
-        Status::Stamping,
-        Status::Stamped,
-        Status::Failed,
-        Status::Cancelling,
-        Status::Cancelled,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Stamping => "stamping",
-            Status::Stamped => "stamped",
-            Status::Failed => "failed",
-            Status::Cancelling => "cancelling",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(key: &str) -> Status {
-        Status::ALL
-            .into_iter()
-            .find(|s| s.key() == key)
-            .unwrap_or(Status::Draft)
-    }
-
-    fn editable(self) -> bool {
+    pub(crate) fn editable(self) -> bool {
         matches!(self, Status::Draft | Status::Failed)
     }
 }
@@ -458,8 +434,9 @@ pub async fn draft_from_proposal(
                     l.discount_minor,
                     &proposal.currency,
                 )),
-                tax: Tax::parse(&l.tax).unwrap_or(Tax::Iva16),
-                withholdings: serde_json::from_value(l.withholdings).unwrap_or_default(),
+                tax: Tax::from_stored(&l.tax)?,
+                withholdings: serde_json::from_value(l.withholdings)
+                    .map_err(anyhow::Error::from)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -488,7 +465,7 @@ pub async fn update(
     ctx.require(Permission::BillingInvoicesWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
-    if !Status::parse(&invoice.status).editable() {
+    if !Status::from_stored(&invoice.status)?.editable() {
         return Err(Error::conflict(
             "id",
             format!("a {} invoice cannot be edited", invoice.status),
@@ -546,8 +523,9 @@ async fn lines_of(tx: &TenantTx, invoice: &Invoice) -> Result<Vec<cfdi::Line>> {
                 quantity: r.quantity.parse().map_err(anyhow::Error::from)?,
                 unit_price: r.unit_price.parse().map_err(anyhow::Error::from)?,
                 discount: crate::rules::from_minor(r.discount_minor, &invoice.currency),
-                tax: Tax::parse(&r.tax).unwrap_or(Tax::Iva16),
-                withholdings: serde_json::from_value(r.withholdings).unwrap_or_default(),
+                tax: Tax::from_stored(&r.tax)?,
+                withholdings: serde_json::from_value(r.withholdings)
+                    .map_err(anyhow::Error::from)?,
             })
         })
         .collect()
@@ -653,7 +631,7 @@ pub async fn request_stamp(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Inv
     ctx.require(Permission::BillingInvoicesWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
-    if !Status::parse(&invoice.status).editable() {
+    if !Status::from_stored(&invoice.status)?.editable() {
         return Err(Error::conflict(
             "id",
             format!("a {} invoice cannot be stamped", invoice.status),
@@ -692,7 +670,7 @@ pub async fn request_stamp(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Inv
 /// The invoice while it is in `status`: a job finding it moved on has nothing left to do.
 async fn in_status(tx: &TenantTx, id: Uuid, status: Status) -> Result<Option<Invoice>> {
     let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
-    Ok((Status::parse(&invoice.status) == status).then_some(invoice))
+    Ok((Status::from_stored(&invoice.status)? == status).then_some(invoice))
 }
 
 /// The StampCfdi job: seals the invoice and has the PAC stamp it. A rejection is final and
@@ -811,7 +789,7 @@ pub async fn request_cancel(
     };
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
-    if Status::parse(&invoice.status) != Status::Stamped {
+    if Status::from_stored(&invoice.status)? != Status::Stamped {
         return Err(Error::conflict(
             "id",
             format!(

@@ -41,26 +41,12 @@ pub struct PaymentInput {
     pub exchange_rate: Option<Decimal>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReceiptStatus {
-    Stamping,
-    Stamped,
-    Failed,
-}
-
-impl ReceiptStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            ReceiptStatus::Stamping => "stamping",
-            ReceiptStatus::Stamped => "stamped",
-            ReceiptStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        [Self::Stamping, Self::Stamped, Self::Failed]
-            .into_iter()
-            .find(|s| s.key() == key)
+tianguis_kernel::stored_enum! {
+    /// Where a payment's receipt (CFDI de pago) stands.
+    pub enum ReceiptStatus {
+        Stamping = "stamping",
+        Stamped = "stamped",
+        Failed = "failed",
     }
 }
 
@@ -108,7 +94,7 @@ pub(crate) async fn record_in(
     let reference = optional_text(input.reference.as_deref(), "reference", 100)?;
     let now = tx.now();
     let invoice = tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
-    if Status::parse(&invoice.status) != Status::Stamped {
+    if Status::from_stored(&invoice.status)? != Status::Stamped {
         return Err(Error::conflict(
             "invoiceId",
             format!(

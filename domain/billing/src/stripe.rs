@@ -104,7 +104,7 @@ pub async fn checkout_link(deps: &Deps, ctx: &TenantCtx, invoice_id: Uuid) -> Re
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let invoice = tx.get::<invoices::Entity>(invoice_id, "invoice").await?;
     tx.commit().await?;
-    if Status::parse(&invoice.status) != Status::Stamped {
+    if Status::from_stored(&invoice.status)? != Status::Stamped {
         return Err(Error::conflict(
             "invoiceId",
             format!(
@@ -599,9 +599,11 @@ async fn proposal_paid(
         .filter(invoices::Column::ProposalId.eq(proposal_id))
         .one(&**tx)
         .await?;
-    if let Some(invoice) =
-        drafted.filter(|i| matches!(Status::parse(&i.status), Status::Draft | Status::Failed))
-    {
+    let editable = match &drafted {
+        Some(invoice) => Status::from_stored(&invoice.status)?.editable(),
+        None => false,
+    };
+    if let Some(invoice) = drafted.filter(|_| editable) {
         let mut model: invoices::ActiveModel = invoice.into();
         model.payment_method = Set("PUE".into());
         model.payment_form = Set(CARD.into());

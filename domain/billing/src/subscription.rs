@@ -68,7 +68,7 @@ pub async fn start_change(deps: &Deps, ctx: &TenantCtx, plan: Plan) -> Result<St
 /// The plan a subscription event leaves the business on, if it says.
 fn plan_after(stripe: &StripeSettings, event: &Event) -> Option<Plan> {
     let object = &event.object;
-    let by_metadata = || object["metadata"]["plan"].as_str().map(Plan::parse);
+    let by_metadata = || object["metadata"]["plan"].as_str().and_then(Plan::from_key);
     match event.kind.as_str() {
         "checkout.session.completed" if object["payment_status"] == "paid" => by_metadata(),
         "customer.subscription.created" | "customer.subscription.updated" => {

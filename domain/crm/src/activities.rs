@@ -19,26 +19,23 @@ use crate::{audit, rules::required_text};
 
 pub use activities::Model as Activity;
 
-pub const KINDS: &[&str] = &["call", "email", "meeting", "whatsapp", "note", "task"];
+tianguis_kernel::stored_enum! {
+    pub enum Kind {
+        Call = "call",
+        Email = "email",
+        Meeting = "meeting",
+        Whatsapp = "whatsapp",
+        Note = "note",
+        Task = "task",
+    }
+}
 
 /// How many of a lead's latest activities a list shows at most.
 pub const RECENT_LIMIT: usize = 10;
 
-fn kind(raw: &str) -> Result<String> {
-    let key = raw.trim().to_lowercase();
-    if KINDS.contains(&key.as_str()) {
-        Ok(key)
-    } else {
-        Err(Error::invalid(
-            "kind",
-            format!("kind is one of {}", KINDS.join(", ")),
-        ))
-    }
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct ActivityInput {
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     pub subject: Option<String>,
     pub body: Option<String>,
     pub contact_id: Option<Uuid>,
@@ -86,7 +83,9 @@ async fn link(
 
 pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Result<Activity> {
     ctx.require(Permission::CrmLeadsWrite)?;
-    let kind = kind(input.kind.as_deref().unwrap_or_default())?;
+    let kind = input
+        .kind
+        .ok_or_else(|| Error::invalid("kind", "an activity has a kind"))?;
     let subject = required_text(input.subject.as_deref().unwrap_or_default(), "subject", 200)?;
     if input.lead_id.is_none() && input.contact_id.is_none() && input.company_id.is_none() {
         return Err(Error::invalid(
@@ -94,7 +93,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Resul
             "an activity is about a lead, a contact or a company",
         ));
     }
-    let is_task = kind == "task";
+    let is_task = kind == Kind::Task;
     let due_at = input.due_at.flatten();
     if !is_task && (due_at.is_some() || input.assignee_id.flatten().is_some()) {
         return Err(Error::invalid(
@@ -121,7 +120,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Resul
     let mut model = activities::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(ctx.tenant_id),
-        kind: Set(kind),
+        kind: Set(kind.key().to_owned()),
         subject: Set(subject),
         body: Set(rules::optional_text(input.body.as_deref(), "body", 20_000)?.unwrap_or_default()),
         contact_id: Set(None),
@@ -154,7 +153,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Resul
 }
 
 fn noun(activity: &Activity) -> &'static str {
-    if activity.kind == "task" {
+    if activity.kind == Kind::Task.key() {
         "task"
     } else {
         "activity"
@@ -183,7 +182,7 @@ pub async fn update(
     ctx.require(Permission::CrmLeadsWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let current = tx.get::<activities::Entity>(id, "activity").await?;
-    let is_task = current.kind == "task";
+    let is_task = current.kind == Kind::Task.key();
     let mut model: activities::ActiveModel = current.into();
     if let Some(subject) = &input.subject {
         model.subject = Set(required_text(subject, "subject", 200)?);
@@ -242,7 +241,7 @@ pub async fn set_done(deps: &Deps, ctx: &TenantCtx, id: Uuid, done: bool) -> Res
     ctx.require(Permission::CrmLeadsWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let task = tx.get::<activities::Entity>(id, "task").await?;
-    if task.kind != "task" {
+    if task.kind != Kind::Task.key() {
         return Err(Error::invalid("id", "only tasks are completed"));
     }
     let now = deps.clock.now();
@@ -298,7 +297,7 @@ pub enum TaskState {
 
 #[derive(Clone, Debug, Default)]
 pub struct ActivityFilter {
-    pub kinds: Vec<String>,
+    pub kinds: Vec<Kind>,
     pub lead_id: Option<Uuid>,
     pub contact_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
@@ -322,11 +321,7 @@ pub async fn list(
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let mut select = tx.select::<activities::Entity>();
     if !filter.kinds.is_empty() {
-        let kinds = filter
-            .kinds
-            .iter()
-            .map(|k| kind(k))
-            .collect::<Result<Vec<_>>>()?;
+        let kinds = filter.kinds.iter().map(|k| k.key());
         select = select.filter(activities::Column::Kind.is_in(kinds));
     }
     if let Some(id) = filter.lead_id {

@@ -21,22 +21,16 @@ use crate::{audit, rules::required_text};
 
 pub use defs::Model as CustomFieldDefinition;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldEntity {
-    Contact,
-    Company,
-    Lead,
+tianguis_kernel::stored_enum! {
+    /// The record a custom field belongs to.
+    pub enum FieldEntity {
+        Contact = "contact",
+        Company = "company",
+        Lead = "lead",
+    }
 }
 
 impl FieldEntity {
-    pub fn key(self) -> &'static str {
-        match self {
-            FieldEntity::Contact => "contact",
-            FieldEntity::Company => "company",
-            FieldEntity::Lead => "lead",
-        }
-    }
-
     fn table(self) -> &'static str {
         match self {
             FieldEntity::Contact => "contacts",
@@ -46,34 +40,13 @@ impl FieldEntity {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldKind {
-    Text,
-    Number,
-    Date,
-    Boolean,
-    Select,
-}
-
-impl FieldKind {
-    pub fn key(self) -> &'static str {
-        match self {
-            FieldKind::Text => "text",
-            FieldKind::Number => "number",
-            FieldKind::Date => "date",
-            FieldKind::Boolean => "boolean",
-            FieldKind::Select => "select",
-        }
-    }
-
-    pub fn parse(key: &str) -> Self {
-        match key {
-            "number" => FieldKind::Number,
-            "date" => FieldKind::Date,
-            "boolean" => FieldKind::Boolean,
-            "select" => FieldKind::Select,
-            _ => FieldKind::Text,
-        }
+tianguis_kernel::stored_enum! {
+    pub enum FieldKind {
+        Text = "text",
+        Number = "number",
+        Date = "date",
+        Boolean = "boolean",
+        Select = "select",
     }
 }
 
@@ -214,7 +187,7 @@ pub async fn update(
     ctx.require(Permission::TenantSettingsWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let def = tx.get::<defs::Entity>(id, "custom field").await?;
-    let kind = FieldKind::parse(&def.kind);
+    let kind = FieldKind::from_stored(&def.kind)?;
     let mut model: defs::ActiveModel = def.into();
     if let Some(label) = input.label {
         model.label = Set(required_text(&label, "label", 80)?);
@@ -285,7 +258,7 @@ fn invalid(key: &str, message: &str) -> Error {
 /// A value checked against its definition, in the form it is stored.
 fn checked(def: &CustomFieldDefinition, value: &Value) -> Result<Value> {
     let key = def.key.as_str();
-    match FieldKind::parse(&def.kind) {
+    match FieldKind::from_stored(&def.kind)? {
         FieldKind::Text => match value.as_str() {
             Some(s) if s.chars().count() <= 1000 => Ok(Value::from(s.trim())),
             Some(_) => Err(invalid(key, "at most 1000 characters")),
@@ -386,7 +359,7 @@ pub(crate) async fn conditions(
         let def = definitions
             .get(&filter.key)
             .ok_or_else(|| invalid(&filter.key, "no such field"))?;
-        let kind = FieldKind::parse(&def.kind);
+        let kind = FieldKind::from_stored(&def.kind)?;
         let number = |raw: &str| {
             raw.trim()
                 .parse::<f64>()

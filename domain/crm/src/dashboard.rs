@@ -166,10 +166,10 @@ pub async fn funnel(
             .map(|c| c.leads as u64)
             .sum::<u64>()
     };
-    let (won, lost) = (count("won"), count("lost"));
+    let (won, lost) = (count(Outcome::Won.key()), count(Outcome::Lost.key()));
     let steps = stages
         .into_iter()
-        .filter(|s| Outcome::parse(&s.outcome) != Outcome::Lost)
+        .filter(|s| s.outcome != Outcome::Lost.key())
         .map(|stage| FunnelStep {
             reached: reach
                 .iter()

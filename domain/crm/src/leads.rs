@@ -30,17 +30,15 @@ use crate::{audit, rules::required_text};
 pub use lead_stage_changes::Model as StageChange;
 pub use leads::Model as Lead;
 
-pub const SOURCES: &[&str] = &["web", "referral", "whatsapp", "event", "ads", "other"];
-
-fn source(raw: &str) -> Result<String> {
-    let key = raw.trim().to_lowercase();
-    if SOURCES.contains(&key.as_str()) {
-        Ok(key)
-    } else {
-        Err(Error::invalid(
-            "source",
-            format!("source is one of {}", SOURCES.join(", ")),
-        ))
+tianguis_kernel::stored_enum! {
+    /// Where a lead came from.
+    pub enum Source {
+        Web = "web",
+        Referral = "referral",
+        Whatsapp = "whatsapp",
+        Event = "event",
+        Ads = "ads",
+        Other = "other",
     }
 }
 
@@ -49,7 +47,7 @@ pub struct LeadInput {
     pub title: Option<String>,
     pub contact_id: Option<Option<Uuid>>,
     pub company_id: Option<Option<Uuid>>,
-    pub source: Option<String>,
+    pub source: Option<Source>,
     pub owner_id: Option<Option<Uuid>>,
     pub value: Option<Decimal>,
     pub currency: Option<String>,
@@ -91,7 +89,7 @@ async fn apply(
         ));
     }
     if let Some(s) = input.source {
-        model.source = Set(source(&s)?);
+        model.source = Set(s.key().to_owned());
     }
     if let Some(owner) = input.owner_id {
         if let Some(id) = owner {
@@ -154,7 +152,7 @@ async fn rescore(
         .await?;
     let currency = model.currency.current()?;
     let facts = LeadFacts {
-        source: model.source.current()?,
+        source: Source::from_stored(&model.source.current()?)?,
         value_major: model.value_minor.current()? / 10_i64.pow(rules::currency_exponent(&currency)),
         recent_activities: recent as i32,
         days_since_activity: model
@@ -243,14 +241,14 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewLead) -> Result<Lead
             .ok_or(Error::NotFound("stage"))?,
     };
     let now = deps.clock.now();
-    let outcome = Outcome::parse(&stage.outcome);
+    let outcome = Outcome::from_stored(&stage.outcome)?;
     let mut model = leads::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(ctx.tenant_id),
         title: Set(String::new()),
         contact_id: Set(None),
         company_id: Set(None),
-        source: Set("other".into()),
+        source: Set(Source::Other.key().to_owned()),
         owner_id: Set(ctx.actor_user()),
         value_minor: Set(0),
         currency: Set(region.currency.clone()),
@@ -344,7 +342,7 @@ pub async fn move_to_stage(
         tx.commit().await?;
         return Ok(lead);
     }
-    let outcome = Outcome::parse(&stage.outcome);
+    let outcome = Outcome::from_stored(&stage.outcome)?;
     let reason = rules::optional_text(lost_reason.as_deref(), "lostReason", 500)?;
     if outcome == Outcome::Lost && reason.is_none() {
         return Err(Error::invalid("lostReason", "say why the lead was lost"));
@@ -467,11 +465,11 @@ pub enum LeadOrder {
 pub struct LeadFilter {
     pub pipeline_id: Option<Uuid>,
     pub stage_ids: Vec<Uuid>,
-    pub statuses: Vec<String>,
+    pub statuses: Vec<Outcome>,
     pub owner_ids: Vec<Uuid>,
     pub contact_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
     pub min_score: Option<i32>,
     pub max_score: Option<i32>,
     pub tags: Vec<String>,
@@ -581,7 +579,8 @@ async fn list_in(
         select = select.filter(leads::Column::StageId.is_in(filter.stage_ids));
     }
     if !filter.statuses.is_empty() {
-        select = select.filter(leads::Column::Status.is_in(filter.statuses));
+        let statuses = filter.statuses.iter().map(|s| s.key());
+        select = select.filter(leads::Column::Status.is_in(statuses));
     }
     if !filter.owner_ids.is_empty() {
         select = select.filter(leads::Column::OwnerId.is_in(filter.owner_ids));
@@ -593,11 +592,7 @@ async fn list_in(
         select = select.filter(leads::Column::CompanyId.eq(company));
     }
     if !filter.sources.is_empty() {
-        let sources = filter
-            .sources
-            .iter()
-            .map(|s| source(s))
-            .collect::<Result<Vec<_>>>()?;
+        let sources = filter.sources.iter().map(|s| s.key());
         select = select.filter(leads::Column::Source.is_in(sources));
     }
     if let Some(min) = filter.min_score {
@@ -744,16 +739,6 @@ pub async fn set_scoring(
     config: ScoringConfig,
 ) -> Result<ScoringConfig> {
     ctx.require(Permission::TenantSettingsWrite)?;
-    let invalid_points = config
-        .source_points
-        .iter()
-        .any(|s| !SOURCES.contains(&s.source.as_str()));
-    if invalid_points {
-        return Err(Error::invalid(
-            "sourcePoints",
-            format!("source is one of {}", SOURCES.join(", ")),
-        ));
-    }
     if config.engagement_window_days <= 0 || config.recency_points.iter().any(|b| b.days <= 0) {
         return Err(Error::invalid(
             "recencyPoints",
@@ -818,7 +803,7 @@ pub async fn rescore_open_leads(deps: &Deps, tenant_id: Uuid, stale_only: bool) 
     let now = deps.clock.now();
     let mut select = tx
         .select::<leads::Entity>()
-        .filter(leads::Column::Status.eq("open"));
+        .filter(leads::Column::Status.eq(Outcome::Open.key()));
     if stale_only {
         let horizon = now - Duration::days(i64::from(config.horizon_days()) + 2);
         select = select.filter(leads::Column::LastActivityAt.gte(horizon));

@@ -19,29 +19,12 @@ use crate::{audit, rules::required_text};
 pub use pipelines::Model as Pipeline;
 pub use stages::Model as Stage;
 
-/// What reaching a stage means for a lead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Open,
-    Won,
-    Lost,
-}
-
-impl Outcome {
-    pub fn key(self) -> &'static str {
-        match self {
-            Outcome::Open => "open",
-            Outcome::Won => "won",
-            Outcome::Lost => "lost",
-        }
-    }
-
-    pub fn parse(key: &str) -> Self {
-        match key {
-            "won" => Outcome::Won,
-            "lost" => Outcome::Lost,
-            _ => Outcome::Open,
-        }
+tianguis_kernel::stored_enum! {
+    /// What reaching a stage means for a lead; a lead's status is its stage's outcome.
+    pub enum Outcome {
+        Open = "open",
+        Won = "won",
+        Lost = "lost",
     }
 }
 

@@ -27,44 +27,18 @@ use crate::{audit, rules::required_text};
 pub use items::Model as ProposalItem;
 pub use proposals::Model as Proposal;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Draft,
-    Sent,
-    Viewed,
-    Accepted,
-    Rejected,
-    Expired,
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        Draft = "draft",
+        Sent = "sent",
+        Viewed = "viewed",
+        Accepted = "accepted",
+        Rejected = "rejected",
+        Expired = "expired",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Draft,
-        Status::Sent,
-        Status::Viewed,
-        Status::Accepted,
-        Status::Rejected,
-        Status::Expired,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Sent => "sent",
-            Status::Viewed => "viewed",
-            Status::Accepted => "accepted",
-            Status::Rejected => "rejected",
-            Status::Expired => "expired",
-        }
-    }
-
-    pub fn parse(key: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.key() == key)
-            .unwrap_or(Status::Draft)
-    }
-
     /// Still waiting for the customer's answer.
     pub fn is_open(self) -> bool {
         matches!(self, Status::Sent | Status::Viewed)
@@ -112,7 +86,7 @@ pub fn transition(from: Status, action: Action) -> std::result::Result<Status, S
 }
 
 fn step(from: &str, action: Action) -> Result<Status> {
-    transition(Status::parse(from), action).map_err(|message| Error::invalid("id", message))
+    transition(Status::from_stored(from)?, action).map_err(|message| Error::invalid("id", message))
 }
 
 #[derive(Clone, Debug)]
@@ -528,7 +502,7 @@ async fn decide(
     answer: Answer,
     now: DateTime<Utc>,
 ) -> Result<Proposal> {
-    if current.valid_until < now.date_naive() && Status::parse(&current.status).is_open() {
+    if current.valid_until < now.date_naive() && Status::from_stored(&current.status)?.is_open() {
         return Err(Error::invalid("id", "the proposal expired"));
     }
     let (action, event) = match answer {
@@ -586,6 +560,7 @@ pub async fn record_answer(
 #[derive(Clone, Debug)]
 pub struct PublicProposal {
     pub proposal: Proposal,
+    pub status: Status,
     pub items: Vec<ProposalItem>,
     pub tenant: tenants::Tenant,
     pub customer_name: Option<String>,
@@ -609,7 +584,7 @@ pub async fn open_public(deps: &Deps, token: &str) -> Result<PublicProposal> {
     let now = deps.clock.now();
     let mut tx = TenantTx::begin(deps, found.tenant_id).await?;
     let current = tx.get::<proposals::Entity>(found.id, "proposal").await?;
-    let status = Status::parse(&current.status);
+    let status = Status::from_stored(&current.status)?;
     let mut model: proposals::ActiveModel = current.clone().into();
     model.view_count = Set(current.view_count + 1);
     let mut event = None;
@@ -674,6 +649,7 @@ async fn public_page(tx: &TenantTx, proposal: Proposal) -> Result<PublicProposal
         (company, person) => company.or(person),
     };
     Ok(PublicProposal {
+        status: Status::from_stored(&proposal.status)?,
         proposal,
         items: lines,
         tenant: tenant.into(),

@@ -2,12 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::leads::Source;
+
 /// A tenant's scoring configuration. Every part is optional in the stored JSON; missing
 /// parts take the defaults.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ScoringConfig {
-    /// Points by lead source (`web`, `referral`, `whatsapp`, `event`, `ads`, `other`).
+    /// Points by lead source.
     pub source_points: Vec<SourcePoints>,
     /// Points when the expected value reaches a threshold (major units); the highest
     /// threshold reached counts.
@@ -24,7 +26,7 @@ pub struct ScoringConfig {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourcePoints {
-    pub source: String,
+    pub source: Source,
     pub points: i32,
 }
 
@@ -42,18 +44,15 @@ pub struct RecencyBand {
 
 impl Default for ScoringConfig {
     fn default() -> Self {
-        let source = |s: &str, points| SourcePoints {
-            source: s.to_owned(),
-            points,
-        };
+        let source = |source, points| SourcePoints { source, points };
         Self {
             source_points: vec![
-                source("referral", 20),
-                source("whatsapp", 15),
-                source("event", 12),
-                source("web", 10),
-                source("ads", 5),
-                source("other", 0),
+                source(Source::Referral, 20),
+                source(Source::Whatsapp, 15),
+                source(Source::Event, 12),
+                source(Source::Web, 10),
+                source(Source::Ads, 5),
+                source(Source::Other, 0),
             ],
             budget_points: vec![
                 Threshold {
@@ -105,9 +104,9 @@ impl ScoringConfig {
 }
 
 /// What the score is computed from.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LeadFacts {
-    pub source: String,
+    pub source: Source,
     /// Expected value in major units of its currency.
     pub value_major: i64,
     pub recent_activities: i32,
@@ -139,7 +138,7 @@ pub fn score(config: &ScoringConfig, facts: &LeadFacts) -> (i32, Vec<ScoreReason
         .iter()
         .find(|s| s.source == facts.source)
     {
-        add("source", s.points, format!("source {}", facts.source));
+        add("source", s.points, format!("source {}", s.source));
     }
     if let Some(t) = config
         .budget_points
@@ -192,7 +191,7 @@ mod tests {
     #[test]
     fn a_hot_referral_scores_high_with_reasons() {
         let facts = LeadFacts {
-            source: "referral".into(),
+            source: Source::Referral,
             value_major: 60_000,
             recent_activities: 3,
             days_since_activity: Some(1),
@@ -211,9 +210,11 @@ mod tests {
     #[test]
     fn a_cold_lead_scores_low_and_never_leaves_the_range() {
         let cold = LeadFacts {
-            source: "other".into(),
+            source: Source::Other,
+            value_major: 0,
+            recent_activities: 0,
             days_since_activity: Some(90),
-            ..LeadFacts::default()
+            stage_probability: 0,
         };
         assert_eq!(score(&ScoringConfig::default(), &cold), (0, vec![]));
         let generous = ScoringConfig {
@@ -222,7 +223,7 @@ mod tests {
         };
         let won = LeadFacts {
             stage_probability: 100,
-            ..LeadFacts::default()
+            ..cold
         };
         assert_eq!(score(&generous, &won).0, 100);
     }

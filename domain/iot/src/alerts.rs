@@ -33,12 +33,24 @@ use tianguis_kernel::rules::{EmailAddress, required_text};
 pub use alert_rules::Model as AlertRule;
 pub use alerts::Model as Alert;
 
-pub const ACTIVE: &str = "ACTIVE";
-pub const ACKNOWLEDGED: &str = "ACKNOWLEDGED";
-pub const CLEARED: &str = "CLEARED";
-/// Changes subscribers hear besides the statuses above.
-pub const RAISED: &str = "RAISED";
-pub const UPDATED: &str = "UPDATED";
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        Active = "ACTIVE",
+        Acknowledged = "ACKNOWLEDGED",
+        Cleared = "CLEARED",
+    }
+}
+
+tianguis_kernel::stored_enum! {
+    /// What happened to an alert, as live subscribers hear it.
+    pub enum Change {
+        Raised = "RAISED",
+        /// New telemetry found the condition still holding.
+        Updated = "UPDATED",
+        Acknowledged = "ACKNOWLEDGED",
+        Cleared = "CLEARED",
+    }
+}
 
 const MAX_RECIPIENTS: usize = 10;
 
@@ -47,11 +59,10 @@ pub fn topic(tenant_id: Uuid) -> String {
     format!("tenant.{tenant_id}.alerts")
 }
 
-/// What live subscribers hear: the alert as it now is, and what happened to it
-/// (RAISED, UPDATED, ACKNOWLEDGED or CLEARED).
+/// What live subscribers hear: the alert as it now is, and what happened to it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AlertChange {
-    pub change: String,
+    pub change: Change,
     pub alert: AlertRecord,
 }
 
@@ -165,7 +176,7 @@ fn apply(model: &mut alert_rules::ActiveModel, input: RuleInput) -> Result<()> {
         model.name = Set(required_text(&name, "name", 120)?);
     }
     if let Some(severity) = input.severity {
-        model.severity = Set(severity.as_str().into());
+        model.severity = Set(severity.key().into());
     }
     if let Some(condition) = input.condition {
         condition.validate()?;
@@ -230,7 +241,7 @@ pub async fn create_rule(
         name: Set(String::new()),
         device_id: Set(device_id),
         profile_id: Set(profile_id),
-        severity: Set(severity.as_str().into()),
+        severity: Set(severity.key().into()),
         condition: Set(serde_json::Value::Null),
         notify_emails: Set(serde_json::json!([])),
         enabled: Set(true),
@@ -353,28 +364,23 @@ pub async fn rules_by_ids(
 
 #[derive(Clone, Debug, Default)]
 pub struct AlertFilter {
-    pub statuses: Vec<String>,
+    pub statuses: Vec<Status>,
     pub min_severity: Option<Severity>,
     pub device_id: Option<Uuid>,
     pub rule_id: Option<Uuid>,
 }
 
 fn at_least(severity: Severity) -> Vec<&'static str> {
-    [
-        Severity::Info,
-        Severity::Warning,
-        Severity::Critical,
-        Severity::Emergency,
-    ]
-    .into_iter()
-    .filter(|s| *s >= severity)
-    .map(Severity::as_str)
-    .collect()
+    Severity::ALL
+        .iter()
+        .filter(|s| **s >= severity)
+        .map(|s| s.key())
+        .collect()
 }
 
 /// Whether an alert of `severity` interests someone asking for `minimum` and above.
 pub fn is_at_least(severity: &str, minimum: Severity) -> bool {
-    Severity::parse(severity).is_some_and(|s| s >= minimum)
+    Severity::from_key(severity).is_some_and(|s| s >= minimum)
 }
 
 /// The business's alerts, newest first.
@@ -388,7 +394,8 @@ pub async fn list(
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let mut select = tx.select::<alerts::Entity>();
     if !filter.statuses.is_empty() {
-        select = select.filter(alerts::Column::Status.is_in(filter.statuses));
+        let statuses = filter.statuses.iter().map(|s| s.key());
+        select = select.filter(alerts::Column::Status.is_in(statuses));
     }
     if let Some(minimum) = filter.min_severity {
         select = select.filter(alerts::Column::Severity.is_in(at_least(minimum)));
@@ -408,9 +415,9 @@ pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Alert> {
     TenantTx::read_one::<alerts::Entity>(deps, ctx, Permission::IotRead, id, "alert").await
 }
 
-fn announce(tx: &mut TenantTx, change: &str, alert: &Alert) -> Result<()> {
+fn announce(tx: &mut TenantTx, change: Change, alert: &Alert) -> Result<()> {
     let payload = AlertChange {
-        change: change.into(),
+        change,
         alert: AlertRecord::from(alert),
     };
     tx.publish_after_commit(
@@ -422,11 +429,11 @@ fn announce(tx: &mut TenantTx, change: &str, alert: &Alert) -> Result<()> {
 
 /// Records a step of an alert's life as a domain event (`iot.alert.raised`, `.acknowledged`,
 /// `.cleared`, which webhooks carry) and tells live subscribers after commit.
-async fn changed(tx: &mut TenantTx, ctx: &TenantCtx, change: &str, alert: &Alert) -> Result<()> {
+async fn changed(tx: &mut TenantTx, ctx: &TenantCtx, change: Change, alert: &Alert) -> Result<()> {
     audit::record(
         tx,
         ctx,
-        &format!("iot.alert.{}", change.to_lowercase()),
+        &format!("iot.alert.{}", change.key().to_lowercase()),
         ("alert", Some(alert.id)),
         snapshot(alert),
     )
@@ -434,12 +441,12 @@ async fn changed(tx: &mut TenantTx, ctx: &TenantCtx, change: &str, alert: &Alert
     announce(tx, change, alert)
 }
 
-/// Someone has seen the alert: ACTIVE → ACKNOWLEDGED, with who and when.
+/// Someone has seen the alert: active → acknowledged, with who and when.
 pub async fn acknowledge(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Alert> {
     ctx.require(Permission::IotWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let alert = tx.get::<alerts::Entity>(id, "alert").await?;
-    if alert.status != ACTIVE {
+    if alert.status != Status::Active.key() {
         return Err(Error::Conflict {
             field: "status",
             message: format!(
@@ -449,11 +456,11 @@ pub async fn acknowledge(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Alert
         });
     }
     let mut model: alerts::ActiveModel = alert.into();
-    model.status = Set(ACKNOWLEDGED.into());
+    model.status = Set(Status::Acknowledged.key().into());
     model.acknowledged_at = Set(Some(tx.now()));
     model.acknowledged_by = Set(ctx.actor_user());
     let alert = model.update(&*tx).await?;
-    changed(&mut tx, ctx, ACKNOWLEDGED, &alert).await?;
+    changed(&mut tx, ctx, Change::Acknowledged, &alert).await?;
     tx.commit().await?;
     Ok(alert)
 }
@@ -464,18 +471,18 @@ pub async fn clear(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Alert> {
     ctx.require(Permission::IotWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let alert = tx.get::<alerts::Entity>(id, "alert").await?;
-    if alert.status == CLEARED {
+    if alert.status == Status::Cleared.key() {
         return Err(Error::Conflict {
             field: "status",
             message: "the alert is already cleared".into(),
         });
     }
     let mut model: alerts::ActiveModel = alert.into();
-    model.status = Set(CLEARED.into());
+    model.status = Set(Status::Cleared.key().into());
     model.cleared_at = Set(Some(tx.now()));
     model.cleared_by = Set(ctx.actor_user());
     let alert = model.update(&*tx).await?;
-    changed(&mut tx, ctx, CLEARED, &alert).await?;
+    changed(&mut tx, ctx, Change::Cleared, &alert).await?;
     tx.commit().await?;
     Ok(alert)
 }
@@ -592,16 +599,22 @@ pub async fn evaluate(
                     model.last_triggered_at = Set(now);
                     model.details = Set(details);
                     let alert = model.update(&*tx).await?;
-                    announce(&mut tx, UPDATED, &alert)?;
+                    announce(&mut tx, Change::Updated, &alert)?;
                 }
                 (true, Some(_)) => {}
                 (false, Some(alert)) => {
                     let mut model: alerts::ActiveModel = alert.into();
-                    model.status = Set(CLEARED.into());
+                    model.status = Set(Status::Cleared.key().into());
                     model.cleared_at = Set(Some(now));
                     model.details = Set(details);
                     let alert = model.update(&*tx).await?;
-                    changed(&mut tx, &TenantCtx::system(tenant_id), CLEARED, &alert).await?;
+                    changed(
+                        &mut tx,
+                        &TenantCtx::system(tenant_id),
+                        Change::Cleared,
+                        &alert,
+                    )
+                    .await?;
                 }
                 (false, None) => {}
             }
@@ -661,7 +674,7 @@ async fn raise(
         rule_id: rule.id,
         device_id,
         severity: rule.severity.clone(),
-        status: ACTIVE.into(),
+        status: Status::Active.key().into(),
         details,
         trigger_count: 1,
         started_at: now,
@@ -683,7 +696,13 @@ async fn raise(
     if inserted == 0 {
         return Ok(None);
     }
-    changed(tx, &TenantCtx::system(rule.tenant_id), RAISED, &alert).await?;
+    changed(
+        tx,
+        &TenantCtx::system(rule.tenant_id),
+        Change::Raised,
+        &alert,
+    )
+    .await?;
     Ok(Some(alert))
 }
 

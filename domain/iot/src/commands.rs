@@ -23,11 +23,18 @@ pub use commands::Model as DeviceCommand;
 /// The pub/sub topic every replica's MQTT endpoint listens on for commands to deliver.
 pub const DELIVERY_TOPIC: &str = "iot.commands";
 
-pub const PENDING: &str = "PENDING";
-pub const DELIVERED: &str = "DELIVERED";
-pub const SUCCEEDED: &str = "SUCCEEDED";
-pub const FAILED: &str = "FAILED";
-pub const EXPIRED: &str = "EXPIRED";
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        /// Waiting for the device to connect and take it.
+        Pending = "PENDING",
+        /// The device acknowledged receipt and has not answered yet.
+        Delivered = "DELIVERED",
+        Succeeded = "SUCCEEDED",
+        Failed = "FAILED",
+        /// The device did not answer before the command's timeout.
+        Expired = "EXPIRED",
+    }
+}
 
 const DEFAULT_TIMEOUT_SECS: i64 = 60;
 const MAX_TIMEOUT_SECS: i64 = 7 * 24 * 3600;
@@ -82,7 +89,7 @@ pub async fn send(deps: &Deps, ctx: &TenantCtx, input: NewCommand) -> Result<Dev
         device_id: Set(input.device_id),
         method: Set(method),
         params: Set(input.params),
-        status: Set(PENDING.into()),
+        status: Set(Status::Pending.key().into()),
         response: Set(None),
         error: Set(None),
         requested_by: Set(ctx.actor_user()),
@@ -115,7 +122,7 @@ pub async fn undelivered(deps: &Deps, device: DeviceIdentity) -> Result<Vec<Deli
     let found = tx
         .select::<commands::Entity>()
         .filter(commands::Column::DeviceId.eq(device.device_id))
-        .filter(commands::Column::Status.eq(PENDING))
+        .filter(commands::Column::Status.eq(Status::Pending.key()))
         .filter(commands::Column::ExpiresAt.gt(tx.now()))
         .order_by_asc(commands::Column::Id)
         .all(&*tx)
@@ -128,12 +135,15 @@ pub async fn undelivered(deps: &Deps, device: DeviceIdentity) -> Result<Vec<Deli
 pub async fn mark_delivered(deps: &Deps, device: DeviceIdentity, command_id: Uuid) -> Result<()> {
     let tx = TenantTx::begin(deps, device.tenant_id).await?;
     commands::Entity::update_many()
-        .col_expr(commands::Column::Status, Expr::value(DELIVERED))
+        .col_expr(
+            commands::Column::Status,
+            Expr::value(Status::Delivered.key()),
+        )
         .col_expr(commands::Column::DeliveredAt, Expr::value(tx.now()))
         .filter(commands::Column::TenantId.eq(device.tenant_id))
         .filter(commands::Column::DeviceId.eq(device.device_id))
         .filter(commands::Column::Id.eq(command_id))
-        .filter(commands::Column::Status.eq(PENDING))
+        .filter(commands::Column::Status.eq(Status::Pending.key()))
         .exec(&*tx)
         .await?;
     tx.commit().await?;
@@ -163,7 +173,10 @@ pub async fn complete(
         .one(&*tx)
         .await?
         .ok_or(Error::NotFound("command"))?;
-    if !matches!(command.status.as_str(), PENDING | DELIVERED) {
+    if !matches!(
+        Status::from_stored(&command.status)?,
+        Status::Pending | Status::Delivered
+    ) {
         return Err(Error::Conflict {
             field: "status",
             message: format!("the command is already {}", command.status),
@@ -171,7 +184,13 @@ pub async fn complete(
     }
     let now = tx.now();
     let mut model: commands::ActiveModel = command.into();
-    model.status = Set(if failure.is_some() { FAILED } else { SUCCEEDED }.into());
+    model.status = Set(if failure.is_some() {
+        Status::Failed
+    } else {
+        Status::Succeeded
+    }
+    .key()
+    .into());
     model.error = Set(failure);
     model.response = Set(Some(answer));
     model.completed_at = Set(Some(now));
@@ -195,9 +214,9 @@ pub async fn complete(
 pub async fn expire_overdue(deps: &Deps) -> Result<u64> {
     let tx = begin_system(&deps.db).await?;
     let expired = commands::Entity::update_many()
-        .col_expr(commands::Column::Status, Expr::value(EXPIRED))
+        .col_expr(commands::Column::Status, Expr::value(Status::Expired.key()))
         .col_expr(commands::Column::CompletedAt, Expr::value(deps.clock.now()))
-        .filter(commands::Column::Status.is_in([PENDING, DELIVERED]))
+        .filter(commands::Column::Status.is_in([Status::Pending.key(), Status::Delivered.key()]))
         .filter(commands::Column::ExpiresAt.lte(deps.clock.now()))
         .exec(&tx)
         .await?

@@ -9,46 +9,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Severity {
-    Info,
-    Warning,
-    Critical,
-    Emergency,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "INFO",
-            Severity::Warning => "WARNING",
-            Severity::Critical => "CRITICAL",
-            Severity::Emergency => "EMERGENCY",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Severity::Info,
-            Severity::Warning,
-            Severity::Critical,
-            Severity::Emergency,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+tianguis_kernel::stored_enum! {
+    /// In increasing order: a subscriber asking for WARNING hears CRITICAL too.
+    #[derive(PartialOrd, Ord)]
+    pub enum Severity {
+        Info = "INFO",
+        Warning = "WARNING",
+        Critical = "CRITICAL",
+        Emergency = "EMERGENCY",
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Operator {
-    Gt,
-    Gte,
-    Lt,
-    Lte,
-    Eq,
-    Neq,
+tianguis_kernel::stored_enum! {
+    pub enum Operator {
+        Gt = "GT",
+        Gte = "GTE",
+        Lt = "LT",
+        Lte = "LTE",
+        Eq = "EQ",
+        Neq = "NEQ",
+    }
 }
 
 impl Operator {
@@ -418,7 +398,7 @@ mod tests {
         }
         let deep = (0..5).fold(warm(0), |c, _| Condition::All(vec![c]));
         assert!(deep.validate().is_err(), "too deep");
-        assert_eq!(Severity::parse("CRITICAL"), Some(Severity::Critical));
+        assert_eq!(Severity::from_key("CRITICAL"), Some(Severity::Critical));
         assert!(Severity::Emergency > Severity::Warning);
     }
 }

@@ -59,7 +59,7 @@ impl TenantCtx {
     pub fn system(tenant_id: Uuid) -> Self {
         Self {
             tenant_id,
-            plan: Default::default(),
+            plan: crate::plans::Plan::Free,
             actor: Actor::System,
             permissions: PermissionSet::all(),
             meta: RequestMeta::default(),

@@ -26,6 +26,18 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::from_secs(10) * 4u32.saturating_pow(attempts.saturating_sub(1).clamp(0, 8) as u32)
 }
 
+crate::stored_enum! {
+    /// Where a job is in its life.
+    pub enum Status {
+        Queued = "queued",
+        Running = "running",
+        Succeeded = "succeeded",
+        /// Gave up after its attempts; kept with its last error, and retryable.
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
+}
+
 /// Writes the ledger row of a job about to be pushed to the queue store.
 pub async fn record<C: ConnectionTrait>(
     conn: &C,
@@ -39,7 +51,7 @@ pub async fn record<C: ConnectionTrait>(
         tenant_id: Set(job.tenant_id()),
         kind: Set(job.kind().to_owned()),
         payload: Set(job.payload().clone()),
-        status: Set("queued".into()),
+        status: Set(Status::Queued.key().to_owned()),
         attempts: Set(0),
         last_error: Set(None),
         run_at: Set(run_at),
@@ -63,7 +75,7 @@ pub async fn claim<C: ConnectionTrait>(
 ) -> Result<Option<Job>> {
     // One statement: the claim and the payload it returns.
     let claimed = job_runs::Entity::update_many()
-        .col_expr(job_runs::Column::Status, Expr::value("running"))
+        .col_expr(job_runs::Column::Status, Expr::value(Status::Running.key()))
         .col_expr(
             job_runs::Column::Attempts,
             Expr::col(job_runs::Column::Attempts).add(1),
@@ -71,7 +83,7 @@ pub async fn claim<C: ConnectionTrait>(
         .col_expr(job_runs::Column::StartedAt, Expr::value(now))
         .col_expr(job_runs::Column::UpdatedAt, Expr::value(now))
         .filter(job_runs::Column::Id.eq(id))
-        .filter(job_runs::Column::Status.is_in(["queued", "running"]))
+        .filter(job_runs::Column::Status.is_in([Status::Queued.key(), Status::Running.key()]))
         .exec_with_returning(conn)
         .await?;
     match claimed.into_iter().next() {
@@ -100,7 +112,10 @@ pub async fn finish<C: ConnectionTrait>(
         Outcome::Succeeded => {
             // The common case, in one statement.
             job_runs::Entity::update_many()
-                .col_expr(job_runs::Column::Status, Expr::value("succeeded"))
+                .col_expr(
+                    job_runs::Column::Status,
+                    Expr::value(Status::Succeeded.key()),
+                )
                 .col_expr(job_runs::Column::FinishedAt, Expr::value(now))
                 .col_expr(
                     job_runs::Column::LastError,
@@ -121,12 +136,12 @@ pub async fn finish<C: ConnectionTrait>(
     model.updated_at = Set(now);
     model.last_error = Set(Some(error.chars().take(2000).collect()));
     let again = if row.attempts >= max_attempts {
-        model.status = Set("failed".into());
+        model.status = Set(Status::Failed.key().to_owned());
         model.finished_at = Set(Some(now));
         None
     } else {
         let delay = backoff(row.attempts);
-        model.status = Set("queued".into());
+        model.status = Set(Status::Queued.key().to_owned());
         model.run_at = Set(now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1)));
         Some(delay)
     };
@@ -145,7 +160,7 @@ pub async fn sweep(deps: &Deps) -> Result<usize> {
     let mut enqueued = run_due_schedules(deps).await?;
     enqueued += deps.registry.run_sweeps(deps).await?;
     let stale_jobs = job_runs::Entity::find()
-        .filter(job_runs::Column::Status.eq("queued"))
+        .filter(job_runs::Column::Status.eq(Status::Queued.key()))
         .filter(job_runs::Column::RunAt.lt(cutoff))
         .all(&deps.db)
         .await?;
@@ -163,7 +178,7 @@ pub async fn sweep(deps: &Deps) -> Result<usize> {
 pub struct JobRun {
     pub id: Uuid,
     pub kind: String,
-    pub status: String,
+    pub status: Status,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub run_at: DateTime<Utc>,
@@ -172,19 +187,21 @@ pub struct JobRun {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<job_runs::Model> for JobRun {
-    fn from(m: job_runs::Model) -> Self {
-        Self {
+impl TryFrom<job_runs::Model> for JobRun {
+    type Error = Error;
+
+    fn try_from(m: job_runs::Model) -> Result<Self> {
+        Ok(Self {
             id: m.id,
             kind: m.kind,
-            status: m.status,
+            status: Status::from_stored(&m.status)?,
             attempts: m.attempts,
             last_error: m.last_error,
             run_at: m.run_at,
             started_at: m.started_at,
             finished_at: m.finished_at,
             created_at: m.created_at,
-        }
+        })
     }
 }
 
@@ -192,7 +209,7 @@ pub async fn list(
     deps: &Deps,
     ctx: &TenantCtx,
     kind: Option<String>,
-    status: Option<String>,
+    status: Option<Status>,
     page: &PageRequest,
 ) -> Result<Page<JobRun>> {
     ctx.require(Permission::JobsAdmin)?;
@@ -202,7 +219,7 @@ pub async fn list(
         select = select.filter(job_runs::Column::Kind.eq(kind));
     }
     if let Some(status) = status {
-        select = select.filter(job_runs::Column::Status.eq(status));
+        select = select.filter(job_runs::Column::Status.eq(status.key()));
     }
     let page = paginate(
         &*tx,
@@ -213,7 +230,7 @@ pub async fn list(
     )
     .await?;
     tx.commit().await?;
-    Ok(page.map(JobRun::from))
+    page.try_map(JobRun::try_from)
 }
 
 /// Runs a failed or cancelled job again, now.
@@ -221,19 +238,17 @@ pub async fn retry(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<JobRun> {
     ctx.require(Permission::JobsAdmin)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let row = tx.get::<job_runs::Entity>(id, "job").await?;
-    if !["failed", "cancelled"].contains(&row.status.as_str()) {
+    let status = Status::from_stored(&row.status)?;
+    if !matches!(status, Status::Failed | Status::Cancelled) {
         return Err(Error::conflict(
             "id",
-            format!(
-                "the job is {}; only failed or cancelled jobs can be retried",
-                row.status
-            ),
+            format!("the job is {status}; only failed or cancelled jobs can be retried"),
         ));
     }
     let now = deps.clock.now();
     let kind = row.kind.clone();
     let mut model: job_runs::ActiveModel = row.into();
-    model.status = Set("queued".into());
+    model.status = Set(Status::Queued.key().to_owned());
     model.run_at = Set(now);
     model.finished_at = Set(None);
     model.updated_at = Set(now);
@@ -248,7 +263,7 @@ pub async fn retry(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<JobRun> {
     .await?;
     tx.commit().await?;
     deps.jobs.requeue(id, &kind, Duration::ZERO).await?;
-    Ok(row.into())
+    row.try_into()
 }
 
 /// Cancels a job that has not started; a running job cannot be stopped.
@@ -256,19 +271,17 @@ pub async fn cancel(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<JobRun> {
     ctx.require(Permission::JobsAdmin)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let row = tx.get::<job_runs::Entity>(id, "job").await?;
-    if row.status != "queued" {
+    let status = Status::from_stored(&row.status)?;
+    if status != Status::Queued {
         return Err(Error::conflict(
             "id",
-            format!(
-                "the job is {}; only queued jobs can be cancelled",
-                row.status
-            ),
+            format!("the job is {status}; only queued jobs can be cancelled"),
         ));
     }
     let now = deps.clock.now();
     let kind = row.kind.clone();
     let mut model: job_runs::ActiveModel = row.into();
-    model.status = Set("cancelled".into());
+    model.status = Set(Status::Cancelled.key().to_owned());
     model.finished_at = Set(Some(now));
     model.updated_at = Set(now);
     let row = sea_orm::ActiveModelTrait::update(model, &*tx).await?;
@@ -281,7 +294,7 @@ pub async fn cancel(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<JobRun> {
     )
     .await?;
     tx.commit().await?;
-    Ok(row.into())
+    row.try_into()
 }
 
 #[cfg(test)]

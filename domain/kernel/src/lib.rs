@@ -25,6 +25,7 @@ pub mod registry;
 pub mod rules;
 pub mod search;
 pub mod secrets;
+pub mod stored;
 
 pub use ctx::{Actor, RequestMeta, TenantCtx};
 pub use error::{Error, Result};

@@ -44,6 +44,15 @@ impl<T> Page<T> {
             total_count: self.total_count,
         }
     }
+
+    pub fn try_map<U>(self, f: impl FnMut(T) -> Result<U>) -> Result<Page<U>> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_>>()?,
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            total_count: self.total_count,
+        })
+    }
 }
 
 fn size(value: Option<i32>, field: &'static str) -> Result<Option<u64>> {

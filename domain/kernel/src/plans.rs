@@ -8,31 +8,15 @@ use crate::db::TenantTx;
 use crate::registry::BoxFuture;
 use crate::{Error, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Plan {
-    #[default]
-    Free,
-    Pro,
-    Enterprise,
+crate::stored_enum! {
+    pub enum Plan {
+        Free = "free",
+        Pro = "pro",
+        Enterprise = "enterprise",
+    }
 }
 
 impl Plan {
-    pub fn key(self) -> &'static str {
-        match self {
-            Plan::Free => "free",
-            Plan::Pro => "pro",
-            Plan::Enterprise => "enterprise",
-        }
-    }
-
-    pub fn parse(key: &str) -> Self {
-        match key {
-            "pro" => Plan::Pro,
-            "enterprise" => Plan::Enterprise,
-            _ => Plan::Free,
-        }
-    }
-
     /// API requests per minute for the whole tenant, across all its credentials.
     pub fn requests_per_minute(self) -> u32 {
         match self {
@@ -72,7 +56,7 @@ pub async fn current(tx: &TenantTx) -> Result<Plan> {
         .one(&**tx)
         .await?
         .ok_or(Error::NotFound("business"))?;
-    Ok(Plan::parse(&tenant.plan))
+    Plan::from_stored(&tenant.plan)
 }
 
 /// Refuses one more of `resource` when the business has all its plan includes.

@@ -317,7 +317,7 @@ pub enum OutboundContent {
     },
     /// An image, document, audio or video at a public URL.
     Media {
-        kind: String,
+        kind: MediaKind,
         url: String,
         caption: Option<String>,
         filename: Option<String>,
@@ -357,10 +357,27 @@ pub struct TemplateContent {
     pub examples: Vec<String>,
 }
 
+crate::stored_enum! {
+    /// Media a message can carry; the key is also the providers' name for it.
+    pub enum MediaKind {
+        Image = "image",
+        Document = "document",
+        Audio = "audio",
+        Video = "video",
+    }
+}
+
+crate::stored_enum! {
+    pub enum ButtonKind {
+        QuickReply = "quick_reply",
+        Url = "url",
+        PhoneNumber = "phone_number",
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TemplateButton {
-    /// `quick_reply`, `url` or `phone_number`.
-    pub kind: String,
+    pub kind: ButtonKind,
     pub text: String,
     pub url: Option<String>,
     pub phone_number: Option<String>,

@@ -7,20 +7,19 @@
 //! sum of the lines a customer sees.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 use super::rules::{currency_exponent, money_minor, round_money, to_minor};
 use crate::{Error, Result};
 
-/// The IVA applied to a line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tax {
-    Iva16,
-    /// The northern and southern border region's reduced rate.
-    Iva8,
-    Iva0,
-    Exempt,
+crate::stored_enum! {
+    /// The IVA applied to a line.
+    pub enum Tax {
+        Iva16 = "iva_16",
+        /// The northern and southern border region's reduced rate.
+        Iva8 = "iva_8",
+        Iva0 = "iva_0",
+        Exempt = "exempt",
+    }
 }
 
 impl Tax {
@@ -31,35 +30,20 @@ impl Tax {
             Tax::Iva0 | Tax::Exempt => Decimal::ZERO,
         }
     }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Tax::Iva16 => "iva_16",
-            Tax::Iva8 => "iva_8",
-            Tax::Iva0 => "iva_0",
-            Tax::Exempt => "exempt",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        [Tax::Iva16, Tax::Iva8, Tax::Iva0, Tax::Exempt]
-            .into_iter()
-            .find(|t| t.key() == key)
-    }
 }
 
-/// A tax the customer withholds and pays to SAT on the seller's behalf.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Withholding {
-    /// Two thirds of the IVA (services of individuals to companies): 10.6667 %.
-    IvaTwoThirds,
-    /// IVA withheld on freight: 4 %.
-    IvaFreight,
-    /// ISR on professional fees and rent: 10 %.
-    Isr10,
-    /// ISR under the simplified trust regime (RESICO): 1.25 %.
-    IsrResico,
+crate::stored_enum! {
+    /// A tax the customer withholds and pays to SAT on the seller's behalf.
+    pub enum Withholding {
+        /// Two thirds of the IVA (services of individuals to companies): 10.6667 %.
+        IvaTwoThirds = "iva_two_thirds",
+        /// IVA withheld on freight: 4 %.
+        IvaFreight = "iva_freight",
+        /// ISR on professional fees and rent: 10 %.
+        Isr10 = "isr10",
+        /// ISR under the simplified trust regime (RESICO): 1.25 %.
+        IsrResico = "isr_resico",
+    }
 }
 
 impl Withholding {

@@ -37,6 +37,34 @@ use crate::{audit, rules::required_text};
 pub use campaign_recipients::Model as Recipient;
 pub use campaigns::Model as Campaign;
 
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        Draft = "draft",
+        Scheduled = "scheduled",
+        Sending = "sending",
+        Paused = "paused",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+}
+
+tianguis_kernel::stored_enum! {
+    /// A recipient's place in the log: its delivery status, or clicked and unsubscribed,
+    /// which the log shows over it.
+    pub enum RecipientStatus {
+        Pending = "pending",
+        Sending = "sending",
+        Sent = "sent",
+        Delivered = "delivered",
+        Read = "read",
+        Clicked = "clicked",
+        Unsubscribed = "unsubscribed",
+        Failed = "failed",
+        Bounced = "bounced",
+        Cancelled = "cancelled",
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct CampaignInput {
     pub name: Option<String>,
@@ -119,7 +147,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: CampaignInput) -> Resul
         name: Set(String::new()),
         channel_id: Set(channel_id),
         segment_id: Set(segment_id),
-        status: Set("draft".into()),
+        status: Set(Status::Draft.key().to_owned()),
         subject: Set(None),
         body: Set(None),
         template_id: Set(None),
@@ -159,7 +187,10 @@ pub async fn update(
     ctx.require(Permission::CampaignsWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let current = tx.get::<campaigns::Entity>(id, "campaign").await?;
-    if !["draft", "scheduled"].contains(&current.status.as_str()) {
+    if !matches!(
+        Status::from_stored(&current.status)?,
+        Status::Draft | Status::Scheduled
+    ) {
         return Err(Error::conflict(
             "id",
             format!(
@@ -195,7 +226,7 @@ async fn check_content(
     if !channel.active {
         return Err(Error::conflict("channelId", "the channel is switched off"));
     }
-    let kind = ChannelKind::parse(&channel.kind);
+    let kind = ChannelKind::from_stored(&channel.kind)?;
     let template = match campaign.template_id {
         Some(id) => Some(tx.get::<message_templates::Entity>(id, "template").await?),
         None => None,
@@ -209,7 +240,7 @@ async fn check_content(
                 ));
             }
         }
-        ChannelKind::WhatsApp => {
+        ChannelKind::Whatsapp => {
             // Marketing on WhatsApp is template-only: the window is closed for most recipients.
             let Some(template) = &template else {
                 return Err(Error::invalid(
@@ -256,7 +287,10 @@ pub async fn schedule(
     ctx.require(Permission::CampaignsSend)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let current = tx.get::<campaigns::Entity>(id, "campaign").await?;
-    if !["draft", "scheduled"].contains(&current.status.as_str()) {
+    if !matches!(
+        Status::from_stored(&current.status)?,
+        Status::Draft | Status::Scheduled
+    ) {
         return Err(Error::conflict(
             "id",
             format!("the campaign is {}", current.status),
@@ -267,7 +301,7 @@ pub async fn schedule(
     }
     check_content(&tx, &current).await?;
     let mut model: campaigns::ActiveModel = current.into();
-    model.status = Set("scheduled".into());
+    model.status = Set(Status::Scheduled.key().to_owned());
     model.scheduled_at = Set(Some(at));
     model.updated_at = Set(tx.now());
     let campaign = model.update(&*tx).await?;
@@ -295,7 +329,10 @@ pub async fn start(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Campaign> {
 /// Freezes the recipients and enqueues the batches, in the caller's transaction.
 async fn launch(tx: &mut TenantTx, ctx: &TenantCtx, id: Uuid) -> Result<Campaign> {
     let current = tx.get::<campaigns::Entity>(id, "campaign").await?;
-    if !["draft", "scheduled"].contains(&current.status.as_str()) {
+    if !matches!(
+        Status::from_stored(&current.status)?,
+        Status::Draft | Status::Scheduled
+    ) {
         return Err(Error::conflict(
             "id",
             format!(
@@ -314,7 +351,7 @@ async fn launch(tx: &mut TenantTx, ctx: &TenantCtx, id: Uuid) -> Result<Campaign
         tx.tenant_id(),
         now,
         &segment,
-        ChannelKind::parse(&channel.kind),
+        ChannelKind::from_stored(&channel.kind)?,
     )
     .await?;
     if audience.is_empty() {
@@ -357,7 +394,7 @@ async fn launch(tx: &mut TenantTx, ctx: &TenantCtx, id: Uuid) -> Result<Campaign
     }
     let batches = audience.len().div_ceil(batch_size) as i32;
     let mut model: campaigns::ActiveModel = current.into();
-    model.status = Set("sending".into());
+    model.status = Set(Status::Sending.key().to_owned());
     model.started_at = Set(Some(now));
     model.recipient_count = Set(audience.len() as i32);
     model.updated_at = Set(now);
@@ -386,7 +423,7 @@ async fn launch(tx: &mut TenantTx, ctx: &TenantCtx, id: Uuid) -> Result<Campaign
 pub async fn start_due(deps: &Deps) -> Result<usize> {
     let now = deps.clock.now();
     let due = campaigns::Entity::find()
-        .filter(campaigns::Column::Status.eq("scheduled"))
+        .filter(campaigns::Column::Status.eq(Status::Scheduled.key()))
         .filter(campaigns::Column::ScheduledAt.lte(now))
         .all(&deps.db)
         .await?;
@@ -407,7 +444,7 @@ pub async fn start_due(deps: &Deps) -> Result<usize> {
                     .get::<campaigns::Entity>(campaign.id, "campaign")
                     .await?
                     .into();
-                model.status = Set("draft".into());
+                model.status = Set(Status::Draft.key().to_owned());
                 model.updated_at = Set(now);
                 model.update(&*tx).await?;
                 audit::record(
@@ -429,14 +466,14 @@ async fn transition(
     deps: &Deps,
     ctx: &TenantCtx,
     id: Uuid,
-    from: &[&str],
-    to: &str,
+    from: &[Status],
+    to: Status,
     action: &str,
 ) -> Result<(TenantTx, Campaign)> {
     ctx.require(Permission::CampaignsSend)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let current = tx.get::<campaigns::Entity>(id, "campaign").await?;
-    if !from.contains(&current.status.as_str()) {
+    if !from.contains(&Status::from_stored(&current.status)?) {
         return Err(Error::conflict(
             "id",
             format!("the campaign is {}; it cannot become {to}", current.status),
@@ -444,8 +481,8 @@ async fn transition(
     }
     let now = tx.now();
     let mut model: campaigns::ActiveModel = current.into();
-    model.status = Set(to.to_owned());
-    if to == "cancelled" {
+    model.status = Set(to.key().to_owned());
+    if to == Status::Cancelled {
         model.completed_at = Set(Some(now));
     }
     model.updated_at = Set(now);
@@ -455,7 +492,7 @@ async fn transition(
         ctx,
         action,
         ("campaign", Some(id)),
-        json!({ "status": to }),
+        json!({ "status": to.key() }),
     )
     .await?;
     Ok((tx, campaign))
@@ -467,8 +504,8 @@ pub async fn pause(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Campaign> {
         deps,
         ctx,
         id,
-        &["sending"],
-        "paused",
+        &[Status::Sending],
+        Status::Paused,
         "marketing.campaign.paused",
     )
     .await?;
@@ -481,8 +518,8 @@ pub async fn resume(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Campaign> 
         deps,
         ctx,
         id,
-        &["paused"],
-        "sending",
+        &[Status::Paused],
+        Status::Sending,
         "marketing.campaign.resumed",
     )
     .await?;
@@ -517,8 +554,13 @@ pub async fn cancel(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Campaign> 
         deps,
         ctx,
         id,
-        &["draft", "scheduled", "sending", "paused"],
-        "cancelled",
+        &[
+            Status::Draft,
+            Status::Scheduled,
+            Status::Sending,
+            Status::Paused,
+        ],
+        Status::Cancelled,
         "marketing.campaign.cancelled",
     )
     .await?;
@@ -683,13 +725,19 @@ fn campaign_email(
 /// The send rates a campaign on `channel` is held to, per second, by limiter key: the
 /// channel's own (80 on WhatsApp unless set, Meta's default for a Cloud API number) and the
 /// business's across its channels.
-fn send_rates(tenant_rate: u32, channel: &channels::Model, tenant_id: Uuid) -> Vec<(String, u32)> {
-    let channel_rate = channel.send_rate_per_second.map(|r| r.max(1) as u32).or(
-        match ChannelKind::parse(&channel.kind) {
-            ChannelKind::WhatsApp => Some(80),
+fn send_rates(
+    tenant_rate: u32,
+    channel: &channels::Model,
+    kind: ChannelKind,
+    tenant_id: Uuid,
+) -> Vec<(String, u32)> {
+    let channel_rate = channel
+        .send_rate_per_second
+        .map(|r| r.max(1) as u32)
+        .or(match kind {
+            ChannelKind::Whatsapp => Some(80),
             _ => None,
-        },
-    );
+        });
     [
         (format!("send:channel:{}", channel.id), channel_rate),
         (format!("send:tenant:{tenant_id}"), Some(tenant_rate.max(1))),
@@ -734,9 +782,9 @@ impl JobKind for SendCampaignBatch {
 }
 
 /// Delivery statuses that providers report by webhook, applied to campaign recipients.
-pub(crate) struct RecipientStatus;
+pub(crate) struct RecipientDeliveries;
 
-impl DeliveryStatusListener for RecipientStatus {
+impl DeliveryStatusListener for RecipientDeliveries {
     fn apply<'a>(
         &'a self,
         tx: &'a TenantTx,
@@ -753,7 +801,7 @@ impl DeliveryStatusListener for RecipientStatus {
 pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: i32) -> Result<()> {
     let tx = TenantTx::begin(deps, tenant_id).await?;
     let campaign = tx.get::<campaigns::Entity>(campaign_id, "campaign").await?;
-    if campaign.status != "sending" {
+    if campaign.status != Status::Sending.key() {
         return tx.commit().await;
     }
     let channel = tx
@@ -782,7 +830,8 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
         .exec(&*tx)
         .await?;
     tx.commit().await?;
-    let account = match ChannelKind::parse(&channel.kind) {
+    let kind = ChannelKind::from_stored(&channel.kind)?;
+    let account = match kind {
         ChannelKind::Email => None,
         _ => Some(channel_rules::account(deps, &channel)?),
     };
@@ -791,7 +840,7 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
     // leaves at most that many recipients with their delivery unknown.
     // A round never exceeds a second's worth of any rate, so it always fits in one window.
     let settings = deps.settings::<MessagingSettings>()?;
-    let rates = send_rates(settings.tenant_send_rate, &channel, tenant_id);
+    let rates = send_rates(settings.tenant_send_rate, &channel, kind, tenant_id);
     let round = rates
         .iter()
         .map(|(_, rate)| *rate as usize)
@@ -1089,35 +1138,37 @@ pub async fn metrics(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashM
 }
 
 /// Where a recipient's log stands: unsubscribed, else clicked, else its delivery status.
-pub fn log_status(recipient: &Recipient) -> &str {
-    if recipient.unsubscribed_at.is_some() {
-        "unsubscribed"
+pub fn log_status(recipient: &Recipient) -> Result<RecipientStatus> {
+    Ok(if recipient.unsubscribed_at.is_some() {
+        RecipientStatus::Unsubscribed
     } else if recipient.clicked_at.is_some() {
-        "clicked"
+        RecipientStatus::Clicked
     } else {
-        &recipient.status
-    }
+        RecipientStatus::from_stored(&recipient.status)?
+    })
 }
 
 /// The condition that a recipient's [`log_status`] is `status`.
-fn log_status_is(status: &str) -> sea_orm::Condition {
+fn log_status_is(status: RecipientStatus) -> sea_orm::Condition {
     use campaign_recipients::Column as C;
     match status {
-        "unsubscribed" => sea_orm::Condition::all().add(C::UnsubscribedAt.is_not_null()),
-        "clicked" => sea_orm::Condition::all()
+        RecipientStatus::Unsubscribed => {
+            sea_orm::Condition::all().add(C::UnsubscribedAt.is_not_null())
+        }
+        RecipientStatus::Clicked => sea_orm::Condition::all()
             .add(C::UnsubscribedAt.is_null())
             .add(C::ClickedAt.is_not_null()),
         delivery => sea_orm::Condition::all()
             .add(C::UnsubscribedAt.is_null())
             .add(C::ClickedAt.is_null())
-            .add(C::Status.eq(delivery)),
+            .add(C::Status.eq(delivery.key())),
     }
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct RecipientFilter {
     /// Log statuses ([`log_status`]), any of them.
-    pub statuses: Vec<String>,
+    pub statuses: Vec<RecipientStatus>,
     pub clicked: Option<bool>,
     pub unsubscribed: Option<bool>,
 }
@@ -1139,7 +1190,7 @@ pub async fn recipients(
     if !filter.statuses.is_empty() {
         let mut any = sea_orm::Condition::any();
         for status in &filter.statuses {
-            any = any.add(log_status_is(status));
+            any = any.add(log_status_is(*status));
         }
         select = select.filter(any);
     }

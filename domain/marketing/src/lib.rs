@@ -18,7 +18,7 @@ pub fn register(registry: &mut tianguis_kernel::Registry) {
         campaigns::send_batch(&deps, job.tenant_id, job.campaign_id, job.batch).await
     });
     registry.provide::<Box<dyn messaging::DeliveryStatusListener>>(Box::new(
-        campaigns::RecipientStatus,
+        campaigns::RecipientDeliveries,
     ));
     registry.sweep("marketing.start_due", |deps| async move {
         campaigns::start_due(&deps).await

@@ -23,6 +23,15 @@ use crate::{audit, rules::required_text};
 
 pub use segments::Model as Segment;
 
+tianguis_kernel::stored_enum! {
+    pub enum Kind {
+        /// Its members are whoever matches its rules now.
+        Dynamic = "dynamic",
+        /// Its members were frozen when it was saved.
+        Static = "static",
+    }
+}
+
 /// One rule a contact must meet.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
@@ -181,7 +190,7 @@ pub fn reachable(backend: DbBackend, kind: ChannelKind) -> Condition {
         .add(custom(
             backend,
             "NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.tenant_id = contacts.tenant_id AND o.contact_id = contacts.id AND o.channel_kind = ?)",
-            [Value::from(kind.as_str())],
+            [Value::from(kind.key())],
         ))
 }
 
@@ -199,7 +208,7 @@ pub fn members(
     segment: &Segment,
     kind: Option<ChannelKind>,
 ) -> Condition {
-    let base = if segment.kind == "static" {
+    let base = if segment.kind == Kind::Static.key() {
         Condition::all().add(custom(
             backend,
             "contacts.id IN (SELECT sm.contact_id FROM segment_members sm WHERE sm.tenant_id = contacts.tenant_id AND sm.segment_id = ?)",
@@ -297,7 +306,13 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: SegmentInput) -> Result
         id: Set(Uuid::now_v7()),
         tenant_id: Set(ctx.tenant_id),
         name: Set(name),
-        kind: Set(if input.is_static { "static" } else { "dynamic" }.into()),
+        kind: Set(if input.is_static {
+            Kind::Static
+        } else {
+            Kind::Dynamic
+        }
+        .key()
+        .to_owned()),
         rules: Set(serde_json::to_value(&input.definition).map_err(anyhow::Error::from)?),
         frozen_at: Set(input.is_static.then_some(now)),
         created_at: Set(now),
@@ -335,7 +350,7 @@ pub async fn update(
     if let Some(name) = name {
         model.name = Set(required_text(&name, "name", 120)?);
     }
-    let refreeze = definition.is_some() && current.kind == "static";
+    let refreeze = definition.is_some() && current.kind == Kind::Static.key();
     if let Some(definition) = &definition {
         check(definition)?;
         model.rules = Set(serde_json::to_value(definition).map_err(anyhow::Error::from)?);
@@ -366,7 +381,7 @@ pub async fn refreeze(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Segment>
     ctx.require(Permission::CampaignsWrite)?;
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let current = tx.get::<segments::Entity>(id, "segment").await?;
-    if current.kind != "static" {
+    if current.kind != Kind::Static.key() {
         return Err(Error::conflict(
             "id",
             "a dynamic segment is evaluated when used",

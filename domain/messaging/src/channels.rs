@@ -57,7 +57,7 @@ fn required(value: Option<String>, field: &'static str, kind: ChannelKind) -> Re
         .ok_or_else(|| {
             Error::invalid(
                 field,
-                format!("{field} is required for a {} channel", kind.as_str()),
+                format!("{field} is required for a {} channel", kind.key()),
             )
         })
 }
@@ -67,7 +67,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewChannel) -> Result<C
     let kind = input.kind;
     let name = required_text(&input.name, "name", 100)?;
     let (address, account_id, token) = match kind {
-        ChannelKind::WhatsApp => {
+        ChannelKind::Whatsapp => {
             let address = required(Some(input.address), "address", kind)?;
             if !address.chars().all(|c| c.is_ascii_digit()) {
                 return Err(Error::invalid(
@@ -107,7 +107,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewChannel) -> Result<C
     let model = channels::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(ctx.tenant_id),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind.key().to_owned()),
         name: Set(name),
         address: Set(address),
         account_id: Set(account_id),
@@ -213,7 +213,7 @@ pub fn account(deps: &Deps, channel: &Channel) -> Result<ProviderAccount> {
             .as_deref()
             .map(|sealed| deps.secrets.open(sealed))
             .transpose()?,
-        status_callback: (channel.kind == ChannelKind::Sms.as_str())
+        status_callback: (channel.kind == ChannelKind::Sms.key())
             .then(|| super::twilio::webhook_url(deps)),
     })
 }
@@ -238,7 +238,7 @@ pub async fn record_opt_out(
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tx.tenant_id()),
         contact_id: Set(contact_id),
-        channel_kind: Set(kind.as_str().to_owned()),
+        channel_kind: Set(kind.key().to_owned()),
         source: Set(source.to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
@@ -265,7 +265,7 @@ pub(crate) async fn is_opted_out(
     Ok(tx
         .select::<opt_outs::Entity>()
         .filter(opt_outs::Column::ContactId.eq(contact_id))
-        .filter(opt_outs::Column::ChannelKind.eq(kind.as_str()))
+        .filter(opt_outs::Column::ChannelKind.eq(kind.key()))
         .one(&**tx)
         .await?
         .is_some())
@@ -289,7 +289,7 @@ pub async fn set_opt_out(
         opt_outs::Entity::delete_many()
             .filter(opt_outs::Column::TenantId.eq(ctx.tenant_id))
             .filter(opt_outs::Column::ContactId.eq(contact_id))
-            .filter(opt_outs::Column::ChannelKind.eq(kind.as_str()))
+            .filter(opt_outs::Column::ChannelKind.eq(kind.key()))
             .exec(&*tx)
             .await?;
     }
@@ -302,7 +302,7 @@ pub async fn set_opt_out(
             "messaging.contact.opted_in"
         },
         ("contact", Some(contact_id)),
-        serde_json::json!({ "channelKind": kind.as_str() }),
+        serde_json::json!({ "channelKind": kind.key() }),
     )
     .await?;
     let kinds = opt_out_kinds(&tx, contact_id).await?;
@@ -311,14 +311,13 @@ pub async fn set_opt_out(
 }
 
 async fn opt_out_kinds(tx: &TenantTx, contact_id: Uuid) -> Result<Vec<ChannelKind>> {
-    Ok(tx
-        .select::<opt_outs::Entity>()
+    tx.select::<opt_outs::Entity>()
         .filter(opt_outs::Column::ContactId.eq(contact_id))
         .all(&**tx)
         .await?
         .into_iter()
-        .map(|o| ChannelKind::parse(&o.channel_kind))
-        .collect())
+        .map(|o| ChannelKind::from_stored(&o.channel_kind))
+        .collect()
 }
 
 /// The kinds of channel each contact opted out of, for the contact's `optOuts` field.
@@ -339,7 +338,7 @@ pub async fn opt_outs_of(
     for row in rows {
         out.entry(row.contact_id)
             .or_default()
-            .push(ChannelKind::parse(&row.channel_kind));
+            .push(ChannelKind::from_stored(&row.channel_kind)?);
     }
     Ok(out)
 }

@@ -18,32 +18,13 @@ use crate::{rules, search};
 
 pub use conversations::Model as Conversation;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Open,
-    /// Waiting on the contact.
-    Pending,
-    Snoozed,
-    Closed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Open => "open",
-            Status::Pending => "pending",
-            Status::Snoozed => "snoozed",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "pending" => Status::Pending,
-            "snoozed" => Status::Snoozed,
-            "closed" => Status::Closed,
-            _ => Status::Open,
-        }
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        Open = "open",
+        /// Waiting on the contact.
+        Pending = "pending",
+        Snoozed = "snoozed",
+        Closed = "closed",
     }
 }
 
@@ -69,9 +50,8 @@ pub async fn list(
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let mut select = tx.select::<conversations::Entity>();
     if !filter.statuses.is_empty() {
-        select = select.filter(
-            conversations::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())),
-        );
+        select = select
+            .filter(conversations::Column::Status.is_in(filter.statuses.iter().map(|s| s.key())));
     }
     if let Some(channel) = filter.channel_id {
         select = select.filter(conversations::Column::ChannelId.eq(channel));
@@ -148,7 +128,7 @@ pub(crate) async fn find_or_open(
         tenant_id: Set(tx.tenant_id()),
         channel_id: Set(channel_id),
         contact_id: Set(contact_id),
-        status: Set(Status::Open.as_str().to_owned()),
+        status: Set(Status::Open.key().to_owned()),
         assignee_id: Set(None),
         labels: Set(serde_json::json!([])),
         unread_count: Set(0),
@@ -184,7 +164,7 @@ pub async fn start(
         .get::<channels::Entity>(channel_id, "channel")
         .await
         .map_err(|_| Error::invalid("channelId", "no such channel"))?;
-    let address = match super::ChannelKind::parse(&channel.kind) {
+    let address = match super::ChannelKind::from_stored(&channel.kind)? {
         super::ChannelKind::Email => contact.email.as_ref(),
         _ => contact.phone.as_ref(),
     };
@@ -297,7 +277,7 @@ pub async fn set_status(
                 }
                 _ => model.snoozed_until = Set(None),
             }
-            let was = Status::parse(&current.status);
+            let was = Status::from_stored(&current.status)?;
             if status == Status::Closed && was != Status::Closed {
                 model.resolved_at = Set(Some(now));
             }
@@ -307,8 +287,8 @@ pub async fn set_status(
                 model.first_response_at = Set(None);
                 model.resolved_at = Set(None);
             }
-            model.status = Set(status.as_str().to_owned());
-            Ok(serde_json::json!({ "from": current.status, "to": status.as_str() }))
+            model.status = Set(status.key().to_owned());
+            Ok(serde_json::json!({ "from": current.status, "to": status.key() }))
         },
     )
     .await

@@ -9,6 +9,7 @@ use tianguis_entity::crm::contacts;
 use tianguis_entity::messaging::{channels, conversations, messages};
 use uuid::Uuid;
 
+use super::messages::{Direction, Kind, Status};
 use super::{ChannelKind, InboxChange, publish};
 use crate::db::TenantTx;
 use crate::secrets::constant_time_eq;
@@ -91,7 +92,7 @@ async fn channel_by_address(
     address: &str,
 ) -> Result<Option<channels::Model>> {
     Ok(channels::Entity::find()
-        .filter(channels::Column::Kind.eq(kind.as_str()))
+        .filter(channels::Column::Kind.eq(kind.key()))
         .filter(channels::Column::Address.eq(address))
         .one(&deps.db)
         .await?)
@@ -101,7 +102,7 @@ async fn messages_change(deps: &Deps, value: &Value) -> Result<usize> {
     let phone_number_id = value["metadata"]["phone_number_id"]
         .as_str()
         .unwrap_or_default();
-    let Some(channel) = channel_by_address(deps, ChannelKind::WhatsApp, phone_number_id).await?
+    let Some(channel) = channel_by_address(deps, ChannelKind::Whatsapp, phone_number_id).await?
     else {
         tracing::warn!(
             phone_number_id,
@@ -156,14 +157,13 @@ pub(crate) struct Inbound {
     pub from: String,
     pub profile_name: Option<String>,
     pub provider_id: String,
-    /// text, image, document, audio, video or location.
-    pub kind: String,
+    pub kind: Kind,
     pub body: Option<String>,
     pub content: Option<Value>,
 }
 
 /// The kind, text and details of a WhatsApp message.
-fn whatsapp_content(m: &Value) -> (String, Option<String>, Option<Value>) {
+fn whatsapp_content(m: &Value) -> (Kind, Option<String>, Option<Value>) {
     let kind = m["type"].as_str().unwrap_or("text");
     let (body, content) = match kind {
         "text" => (m["text"]["body"].as_str().map(str::to_owned), None),
@@ -189,14 +189,13 @@ fn whatsapp_content(m: &Value) -> (String, Option<String>, Option<Value>) {
         _ => (None, Some(m.clone())),
     };
     let kind = match kind {
-        "sticker" => "image",
-        "button" | "interactive" => "text",
-        other if ["text", "location", "image", "document", "audio", "video"].contains(&other) => {
-            other
-        }
-        _ => "text",
+        "sticker" => Kind::Image,
+        // Buttons, list replies and kinds this build does not know arrive as their text.
+        other => Kind::from_key(other)
+            .filter(|k| !matches!(k, Kind::Template | Kind::Note))
+            .unwrap_or(Kind::Text),
     };
-    (kind.to_owned(), body, content)
+    (kind, body, content)
 }
 
 /// Words that opt a contact out of a channel, as Mexican senders expect them honoured.
@@ -224,17 +223,17 @@ pub(crate) async fn record(
     let contact = contact_for(tx, &inbound.from, inbound.profile_name.as_deref()).await?;
     let (conversation, _) = super::conversations::find_or_open(tx, channel.id, contact.id).await?;
     let now = tx.now();
-    let (kind, body, content) = (inbound.kind.as_str(), inbound.body, inbound.content);
+    let (kind, body, content) = (inbound.kind, inbound.body, inbound.content);
     let message = super::messages::insert(
         tx,
         &conversation,
         super::messages::NewMessage {
-            direction: "inbound",
-            kind: kind.to_owned(),
+            direction: Direction::Inbound,
+            kind,
             body: body.clone(),
             content,
             provider_message_id: Some(inbound.provider_id.clone()),
-            status: "received",
+            status: Status::Received,
             author_id: None,
         },
     )
@@ -265,7 +264,7 @@ pub(crate) async fn record(
         super::channels::record_opt_out(
             tx,
             contact.id,
-            ChannelKind::parse(&channel.kind),
+            ChannelKind::from_stored(&channel.kind)?,
             "keyword",
         )
         .await?;

@@ -55,28 +55,11 @@ impl Default for MessagingSettings {
 /// How long after a contact's last message a business may write freely on WhatsApp.
 pub const SERVICE_WINDOW: TimeDelta = TimeDelta::hours(24);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ChannelKind {
-    WhatsApp,
-    Sms,
-    Email,
-}
-
-impl ChannelKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChannelKind::WhatsApp => "whatsapp",
-            ChannelKind::Sms => "sms",
-            ChannelKind::Email => "email",
-        }
-    }
-
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "sms" => ChannelKind::Sms,
-            "email" => ChannelKind::Email,
-            _ => ChannelKind::WhatsApp,
-        }
+tianguis_kernel::stored_enum! {
+    pub enum ChannelKind {
+        Whatsapp = "whatsapp",
+        Sms = "sms",
+        Email = "email",
     }
 }
 
@@ -196,7 +179,7 @@ pub async fn sent_this_month(tx: &TenantTx) -> Result<u64> {
     let since = month_start(tx.now());
     let replies = tx
         .select::<message_rows::Entity>()
-        .filter(message_rows::Column::Direction.eq("outbound"))
+        .filter(message_rows::Column::Direction.eq(messages::Direction::Outbound.key()))
         .filter(message_rows::Column::Status.ne("failed"))
         .filter(message_rows::Column::CreatedAt.gte(since))
         .count(&**tx)

@@ -16,7 +16,7 @@ use crate::crm::timeline::{Contacts, TimelineEntry, TimelineItem, TimelineSource
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::plans;
-use crate::ports::{Job, MessengerError, OutboundContent, OutgoingEmail};
+use crate::ports::{Job, MediaKind, MessengerError, OutboundContent, OutgoingEmail};
 use crate::registry::BoxFuture;
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 
@@ -27,7 +27,7 @@ pub use messages::Model as Message;
 pub enum Compose {
     Text(String),
     Media {
-        kind: String,
+        kind: MediaKind,
         url: String,
         caption: Option<String>,
         filename: Option<String>,
@@ -45,7 +45,58 @@ pub enum Compose {
     },
 }
 
-pub const MEDIA_KINDS: &[&str] = &["image", "document", "audio", "video"];
+tianguis_kernel::stored_enum! {
+    pub enum Kind {
+        Text = "text",
+        Image = "image",
+        Document = "document",
+        Audio = "audio",
+        Video = "video",
+        Location = "location",
+        Template = "template",
+        /// A note only the team sees.
+        Note = "note",
+    }
+}
+
+impl Kind {
+    fn media(self) -> Option<MediaKind> {
+        MediaKind::from_key(self.key())
+    }
+}
+
+impl From<MediaKind> for Kind {
+    fn from(media: MediaKind) -> Self {
+        match media {
+            MediaKind::Image => Kind::Image,
+            MediaKind::Document => Kind::Document,
+            MediaKind::Audio => Kind::Audio,
+            MediaKind::Video => Kind::Video,
+        }
+    }
+}
+
+tianguis_kernel::stored_enum! {
+    pub enum Direction {
+        Inbound = "inbound",
+        Outbound = "outbound",
+        /// A note only the team sees.
+        Internal = "internal",
+    }
+}
+
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        Queued = "queued",
+        Sending = "sending",
+        Sent = "sent",
+        Delivered = "delivered",
+        Read = "read",
+        Failed = "failed",
+        /// From the contact.
+        Received = "received",
+    }
+}
 
 fn checked_url(url: &str) -> Result<String> {
     let url = url.trim();
@@ -60,13 +111,13 @@ fn checked_url(url: &str) -> Result<String> {
 
 /// The stored form of a message: kind, body and details.
 struct Written {
-    kind: String,
+    kind: Kind,
     body: Option<String>,
     content: Option<serde_json::Value>,
 }
 
 async fn written(tx: &TenantTx, channel: &channels::Model, compose: Compose) -> Result<Written> {
-    let kind = ChannelKind::parse(&channel.kind);
+    let kind = ChannelKind::from_stored(&channel.kind)?;
     Ok(match compose {
         Compose::Text(text) => {
             let text = text.trim();
@@ -74,7 +125,7 @@ async fn written(tx: &TenantTx, channel: &channels::Model, compose: Compose) -> 
                 return Err(Error::invalid("text", "a message has 1 to 4096 characters"));
             }
             Written {
-                kind: "text".into(),
+                kind: Kind::Text,
                 body: Some(text.to_owned()),
                 content: None,
             }
@@ -88,15 +139,12 @@ async fn written(tx: &TenantTx, channel: &channels::Model, compose: Compose) -> 
             if kind == ChannelKind::Email {
                 return Err(Error::invalid("media", "email channels send text"));
             }
-            if !MEDIA_KINDS.contains(&media.as_str()) {
-                return Err(Error::invalid("media.kind", "not a media kind"));
-            }
             Written {
                 body: caption.clone(),
                 content: Some(
                     json!({ "url": checked_url(&url)?, "caption": caption, "filename": filename }),
                 ),
-                kind: media,
+                kind: media.into(),
             }
         }
         Compose::Location {
@@ -112,7 +160,7 @@ async fn written(tx: &TenantTx, channel: &channels::Model, compose: Compose) -> 
                 return Err(Error::invalid("location", "not a place on Earth"));
             }
             Written {
-                kind: "location".into(),
+                kind: Kind::Location,
                 body: name.clone(),
                 content: Some(
                     json!({ "latitude": latitude, "longitude": longitude, "name": name, "address": address }),
@@ -144,7 +192,7 @@ async fn written(tx: &TenantTx, channel: &channels::Model, compose: Compose) -> 
             }
             let body = super::templates::render(&template, &variables)?;
             Written {
-                kind: "template".into(),
+                kind: Kind::Template,
                 body: Some(body),
                 content: Some(json!({
                     "templateId": template.id, "name": template.name,
@@ -157,13 +205,12 @@ async fn written(tx: &TenantTx, channel: &channels::Model, compose: Compose) -> 
 
 /// A message of a conversation, as written.
 pub(crate) struct NewMessage {
-    /// inbound, outbound or internal.
-    pub direction: &'static str,
-    pub kind: String,
+    pub direction: Direction,
+    pub kind: Kind,
     pub body: Option<String>,
     pub content: Option<serde_json::Value>,
     pub provider_message_id: Option<String>,
-    pub status: &'static str,
+    pub status: Status,
     pub author_id: Option<Uuid>,
 }
 
@@ -180,16 +227,16 @@ pub(crate) async fn insert(
         conversation_id: Set(conversation.id),
         channel_id: Set(conversation.channel_id),
         contact_id: Set(conversation.contact_id),
-        direction: Set(new.direction.to_owned()),
-        kind: Set(new.kind),
+        direction: Set(new.direction.key().to_owned()),
+        kind: Set(new.kind.key().to_owned()),
         body: Set(new.body),
         content: Set(new.content),
         provider_message_id: Set(new.provider_message_id),
-        status: Set(new.status.to_owned()),
+        status: Set(new.status.key().to_owned()),
         error: Set(None),
         author_id: Set(new.author_id),
         // Queued messages are sent later; the others are as sent as they will be.
-        sent_at: Set((new.status != "queued").then_some(now)),
+        sent_at: Set((new.status != Status::Queued).then_some(now)),
         delivered_at: Set(None),
         read_at: Set(None),
         created_at: Set(now),
@@ -221,9 +268,9 @@ pub async fn send(
             "the channel is switched off",
         ));
     }
-    let kind = ChannelKind::parse(&channel.kind);
+    let kind = ChannelKind::from_stored(&channel.kind)?;
     let is_template = matches!(compose, Compose::Template { .. });
-    if kind == ChannelKind::WhatsApp && !is_template {
+    if kind == ChannelKind::Whatsapp && !is_template {
         let now = tx.now();
         let open = conversation
             .last_inbound_at
@@ -238,7 +285,7 @@ pub async fn send(
     if channel_rules::is_opted_out(&tx, conversation.contact_id, kind).await? {
         return Err(Error::conflict(
             "conversationId",
-            format!("the contact opted out of {} messages", kind.as_str()),
+            format!("the contact opted out of {} messages", kind.key()),
         ));
     }
     plans::ensure_room(&tx, &crate::MESSAGES_PER_MONTH).await?;
@@ -248,12 +295,12 @@ pub async fn send(
         &tx,
         &conversation,
         NewMessage {
-            direction: "outbound",
+            direction: Direction::Outbound,
             kind: written.kind,
             body: written.body,
             content: written.content,
             provider_message_id: None,
-            status: "queued",
+            status: Status::Queued,
             author_id: ctx.actor_user(),
         },
     )
@@ -306,12 +353,12 @@ pub async fn add_note(
         &tx,
         &conversation,
         NewMessage {
-            direction: "internal",
-            kind: "note".into(),
+            direction: Direction::Internal,
+            kind: Kind::Note,
             body: Some(text),
             content: None,
             provider_message_id: None,
-            status: "sent",
+            status: Status::Sent,
             author_id: ctx.actor_user(),
         },
     )
@@ -356,11 +403,12 @@ pub async fn by_ids(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashMa
     TenantTx::read_many::<messages::Entity>(deps, ctx, Permission::MessagingRead, ids).await
 }
 
-fn outbound_content(message: &Message) -> OutboundContent {
+fn outbound_content(message: &Message) -> Result<OutboundContent> {
     let content = message.content.clone().unwrap_or_default();
     let text = |key: &str| content[key].as_str().map(str::to_owned);
-    match message.kind.as_str() {
-        "template" => OutboundContent::Template {
+    let kind = Kind::from_stored(&message.kind)?;
+    Ok(match kind {
+        Kind::Template => OutboundContent::Template {
             name: text("name").unwrap_or_default(),
             language: text("language").unwrap_or_default(),
             variables: content["variables"]
@@ -372,22 +420,24 @@ fn outbound_content(message: &Message) -> OutboundContent {
                 })
                 .unwrap_or_default(),
         },
-        "location" => OutboundContent::Location {
+        Kind::Location => OutboundContent::Location {
             latitude: content["latitude"].as_f64().unwrap_or_default(),
             longitude: content["longitude"].as_f64().unwrap_or_default(),
             name: text("name"),
             address: text("address"),
         },
-        kind if MEDIA_KINDS.contains(&kind) => OutboundContent::Media {
-            kind: kind.to_owned(),
+        Kind::Text | Kind::Note => OutboundContent::Text {
+            body: message.body.clone().unwrap_or_default(),
+        },
+        media => OutboundContent::Media {
+            kind: media
+                .media()
+                .ok_or_else(|| anyhow::anyhow!("{media} is not media"))?,
             url: text("url").unwrap_or_default(),
             caption: text("caption"),
             filename: text("filename"),
         },
-        _ => OutboundContent::Text {
-            body: message.body.clone().unwrap_or_default(),
-        },
-    }
+    })
 }
 
 /// Sends one queued message (the SendMessage job). The message is claimed first (queued →
@@ -396,10 +446,10 @@ fn outbound_content(message: &Message) -> OutboundContent {
 pub async fn deliver(deps: &Deps, tenant_id: Uuid, message_id: Uuid) -> Result<()> {
     let tx = TenantTx::begin(deps, tenant_id).await?;
     let claimed = messages::Entity::update_many()
-        .col_expr(messages::Column::Status, Expr::value("sending"))
+        .col_expr(messages::Column::Status, Expr::value(Status::Sending.key()))
         .filter(messages::Column::TenantId.eq(tenant_id))
         .filter(messages::Column::Id.eq(message_id))
-        .filter(messages::Column::Status.eq("queued"))
+        .filter(messages::Column::Status.eq(Status::Queued.key()))
         .exec(&*tx)
         .await?;
     if claimed.rows_affected == 0 {
@@ -417,7 +467,7 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, message_id: Uuid) -> Result<(
     // message `sending`, never sent twice.
     tx.commit().await?;
 
-    let outcome = match ChannelKind::parse(&channel.kind) {
+    let outcome = match ChannelKind::from_stored(&channel.kind)? {
         ChannelKind::Email => send_email(deps, &channel, &contact, &message).await,
         _ => match contact.phone.as_deref() {
             None => Err(MessengerError::Rejected {
@@ -427,7 +477,7 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, message_id: Uuid) -> Result<(
             Some(phone) => {
                 let account = channel_rules::account(deps, &channel)?;
                 deps.messenger
-                    .send(&account, phone, &outbound_content(&message))
+                    .send(&account, phone, &outbound_content(&message)?)
                     .await
             }
         },
@@ -596,7 +646,7 @@ impl TimelineSource for Timeline {
             let mut select = tx
                 .select::<messages::Entity>()
                 .filter(of_contacts)
-                .filter(messages::Column::Direction.ne("internal"));
+                .filter(messages::Column::Direction.ne(Direction::Internal.key()));
             if let Some(before) = before {
                 select = select.filter(messages::Column::CreatedAt.lt(before));
             }

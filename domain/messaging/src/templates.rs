@@ -13,14 +13,33 @@ use super::ChannelKind;
 use crate::audit;
 use crate::db::TenantTx;
 use crate::error::conflict_on;
-use crate::ports::{MessengerError, TemplateContent, TemplateReview};
+use crate::ports::{ButtonKind, MessengerError, TemplateContent, TemplateReview};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 
 pub use message_template_versions::Model as TemplateVersion;
 pub use message_templates::Model as Template;
 
-pub const CATEGORIES: &[&str] = &["marketing", "utility", "authentication"];
-const STATUSES: &[&str] = &["pending", "approved", "rejected", "paused", "disabled"];
+tianguis_kernel::stored_enum! {
+    /// Meta's template categories, each priced differently.
+    pub enum Category {
+        Marketing = "marketing",
+        Utility = "utility",
+        Authentication = "authentication",
+    }
+}
+
+tianguis_kernel::stored_enum! {
+    /// Where a template stands with Meta's review.
+    pub enum Status {
+        /// Not submitted yet, or changed since: Meta reviews every version.
+        Draft = "draft",
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+        Paused = "paused",
+        Disabled = "disabled",
+    }
+}
 
 /// The numbers of the `{{n}}` variables in `text`, in order of appearance.
 pub fn variables(text: &str) -> Vec<u32> {
@@ -56,7 +75,7 @@ pub fn content_of(template: &Template) -> TemplateContent {
 }
 
 /// Checks a template against Meta's rules before Meta sees it.
-pub fn check(name: &str, language: &str, category: &str, content: &TemplateContent) -> Result<()> {
+pub fn check(name: &str, language: &str, content: &TemplateContent) -> Result<()> {
     if name.is_empty()
         || name.len() > 512
         || !name
@@ -81,12 +100,6 @@ pub fn check(name: &str, language: &str, category: &str, content: &TemplateConte
         return Err(Error::invalid(
             "language",
             "a language is a code such as es_MX or en",
-        ));
-    }
-    if !CATEGORIES.contains(&category) {
-        return Err(Error::invalid(
-            "category",
-            "the category is marketing, utility or authentication",
         ));
     }
     let body = content.body.trim();
@@ -147,17 +160,16 @@ pub fn check(name: &str, language: &str, category: &str, content: &TemplateConte
         return Err(Error::invalid("content.buttons", "at most 10 buttons"));
     }
     for button in &content.buttons {
-        let ok = match button.kind.as_str() {
-            "quick_reply" => true,
-            "url" => button
+        let ok = match button.kind {
+            ButtonKind::QuickReply => true,
+            ButtonKind::Url => button
                 .url
                 .as_deref()
                 .is_some_and(|u| u.starts_with("https://")),
-            "phone_number" => button
+            ButtonKind::PhoneNumber => button
                 .phone_number
                 .as_deref()
                 .is_some_and(|p| p.starts_with('+')),
-            _ => false,
         };
         if !ok || button.text.trim().is_empty() || button.text.chars().count() > 25 {
             return Err(Error::invalid(
@@ -205,7 +217,7 @@ pub struct NewTemplate {
     pub channel_id: Uuid,
     pub name: String,
     pub language: String,
-    pub category: String,
+    pub category: Category,
     pub content: TemplateContent,
 }
 
@@ -266,13 +278,13 @@ async fn add_version(
 pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewTemplate) -> Result<Template> {
     ctx.require(Permission::CampaignsWrite)?;
     let name = input.name.trim().to_owned();
-    check(&name, &input.language, &input.category, &input.content)?;
+    check(&name, &input.language, &input.content)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let channel = tx
         .get::<channels::Entity>(input.channel_id, "channel")
         .await
         .map_err(|_| Error::invalid("channelId", "no such channel"))?;
-    if ChannelKind::parse(&channel.kind) != ChannelKind::WhatsApp {
+    if ChannelKind::from_stored(&channel.kind)? != ChannelKind::Whatsapp {
         return Err(Error::invalid(
             "channelId",
             "templates belong to WhatsApp channels",
@@ -285,8 +297,8 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewTemplate) -> Result<
         channel_id: Set(channel.id),
         name: Set(name),
         language: Set(input.language),
-        category: Set(input.category),
-        status: Set("draft".into()),
+        category: Set(input.category.key().to_owned()),
+        status: Set(Status::Draft.key().to_owned()),
         version: Set(1),
         content: Set(serde_json::to_value(&input.content).map_err(anyhow::Error::from)?),
         provider_template_id: Set(None),
@@ -324,30 +336,33 @@ pub async fn update(
     deps: &Deps,
     ctx: &TenantCtx,
     id: Uuid,
-    category: Option<String>,
+    category: Option<Category>,
     content: TemplateContent,
 ) -> Result<Template> {
     ctx.require(Permission::CampaignsWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let current = tx.get::<message_templates::Entity>(id, "template").await?;
-    if current.status == "pending" {
+    if current.status == Status::Pending.key() {
         return Err(Error::conflict(
             "id",
             "the template is under review; wait for Meta's verdict",
         ));
     }
-    let category = category.unwrap_or_else(|| current.category.clone());
-    check(&current.name, &current.language, &category, &content)?;
+    let category = match category {
+        Some(category) => category,
+        None => Category::from_stored(&current.category)?,
+    };
+    check(&current.name, &current.language, &content)?;
     let change = describe_change(
         &content_of(&current),
         &content,
-        category != current.category,
+        category.key() != current.category,
     );
     let mut model: message_templates::ActiveModel = current.clone().into();
-    model.category = Set(category);
+    model.category = Set(category.key().to_owned());
     model.content = Set(serde_json::to_value(&content).map_err(anyhow::Error::from)?);
     model.version = Set(current.version + 1);
-    model.status = Set("draft".into());
+    model.status = Set(Status::Draft.key().to_owned());
     model.rejection_reason = Set(None);
     model.updated_by = Set(ctx.actor_user());
     model.updated_at = Set(tx.now());
@@ -395,13 +410,11 @@ async fn with_account(
 /// Submits a draft or rejected template to Meta for approval.
 pub async fn submit(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Template> {
     let (template, account) = with_account(deps, ctx, id).await?;
-    if !["draft", "rejected"].contains(&template.status.as_str()) {
+    let status = Status::from_stored(&template.status)?;
+    if !matches!(status, Status::Draft | Status::Rejected) {
         return Err(Error::conflict(
             "id",
-            format!(
-                "the template is {}; only drafts and rejected templates are submitted",
-                template.status
-            ),
+            format!("the template is {status}; only drafts and rejected templates are submitted"),
         ));
     }
     let review = deps
@@ -441,13 +454,12 @@ async fn apply_review(
 ) -> Result<Template> {
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let current = tx.get::<message_templates::Entity>(id, "template").await?;
-    let status = if STATUSES.contains(&review.status.as_str()) {
-        review.status.clone()
-    } else {
-        "pending".into()
-    };
+    // A verdict this build does not know reads as still under review.
+    let status = Status::from_key(&review.status)
+        .filter(|s| *s != Status::Draft)
+        .unwrap_or(Status::Pending);
     let mut model: message_templates::ActiveModel = current.into();
-    model.status = Set(status.clone());
+    model.status = Set(status.key().to_owned());
     model.provider_template_id = Set(Some(review.provider_template_id.clone()));
     model.rejection_reason = Set(review.reason.clone());
     model.updated_at = Set(tx.now());
@@ -584,7 +596,6 @@ mod tests {
             check(
                 "promo",
                 "es_MX",
-                "marketing",
                 &content("Hola {{1}}, {{2}}", &["Ana", "10%"])
             )
             .is_ok()
@@ -593,14 +604,12 @@ mod tests {
             check(
                 "promo",
                 "es_MX",
-                "marketing",
                 &content("Hola {{1}}, {{3}}", &["Ana", "10%"])
             )
             .is_err()
         );
-        assert!(check("promo", "es_MX", "marketing", &content("Hola {{1}}", &[])).is_err());
-        assert!(check("Promo", "es_MX", "marketing", &content("Hola", &[])).is_err());
-        assert!(check("promo", "spanish", "marketing", &content("Hola", &[])).is_err());
-        assert!(check("promo", "es", "news", &content("Hola", &[])).is_err());
+        assert!(check("promo", "es_MX", &content("Hola {{1}}", &[])).is_err());
+        assert!(check("Promo", "es_MX", &content("Hola", &[])).is_err());
+        assert!(check("promo", "spanish", &content("Hola", &[])).is_err());
     }
 }

@@ -58,7 +58,7 @@ pub async fn receive(
     // Our number is `To` of a message to us and `From` of a status of ours.
     let ours = if inbound { param("To") } else { param("From") };
     let channel = channels::Entity::find()
-        .filter(channels::Column::Kind.eq(ChannelKind::Sms.as_str()))
+        .filter(channels::Column::Kind.eq(ChannelKind::Sms.key()))
         .filter(channels::Column::Address.eq(ours))
         .one(&deps.db)
         .await?
@@ -80,7 +80,7 @@ pub async fn receive(
             from: param("From").to_owned(),
             profile_name: None,
             provider_id: param("MessageSid").to_owned(),
-            kind: "text".into(),
+            kind: crate::messages::Kind::Text,
             body: Some(param("Body").to_owned()),
             content: (param("NumMedia") != "0" && !param("NumMedia").is_empty()).then(
                 || json!({ "url": param("MediaUrl0"), "mimeType": param("MediaContentType0") }),

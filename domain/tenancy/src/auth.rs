@@ -236,7 +236,7 @@ pub(crate) fn session_ctx(
 ) -> TenantCtx {
     TenantCtx {
         tenant_id: membership.tenant_id,
-        plan: Plan::default(),
+        plan: Plan::Free,
         actor: Actor::User {
             user_id: membership.user_id,
             membership_id: membership.id,
@@ -432,7 +432,7 @@ pub async fn refresh(deps: &Deps, refresh_token: &str) -> Result<AuthTokens> {
     let membership = match memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(session.user_id))
         .filter(memberships::Column::TenantId.eq(session.tenant_id))
-        .filter(memberships::Column::Status.eq("active"))
+        .filter(memberships::Column::Status.eq(crate::members::Status::Active.key()))
         .one(&tx)
         .await?
     {
@@ -518,7 +518,7 @@ pub async fn switch_tenant(deps: &Deps, ctx: &TenantCtx, tenant_id: Uuid) -> Res
     let membership = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(user_id))
         .filter(memberships::Column::TenantId.eq(tenant_id))
-        .filter(memberships::Column::Status.eq("active"))
+        .filter(memberships::Column::Status.eq(crate::members::Status::Active.key()))
         .one(&tx)
         .await?
         .ok_or(Error::NotFound("tenant"))?;
@@ -620,7 +620,7 @@ pub async fn authenticate(deps: &Deps, credential: &str, meta: RequestMeta) -> R
             "this account is disabled",
         ));
     }
-    if row.membership_status != "active" {
+    if row.membership_status != crate::members::Status::Active.key() {
         return Err(Error::unauthenticated(
             "NO_MEMBERSHIP",
             "your access to this business is suspended",
@@ -634,7 +634,7 @@ pub async fn authenticate(deps: &Deps, credential: &str, meta: RequestMeta) -> R
     }
     Ok(TenantCtx {
         tenant_id: claims.tid,
-        plan: Plan::parse(&row.plan),
+        plan: Plan::from_stored(&row.plan)?,
         actor: Actor::User {
             user_id: claims.sub,
             membership_id: claims.mid,
@@ -713,7 +713,7 @@ async fn authenticate_api_key(deps: &Deps, key: &str, meta: RequestMeta) -> Resu
     }
     Ok(TenantCtx {
         tenant_id: row.tenant_id,
-        plan: Plan::parse(&row.plan),
+        plan: Plan::from_stored(&row.plan)?,
         actor: Actor::ApiKey { key_id: row.id },
         permissions: PermissionSet::from_json(&row.scopes),
         meta,

@@ -28,7 +28,7 @@ pub const SEATS: Resource = Resource {
             let members = tx.select::<memberships::Entity>().count(&**tx).await?;
             let invited = tx
                 .select::<invitations::Entity>()
-                .filter(invitations::Column::Status.eq("pending"))
+                .filter(invitations::Column::Status.eq(Status::Pending.key()))
                 .filter(invitations::Column::ExpiresAt.gt(tx.now()))
                 .count(&**tx)
                 .await?;
@@ -40,13 +40,22 @@ pub const SEATS: Resource = Resource {
 /// How long an invitation can be accepted.
 pub const INVITATION_TTL: TimeDelta = TimeDelta::days(7);
 
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        Pending = "pending",
+        Accepted = "accepted",
+        Revoked = "revoked",
+        /// Never stored: a pending invitation past its expiry reads as expired.
+        Expired = "expired",
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Invitation {
     pub id: Uuid,
     pub email: String,
     pub role_id: Uuid,
-    /// pending, accepted, revoked or expired.
-    pub status: String,
+    pub status: Status,
     pub invited_by: Uuid,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
@@ -54,13 +63,12 @@ pub struct Invitation {
 }
 
 impl Invitation {
-    fn from_model(m: invitations::Model, now: DateTime<Utc>) -> Self {
-        let status = if m.status == "pending" && m.expires_at <= now {
-            "expired".to_owned()
-        } else {
-            m.status
+    fn from_model(m: invitations::Model, now: DateTime<Utc>) -> Result<Self> {
+        let status = match Status::from_stored(&m.status)? {
+            Status::Pending if m.expires_at <= now => Status::Expired,
+            status => status,
         };
-        Self {
+        Ok(Self {
             id: m.id,
             email: m.email,
             role_id: m.role_id,
@@ -69,7 +77,7 @@ impl Invitation {
             expires_at: m.expires_at,
             accepted_at: m.accepted_at,
             created_at: m.created_at,
-        }
+        })
     }
 }
 
@@ -118,7 +126,7 @@ pub async fn create(
     let pending = tx
         .select::<invitations::Entity>()
         .filter(invitations::Column::Email.eq(email.as_str()))
-        .filter(invitations::Column::Status.eq("pending"))
+        .filter(invitations::Column::Status.eq(Status::Pending.key()))
         .filter(invitations::Column::ExpiresAt.gt(now))
         .count(&*tx)
         .await?;
@@ -183,7 +191,7 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok(CreatedInvitation {
-        invitation: Invitation::from_model(invitation, now),
+        invitation: Invitation::from_model(invitation, now)?,
         token,
     })
 }
@@ -191,25 +199,25 @@ pub async fn create(
 pub async fn list(
     deps: &Deps,
     ctx: &TenantCtx,
-    status: Option<String>,
+    status: Option<Status>,
     page: &PageRequest,
 ) -> Result<Page<Invitation>> {
     ctx.require(Permission::UsersRead)?;
     let now = deps.clock.now();
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let mut select = tx.select::<invitations::Entity>();
-    match status.as_deref() {
-        Some("expired") => {
+    match status {
+        Some(Status::Expired) => {
             select = select
-                .filter(invitations::Column::Status.eq("pending"))
+                .filter(invitations::Column::Status.eq(Status::Pending.key()))
                 .filter(invitations::Column::ExpiresAt.lte(now));
         }
-        Some("pending") => {
+        Some(Status::Pending) => {
             select = select
-                .filter(invitations::Column::Status.eq("pending"))
+                .filter(invitations::Column::Status.eq(Status::Pending.key()))
                 .filter(invitations::Column::ExpiresAt.gt(now));
         }
-        Some(other) => select = select.filter(invitations::Column::Status.eq(other)),
+        Some(other) => select = select.filter(invitations::Column::Status.eq(other.key())),
         None => {}
     }
     let page = paginate(
@@ -221,7 +229,7 @@ pub async fn list(
     )
     .await?;
     tx.commit().await?;
-    Ok(page.map(|m| Invitation::from_model(m, now)))
+    page.try_map(|m| Invitation::from_model(m, now))
 }
 
 pub async fn revoke(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Invitation> {
@@ -229,14 +237,14 @@ pub async fn revoke(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Invitation
     let now = deps.clock.now();
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let invitation = tx.get::<invitations::Entity>(id, "invitation").await?;
-    if invitation.status != "pending" {
+    if invitation.status != Status::Pending.key() {
         return Err(Error::invalid(
             "id",
             format!("the invitation is already {}", invitation.status),
         ));
     }
     let mut model: invitations::ActiveModel = invitation.into();
-    model.status = Set("revoked".into());
+    model.status = Set(Status::Revoked.key().to_owned());
     let invitation = model.update(&*tx).await?;
     audit::record(
         &mut tx,
@@ -247,7 +255,7 @@ pub async fn revoke(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Invitation
     )
     .await?;
     tx.commit().await?;
-    Ok(Invitation::from_model(invitation, now))
+    Invitation::from_model(invitation, now)
 }
 
 pub struct Accept {
@@ -273,7 +281,7 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
         .one(&system)
         .await?
         .ok_or_else(invalid)?;
-    if invitation.status != "pending" || invitation.expires_at <= now {
+    if invitation.status != Status::Pending.key() || invitation.expires_at <= now {
         return Err(invalid());
     }
     let existing = users::Entity::find()
@@ -333,14 +341,14 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
     let claimed = invitations::Entity::update_many()
         .col_expr(
             invitations::Column::Status,
-            sea_orm::sea_query::Expr::value("accepted"),
+            sea_orm::sea_query::Expr::value(Status::Accepted.key()),
         )
         .col_expr(
             invitations::Column::AcceptedAt,
             sea_orm::sea_query::Expr::value(now),
         )
         .filter(invitations::Column::Id.eq(invitation.id))
-        .filter(invitations::Column::Status.eq("pending"))
+        .filter(invitations::Column::Status.eq(Status::Pending.key()))
         .exec(&*tx)
         .await?;
     if claimed.rows_affected == 0 {
@@ -351,7 +359,7 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
         tenant_id: Set(invitation.tenant_id),
         user_id: Set(user_id),
         role_id: Set(invitation.role_id),
-        status: Set("active".into()),
+        status: Set(crate::members::Status::Active.key().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
     }

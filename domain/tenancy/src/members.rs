@@ -42,30 +42,40 @@ impl From<users::Model> for User {
     }
 }
 
+tianguis_kernel::stored_enum! {
+    /// A membership's status: a suspended member cannot sign in to this business.
+    pub enum Status {
+        Active = "active",
+        Suspended = "suspended",
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Member {
     pub id: Uuid,
     pub user_id: Uuid,
     pub role_id: Uuid,
-    pub status: String,
+    pub status: Status,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<memberships::Model> for Member {
-    fn from(m: memberships::Model) -> Self {
-        Self {
+impl TryFrom<memberships::Model> for Member {
+    type Error = Error;
+
+    fn try_from(m: memberships::Model) -> Result<Self> {
+        Ok(Self {
             id: m.id,
             user_id: m.user_id,
             role_id: m.role_id,
-            status: m.status,
+            status: Status::from_stored(&m.status)?,
             created_at: m.created_at,
-        }
+        })
     }
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct MemberFilter {
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub role_id: Option<Uuid>,
 }
 
@@ -79,7 +89,7 @@ pub async fn list(
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let mut select = tx.select::<memberships::Entity>();
     if let Some(status) = filter.status {
-        select = select.filter(memberships::Column::Status.eq(status));
+        select = select.filter(memberships::Column::Status.eq(status.key()));
     }
     if let Some(role) = filter.role_id {
         select = select.filter(memberships::Column::RoleId.eq(role));
@@ -93,7 +103,7 @@ pub async fn list(
     )
     .await?;
     tx.commit().await?;
-    Ok(page.map(Member::from))
+    page.try_map(Member::try_from)
 }
 
 /// Users by id, limited to members of the caller's tenant: one statement per batch.
@@ -154,7 +164,7 @@ async fn keep_an_owner(tx: &TenantTx, leaving: &memberships::Model) -> Result<()
     let owners = tx
         .select::<memberships::Entity>()
         .filter(memberships::Column::RoleId.eq(leaving.role_id))
-        .filter(memberships::Column::Status.eq("active"))
+        .filter(memberships::Column::Status.eq(Status::Active.key()))
         .count(&**tx)
         .await?;
     if owners <= 1 {
@@ -199,7 +209,7 @@ pub async fn change_role(
     )
     .await?;
     tx.commit().await?;
-    Ok(updated.into())
+    updated.try_into()
 }
 
 /// Suspends or reactivates a member; a suspended member's tokens stop working at once.
@@ -222,7 +232,12 @@ pub async fn set_status(
         }
     }
     let mut model: memberships::ActiveModel = member.into();
-    model.status = Set(if active { "active" } else { "suspended" }.into());
+    let status = if active {
+        Status::Active
+    } else {
+        Status::Suspended
+    };
+    model.status = Set(status.key().to_owned());
     model.updated_at = Set(deps.clock.now());
     let updated = model.update(&*tx).await?;
     let action = if active {
@@ -239,7 +254,7 @@ pub async fn set_status(
     )
     .await?;
     tx.commit().await?;
-    Ok(updated.into())
+    updated.try_into()
 }
 
 pub async fn remove(deps: &Deps, ctx: &TenantCtx, membership_id: Uuid) -> Result<Uuid> {

@@ -196,7 +196,7 @@ pub async fn delete(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Uuid> {
     let invites = tx
         .select::<invitations::Entity>()
         .filter(invitations::Column::RoleId.eq(id))
-        .filter(invitations::Column::Status.eq("pending"))
+        .filter(invitations::Column::Status.eq(crate::invitations::Status::Pending.key()))
         .count(&*tx)
         .await?;
     if members + invites > 0 {

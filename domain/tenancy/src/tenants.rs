@@ -196,7 +196,7 @@ pub(crate) async fn provision(
         tenant_id: Set(tenant.id),
         user_id: Set(owner_user_id),
         role_id: Set(owner_role),
-        status: Set("active".into()),
+        status: Set(crate::members::Status::Active.key().to_owned()),
         created_at: Set(now),
         updated_at: Set(now),
     }

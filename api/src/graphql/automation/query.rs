@@ -54,7 +54,7 @@ impl AutomationQuery {
             .map(|id| parse_id(id, "endpointId"))
             .transpose()?;
         let page = page_request(first, after, last, before)?;
-        let status = status.map(|s| s.key().to_owned());
+        let status = status.map(Into::into);
         let page = webhooks::list_deliveries(deps(ctx)?, tenant(ctx)?, endpoint, status, &page)
             .await
             .gql()?;

@@ -45,6 +45,7 @@ pub struct CreateWebhookEndpointPayload {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "webhooks::DeliveryStatus")]
 pub enum WebhookDeliveryStatus {
     Pending,
     Succeeded,
@@ -52,26 +53,6 @@ pub enum WebhookDeliveryStatus {
     Failed,
     /// Not sent because the endpoint was disabled.
     Cancelled,
-}
-
-impl WebhookDeliveryStatus {
-    pub(crate) fn key(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    fn parse(key: &str) -> Self {
-        match key {
-            "succeeded" => Self::Succeeded,
-            "failed" => Self::Failed,
-            "cancelled" => Self::Cancelled,
-            _ => Self::Pending,
-        }
-    }
 }
 
 #[derive(SimpleObject)]
@@ -99,7 +80,7 @@ impl From<webhooks::Delivery> for WebhookDelivery {
             endpoint_id: d.endpoint_id.into(),
             event_id: d.event_id.into(),
             event_type: d.event_type,
-            status: WebhookDeliveryStatus::parse(&d.status),
+            status: d.status.into(),
             attempts: d.attempts,
             next_attempt_at: d.next_attempt_at,
             last_status_code: d.last_status_code,

@@ -13,7 +13,6 @@ use tianguis_domain::billing::invoices;
 use tianguis_domain::billing::payments;
 use tianguis_domain::billing::stripe;
 use tianguis_domain::billing::subscription;
-use tianguis_domain::plans::Plan;
 
 use crate::graphql::billing::*;
 
@@ -205,11 +204,7 @@ impl BillingMutation {
         ctx: &Context<'_>,
         input: StartPlanChangeInput,
     ) -> async_graphql::Result<PlanCheckout> {
-        let plan = match input.plan {
-            PlanKind::Free => Plan::Free,
-            PlanKind::Pro => Plan::Pro,
-            PlanKind::Enterprise => Plan::Enterprise,
-        };
+        let plan = input.plan.into();
         Ok(PlanCheckout {
             checkout_url: subscription::start_change(deps(ctx)?, tenant(ctx)?, plan)
                 .await

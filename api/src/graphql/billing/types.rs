@@ -2,8 +2,10 @@
 
 use crate::graphql::common::Money;
 use crate::graphql::common::money;
+use crate::graphql::common::stored;
 use crate::graphql::crm::Company;
 use crate::graphql::crm::Contact;
+use crate::graphql::error::GqlResult;
 use crate::graphql::loaders::CompanyLoader;
 use crate::graphql::loaders::ContactLoader;
 use crate::graphql::loaders::InvoiceInstallmentsLoader;
@@ -71,6 +73,7 @@ pub struct CertificateSummary {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "invoices::Status")]
 pub enum InvoiceStatus {
     Draft,
     /// Handed to the PAC.
@@ -80,34 +83,6 @@ pub enum InvoiceStatus {
     Failed,
     Cancelling,
     Cancelled,
-}
-
-impl From<invoices::Status> for InvoiceStatus {
-    fn from(s: invoices::Status) -> Self {
-        use invoices::Status as S;
-        match s {
-            S::Draft => Self::Draft,
-            S::Stamping => Self::Stamping,
-            S::Stamped => Self::Stamped,
-            S::Failed => Self::Failed,
-            S::Cancelling => Self::Cancelling,
-            S::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
-impl From<InvoiceStatus> for invoices::Status {
-    fn from(s: InvoiceStatus) -> Self {
-        use invoices::Status as S;
-        match s {
-            InvoiceStatus::Draft => S::Draft,
-            InvoiceStatus::Stamping => S::Stamping,
-            InvoiceStatus::Stamped => S::Stamped,
-            InvoiceStatus::Failed => S::Failed,
-            InvoiceStatus::Cancelling => S::Cancelling,
-            InvoiceStatus::Cancelled => S::Cancelled,
-        }
-    }
 }
 
 #[derive(SimpleObject)]
@@ -153,8 +128,8 @@ impl Invoice {
     async fn number(&self) -> String {
         format!("{}-{}", self.0.series, self.0.folio)
     }
-    async fn status(&self) -> InvoiceStatus {
-        invoices::Status::parse(&self.0.status).into()
+    async fn status(&self) -> async_graphql::Result<InvoiceStatus> {
+        stored(invoices::Status::from_stored, &self.0.status)
     }
     async fn receiver(&self) -> Receiver {
         let i = &self.0;
@@ -329,6 +304,7 @@ impl InvoiceItem {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "installments::Status")]
 pub enum InstallmentStatus {
     Pending,
     Paid,
@@ -354,12 +330,8 @@ impl Installment {
     async fn amount(&self) -> Money {
         money(self.0.amount_minor, &self.1)
     }
-    async fn status(&self) -> InstallmentStatus {
-        match installments::Status::parse(&self.0.status) {
-            installments::Status::Pending => InstallmentStatus::Pending,
-            installments::Status::Paid => InstallmentStatus::Paid,
-            installments::Status::Overdue => InstallmentStatus::Overdue,
-        }
+    async fn status(&self) -> async_graphql::Result<InstallmentStatus> {
+        stored(installments::Status::from_stored, &self.0.status)
     }
     async fn reminded_at(&self) -> Option<DateTime<Utc>> {
         self.0.reminded_at
@@ -367,6 +339,7 @@ impl Installment {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "payments::ReceiptStatus")]
 pub enum ReceiptStatus {
     /// Handed to the PAC.
     Stamping,
@@ -420,15 +393,13 @@ impl Payment {
         )
     }
     /// None for an invoice paid in one payment (PUE).
-    async fn receipt(&self) -> Option<PaymentReceipt> {
+    async fn receipt(&self) -> async_graphql::Result<Option<PaymentReceipt>> {
         let p = &self.0;
-        let status = match payments::ReceiptStatus::parse(p.receipt_status.as_deref()?)? {
-            payments::ReceiptStatus::Stamping => ReceiptStatus::Stamping,
-            payments::ReceiptStatus::Stamped => ReceiptStatus::Stamped,
-            payments::ReceiptStatus::Failed => ReceiptStatus::Failed,
+        let Some(status) = p.receipt_status.as_deref() else {
+            return Ok(None);
         };
-        Some(PaymentReceipt {
-            status,
+        Ok(Some(PaymentReceipt {
+            status: payments::ReceiptStatus::from_stored(status).gql()?.into(),
             number: format!(
                 "{}-{}",
                 p.receipt_series.as_deref().unwrap_or_default(),
@@ -440,7 +411,7 @@ impl Payment {
                 code,
                 message: p.pac_error_message.clone().unwrap_or_default(),
             }),
-        })
+        }))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -476,6 +447,7 @@ pub(crate) fn receiver(r: ReceiverInput) -> invoices::ReceiverInput {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tianguis_domain::plans::Plan")]
 pub enum PlanKind {
     Free,
     Pro,

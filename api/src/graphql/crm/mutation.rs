@@ -368,7 +368,7 @@ impl SalesMutation {
                 title: Some(input.title),
                 contact_id: Some(optional_id(input.contact_id.as_ref(), "contactId")?),
                 company_id: Some(optional_id(input.company_id.as_ref(), "companyId")?),
-                source: Some(input.source.key().to_owned()),
+                source: Some(input.source.into()),
                 owner_id: optional_id(input.owner_id.as_ref(), "ownerId")?.map(Some),
                 value: input.value,
                 currency: input.currency,
@@ -395,7 +395,7 @@ impl SalesMutation {
             title: input.title,
             contact_id: maybe_id(input.contact_id, "contactId")?,
             company_id: maybe_id(input.company_id, "companyId")?,
-            source: input.source.map(|s| s.key().to_owned()),
+            source: input.source.map(Into::into),
             owner_id: maybe_id(input.owner_id, "ownerId")?,
             value: input.value,
             currency: input.currency,
@@ -445,7 +445,7 @@ impl SalesMutation {
         input: LogActivityInput,
     ) -> async_graphql::Result<Activity> {
         let cmd = activities::ActivityInput {
-            kind: Some(input.kind.key().to_owned()),
+            kind: Some(input.kind.into()),
             subject: Some(input.subject),
             body: input.body,
             contact_id: optional_id(input.contact_id.as_ref(), "contactId")?,

@@ -223,7 +223,7 @@ impl SalesQuery {
                 .statuses
                 .unwrap_or_default()
                 .into_iter()
-                .map(|s| s.key().to_owned())
+                .map(Into::into)
                 .collect(),
             owner_ids: ids(f.owner_ids, "ownerIds")?,
             contact_id: optional_id(f.contact_id.as_ref(), "contactId")?,
@@ -232,7 +232,7 @@ impl SalesQuery {
                 .sources
                 .unwrap_or_default()
                 .into_iter()
-                .map(|s| s.key().to_owned())
+                .map(Into::into)
                 .collect(),
             min_score: f.min_score,
             max_score: f.max_score,
@@ -292,7 +292,7 @@ impl SalesQuery {
                 .kinds
                 .unwrap_or_default()
                 .into_iter()
-                .map(|k| k.key().to_owned())
+                .map(Into::into)
                 .collect(),
             lead_id: optional_id(f.lead_id.as_ref(), "leadId")?,
             contact_id: optional_id(f.contact_id.as_ref(), "contactId")?,

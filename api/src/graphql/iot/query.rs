@@ -76,7 +76,7 @@ impl AlertQuery {
                 .statuses
                 .unwrap_or_default()
                 .into_iter()
-                .map(|s| s.stored().to_owned())
+                .map(Into::into)
                 .collect(),
             min_severity: f.min_severity.map(Severity::from),
             device_id: optional_id(f.device_id.as_ref(), "deviceId")?,
@@ -205,13 +205,7 @@ impl DeviceQuery {
         #[graphql(default_with = "TelemetryAggregate::Avg")] aggregate: TelemetryAggregate,
     ) -> async_graphql::Result<Vec<TelemetryBucket>> {
         let device = parse_id(&device_id, "deviceId")?;
-        let aggregate = match aggregate {
-            TelemetryAggregate::Avg => telemetry::Aggregate::Avg,
-            TelemetryAggregate::Min => telemetry::Aggregate::Min,
-            TelemetryAggregate::Max => telemetry::Aggregate::Max,
-            TelemetryAggregate::Sum => telemetry::Aggregate::Sum,
-            TelemetryAggregate::Count => telemetry::Aggregate::Count,
-        };
+        let aggregate = aggregate.into();
         let buckets = telemetry::history(
             deps(ctx)?,
             tenant(ctx)?,

@@ -44,14 +44,8 @@ impl AlertSubscription {
             if !alerts::is_at_least(&event.alert.severity, minimum) {
                 return None;
             }
-            let change = match event.change.as_str() {
-                alerts::RAISED => AlertChangeKind::Raised,
-                alerts::UPDATED => AlertChangeKind::Updated,
-                alerts::ACKNOWLEDGED => AlertChangeKind::Acknowledged,
-                _ => AlertChangeKind::Cleared,
-            };
             Some(AlertEvent {
-                change,
+                change: event.change.into(),
                 alert: Alert(event.alert.into()),
             })
         }))

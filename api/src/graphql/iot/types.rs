@@ -1,5 +1,6 @@
 //! IoT's GraphQL object types.
 
+use crate::graphql::common::stored;
 use crate::graphql::common::user;
 use crate::graphql::loaders::AlertRuleLoader;
 use crate::graphql::loaders::DeviceLoader;
@@ -24,10 +25,12 @@ use tianguis_domain::iot::devices;
 use tianguis_domain::iot::rules::Condition;
 use tianguis_domain::iot::rules::Operator;
 use tianguis_domain::iot::rules::Severity;
+use tianguis_domain::iot::telemetry;
 
 use crate::graphql::iot::*;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "Severity")]
 pub enum AlertSeverity {
     Info,
     Warning,
@@ -35,44 +38,16 @@ pub enum AlertSeverity {
     Emergency,
 }
 
-impl From<AlertSeverity> for Severity {
-    fn from(s: AlertSeverity) -> Self {
-        match s {
-            AlertSeverity::Info => Severity::Info,
-            AlertSeverity::Warning => Severity::Warning,
-            AlertSeverity::Critical => Severity::Critical,
-            AlertSeverity::Emergency => Severity::Emergency,
-        }
-    }
-}
-
-pub(crate) fn severity_of(stored: &str) -> AlertSeverity {
-    match Severity::parse(stored) {
-        Some(Severity::Emergency) => AlertSeverity::Emergency,
-        Some(Severity::Critical) => AlertSeverity::Critical,
-        Some(Severity::Warning) => AlertSeverity::Warning,
-        _ => AlertSeverity::Info,
-    }
-}
-
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "alerts::Status")]
 pub enum AlertStatus {
     Active,
     Acknowledged,
     Cleared,
 }
 
-impl AlertStatus {
-    pub(crate) fn stored(self) -> &'static str {
-        match self {
-            AlertStatus::Active => alerts::ACTIVE,
-            AlertStatus::Acknowledged => alerts::ACKNOWLEDGED,
-            AlertStatus::Cleared => alerts::CLEARED,
-        }
-    }
-}
-
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "Operator")]
 pub enum ThresholdOperator {
     Gt,
     Gte,
@@ -87,14 +62,7 @@ impl From<AlertConditionInput> for Condition {
         match input {
             AlertConditionInput::Threshold(t) => Condition::Threshold {
                 key: t.key,
-                op: match t.op {
-                    ThresholdOperator::Gt => Operator::Gt,
-                    ThresholdOperator::Gte => Operator::Gte,
-                    ThresholdOperator::Lt => Operator::Lt,
-                    ThresholdOperator::Lte => Operator::Lte,
-                    ThresholdOperator::Eq => Operator::Eq,
-                    ThresholdOperator::Neq => Operator::Neq,
-                },
+                op: t.op.into(),
                 value: t.value,
                 for_seconds: t.for_seconds,
             },
@@ -134,8 +102,8 @@ impl AlertRule {
             .await?
             .map(DeviceProfile))
     }
-    async fn severity(&self) -> AlertSeverity {
-        severity_of(&self.0.severity)
+    async fn severity(&self) -> async_graphql::Result<AlertSeverity> {
+        stored(Severity::from_stored, &self.0.severity)
     }
     /// The condition in the shape `AlertConditionInput` takes.
     async fn condition(&self) -> Json<serde_json::Value> {
@@ -173,15 +141,11 @@ impl Alert {
             .await?
             .map(Device))
     }
-    async fn severity(&self) -> AlertSeverity {
-        severity_of(&self.0.severity)
+    async fn severity(&self) -> async_graphql::Result<AlertSeverity> {
+        stored(Severity::from_stored, &self.0.severity)
     }
-    async fn status(&self) -> AlertStatus {
-        match self.0.status.as_str() {
-            alerts::ACKNOWLEDGED => AlertStatus::Acknowledged,
-            alerts::CLEARED => AlertStatus::Cleared,
-            _ => AlertStatus::Active,
-        }
+    async fn status(&self) -> async_graphql::Result<AlertStatus> {
+        stored(alerts::Status::from_stored, &self.0.status)
     }
     /// The values the condition looked at when it last held (or when it cleared).
     async fn details(&self) -> Json<serde_json::Value> {
@@ -213,6 +177,7 @@ impl Alert {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "alerts::Change")]
 pub enum AlertChangeKind {
     Raised,
     /// New telemetry found the condition still holding.
@@ -228,6 +193,7 @@ pub struct AlertEvent {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "commands::Status")]
 pub enum DeviceCommandStatus {
     /// Waiting for the device to connect and take it.
     Pending,
@@ -255,14 +221,8 @@ impl DeviceCommand {
     async fn params(&self) -> Json<serde_json::Value> {
         Json(self.0.params.clone())
     }
-    async fn status(&self) -> DeviceCommandStatus {
-        match self.0.status.as_str() {
-            commands::DELIVERED => DeviceCommandStatus::Delivered,
-            commands::SUCCEEDED => DeviceCommandStatus::Succeeded,
-            commands::FAILED => DeviceCommandStatus::Failed,
-            commands::EXPIRED => DeviceCommandStatus::Expired,
-            _ => DeviceCommandStatus::Pending,
-        }
+    async fn status(&self) -> async_graphql::Result<DeviceCommandStatus> {
+        stored(commands::Status::from_stored, &self.0.status)
     }
     /// What the device answered.
     async fn response(&self) -> Option<Json<serde_json::Value>> {
@@ -448,6 +408,7 @@ pub struct CreateDevicePayload {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "telemetry::Aggregate")]
 pub enum TelemetryAggregate {
     Avg,
     Min,

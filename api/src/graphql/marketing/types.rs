@@ -1,5 +1,6 @@
 //! marketing's GraphQL object types.
 
+use crate::graphql::common::stored;
 use crate::graphql::common::user;
 use crate::graphql::connection::Conn;
 use crate::graphql::connection::connection;
@@ -78,6 +79,7 @@ pub(crate) fn definition(
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "segments::Kind")]
 pub enum SegmentKind {
     /// Evaluated each time it is used.
     Dynamic,
@@ -95,12 +97,8 @@ impl Segment {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn kind(&self) -> SegmentKind {
-        if self.0.kind == "static" {
-            SegmentKind::Static
-        } else {
-            SegmentKind::Dynamic
-        }
+    async fn kind(&self) -> async_graphql::Result<SegmentKind> {
+        stored(segments::Kind::from_stored, &self.0.kind)
     }
     /// The rules, as stored.
     async fn definition(&self) -> Json<serde_json::Value> {
@@ -138,6 +136,7 @@ pub struct SegmentPreview {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "campaigns::Status")]
 pub enum CampaignStatus {
     Draft,
     Scheduled,
@@ -182,6 +181,7 @@ impl From<campaigns::Metrics> for CampaignMetrics {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "campaigns::RecipientStatus")]
 pub enum RecipientStatus {
     Pending,
     Sending,
@@ -193,21 +193,6 @@ pub enum RecipientStatus {
     Failed,
     Bounced,
     Cancelled,
-}
-
-pub(crate) fn recipient_status(s: &str) -> RecipientStatus {
-    match s {
-        "clicked" => RecipientStatus::Clicked,
-        "unsubscribed" => RecipientStatus::Unsubscribed,
-        "sending" => RecipientStatus::Sending,
-        "sent" => RecipientStatus::Sent,
-        "delivered" => RecipientStatus::Delivered,
-        "read" => RecipientStatus::Read,
-        "failed" => RecipientStatus::Failed,
-        "bounced" => RecipientStatus::Bounced,
-        "cancelled" => RecipientStatus::Cancelled,
-        _ => RecipientStatus::Pending,
-    }
 }
 
 pub struct CampaignRecipient(pub(crate) campaigns::Recipient);
@@ -227,12 +212,12 @@ impl CampaignRecipient {
         &self.0.address
     }
     /// How far it went: unsubscribed, clicked, read, delivered, sent, or what stopped it.
-    async fn status(&self) -> RecipientStatus {
-        recipient_status(campaigns::log_status(&self.0))
+    async fn status(&self) -> async_graphql::Result<RecipientStatus> {
+        campaigns::log_status(&self.0).gql().map(Into::into)
     }
     /// The delivery status alone.
-    async fn delivery_status(&self) -> RecipientStatus {
-        recipient_status(&self.0.status)
+    async fn delivery_status(&self) -> async_graphql::Result<RecipientStatus> {
+        stored(campaigns::RecipientStatus::from_stored, &self.0.status)
     }
     /// Why it failed or bounced.
     async fn error(&self) -> Option<&str> {
@@ -265,15 +250,8 @@ impl Campaign {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn status(&self) -> CampaignStatus {
-        match self.0.status.as_str() {
-            "scheduled" => CampaignStatus::Scheduled,
-            "sending" => CampaignStatus::Sending,
-            "paused" => CampaignStatus::Paused,
-            "completed" => CampaignStatus::Completed,
-            "cancelled" => CampaignStatus::Cancelled,
-            _ => CampaignStatus::Draft,
-        }
+    async fn status(&self) -> async_graphql::Result<CampaignStatus> {
+        stored(campaigns::Status::from_stored, &self.0.status)
     }
     async fn channel(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Channel>> {
         Ok(load::<ChannelLoader>(ctx, self.0.channel_id)
@@ -352,21 +330,7 @@ impl Campaign {
                 .statuses
                 .unwrap_or_default()
                 .into_iter()
-                .map(|s| {
-                    match s {
-                        RecipientStatus::Pending => "pending",
-                        RecipientStatus::Sending => "sending",
-                        RecipientStatus::Sent => "sent",
-                        RecipientStatus::Delivered => "delivered",
-                        RecipientStatus::Read => "read",
-                        RecipientStatus::Clicked => "clicked",
-                        RecipientStatus::Unsubscribed => "unsubscribed",
-                        RecipientStatus::Failed => "failed",
-                        RecipientStatus::Bounced => "bounced",
-                        RecipientStatus::Cancelled => "cancelled",
-                    }
-                    .to_owned()
-                })
+                .map(Into::into)
                 .collect(),
             clicked: f.clicked,
             unsubscribed: f.unsubscribed,

@@ -85,13 +85,7 @@ impl MessagingMutation {
         let compose = match input.content {
             MessageContentInput::Text(text) => messages::Compose::Text(text),
             MessageContentInput::Media(m) => messages::Compose::Media {
-                kind: match m.kind {
-                    MediaKind::Image => "image",
-                    MediaKind::Document => "document",
-                    MediaKind::Audio => "audio",
-                    MediaKind::Video => "video",
-                }
-                .to_owned(),
+                kind: m.kind.into(),
                 url: m.url,
                 caption: m.caption,
                 filename: m.filename,
@@ -218,7 +212,7 @@ impl MessagingMutation {
             channel_id: parse_id(&input.channel_id, "channelId")?,
             name: input.name,
             language: input.language,
-            category: input.category.key().to_owned(),
+            category: input.category.into(),
             content: input.content.into(),
         };
         Ok(MessageTemplate(
@@ -240,7 +234,7 @@ impl MessagingMutation {
                 deps(ctx)?,
                 tenant(ctx)?,
                 id,
-                input.category.map(|c| c.key().to_owned()),
+                input.category.map(Into::into),
                 input.content.into(),
             )
             .await

@@ -41,11 +41,7 @@ impl MessagingSubscription {
                 return None;
             }
             Some(InboxEvent {
-                change: match event.change {
-                    messaging::InboxChange::MessageAdded => InboxChange::MessageAdded,
-                    messaging::InboxChange::MessageUpdated => InboxChange::MessageUpdated,
-                    messaging::InboxChange::ConversationUpdated => InboxChange::ConversationUpdated,
-                },
+                change: event.change.into(),
                 conversation_id: event.conversation_id,
                 message_id: event.message_id,
             })

@@ -131,10 +131,7 @@ impl TeamQuery {
     ) -> async_graphql::Result<Conn<Member>> {
         let filter = filter.unwrap_or_default();
         let domain_filter = members::MemberFilter {
-            status: filter.status.map(|s| match s {
-                MemberStatus::Active => "active".to_owned(),
-                MemberStatus::Suspended => "suspended".to_owned(),
-            }),
+            status: filter.status.map(Into::into),
             role_id: filter
                 .role_id
                 .as_ref()
@@ -172,15 +169,7 @@ impl TeamQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Invitation>> {
-        let status = status.map(|s| {
-            match s {
-                InvitationStatus::Pending => "pending",
-                InvitationStatus::Accepted => "accepted",
-                InvitationStatus::Revoked => "revoked",
-                InvitationStatus::Expired => "expired",
-            }
-            .to_owned()
-        });
+        let status = status.map(Into::into);
         let page = page_request(first, after, last, before)?;
         let page = invitations::list(deps(ctx)?, tenant(ctx)?, status, &page)
             .await

@@ -142,6 +142,7 @@ impl From<roles::Role> for Role {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "members::Status")]
 pub enum MemberStatus {
     Active,
     Suspended,
@@ -164,11 +165,7 @@ impl From<members::Member> for Member {
     fn from(m: members::Member) -> Self {
         Self {
             id: m.id.into(),
-            status: if m.status == "active" {
-                MemberStatus::Active
-            } else {
-                MemberStatus::Suspended
-            },
+            status: m.status.into(),
             joined_at: m.created_at,
             user_id: m.user_id,
             role_id: m.role_id,
@@ -194,6 +191,7 @@ impl Member {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "invitations::Status")]
 pub enum InvitationStatus {
     Pending,
     Accepted,
@@ -220,12 +218,7 @@ impl From<invitations::Invitation> for Invitation {
         Self {
             id: i.id.into(),
             email: i.email,
-            status: match i.status.as_str() {
-                "accepted" => InvitationStatus::Accepted,
-                "revoked" => InvitationStatus::Revoked,
-                "expired" => InvitationStatus::Expired,
-                _ => InvitationStatus::Pending,
-            },
+            status: i.status.into(),
             invited_by: i.invited_by.into(),
             expires_at: i.expires_at,
             accepted_at: i.accepted_at,

@@ -22,6 +22,18 @@ use crate::registry::{JobKind, Queue};
 use crate::{Deps, Result};
 pub use templates::{Branding, EmailTemplate};
 
+crate::stored_enum! {
+    /// Where an email in the outbox is.
+    pub enum Status {
+        Pending = "pending",
+        /// Claimed by a send; left here if the process died mid-send.
+        Sending = "sending",
+        Sent = "sent",
+        /// Refused for good, or out of attempts.
+        Failed = "failed",
+    }
+}
+
 /// Where emails come from and where their links point.
 #[derive(Clone, Debug)]
 pub struct MailSettings {
@@ -82,7 +94,7 @@ pub async fn queue_with_attachments<C: ConnectionTrait>(
         html: Set(rendered.html),
         text: Set(rendered.text),
         message_id: Set(format!("{}@tianguis", id.simple())),
-        status: Set("pending".into()),
+        status: Set(Status::Pending.key().to_owned()),
         attempts: Set(0),
         last_error: Set(None),
         sent_at: Set(None),
@@ -133,7 +145,7 @@ impl JobKind for SendEmail {
 /// Enqueues again the emails stored before `cutoff` whose job never ran.
 pub async fn enqueue_unsent(deps: &Deps, cutoff: chrono::DateTime<Utc>) -> Result<usize> {
     let unsent = emails::Entity::find()
-        .filter(emails::Column::Status.eq("pending"))
+        .filter(emails::Column::Status.eq(Status::Pending.key()))
         .filter(emails::Column::Attempts.eq(0))
         .filter(emails::Column::CreatedAt.lt(cutoff))
         .all(&deps.db)
@@ -155,13 +167,13 @@ pub async fn enqueue_unsent(deps: &Deps, cutoff: chrono::DateTime<Utc>) -> Resul
 /// it again could deliver it twice, so it is not retried by itself.
 pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
     let claimed = emails::Entity::update_many()
-        .col_expr(emails::Column::Status, Expr::value("sending"))
+        .col_expr(emails::Column::Status, Expr::value(Status::Sending.key()))
         .col_expr(
             emails::Column::Attempts,
             Expr::col(emails::Column::Attempts).add(1),
         )
         .filter(emails::Column::Id.eq(email_id))
-        .filter(emails::Column::Status.eq("pending"))
+        .filter(emails::Column::Status.eq(Status::Pending.key()))
         .exec(&deps.db)
         .await?;
     if claimed.rows_affected == 0 {
@@ -186,24 +198,24 @@ pub async fn send(deps: &Deps, email_id: Uuid) -> Result<()> {
     let mut model: emails::ActiveModel = email.into();
     let retry = match outcome {
         Ok(()) => {
-            model.status = Set("sent".into());
+            model.status = Set(Status::Sent.key().to_owned());
             model.sent_at = Set(Some(deps.clock.now()));
             model.last_error = Set(None);
             None
         }
         Err(MailError::Permanent(reason)) => {
-            model.status = Set("failed".into());
+            model.status = Set(Status::Failed.key().to_owned());
             model.last_error = Set(Some(reason));
             None
         }
         Err(MailError::Transient(reason)) => {
             model.last_error = Set(Some(reason));
             if attempts >= MAX_ATTEMPTS {
-                model.status = Set("failed".into());
+                model.status = Set(Status::Failed.key().to_owned());
                 None
             } else {
                 // Not taken by the server: safe to send again later.
-                model.status = Set("pending".into());
+                model.status = Set(Status::Pending.key().to_owned());
                 Some(Duration::from_secs(15) * 2u32.pow(Ord::max(attempts, 1) as u32 - 1))
             }
         }

@@ -76,13 +76,15 @@ impl UserActivity {
                 .map(User::from),
         )
     }
-    async fn counts(&self) -> Vec<ActivityCount> {
+    async fn counts(&self) -> async_graphql::Result<Vec<ActivityCount>> {
         self.0
             .counts
             .iter()
-            .map(|(kind, count)| ActivityCount {
-                kind: ActivityKind::parse(kind),
-                count: *count,
+            .map(|(kind, count)| {
+                Ok(ActivityCount {
+                    kind: activities::Kind::from_stored(kind).gql()?.into(),
+                    count: *count,
+                })
             })
             .collect()
     }
@@ -92,6 +94,7 @@ impl UserActivity {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "activities::Kind")]
 pub enum ActivityKind {
     Call,
     Email,
@@ -101,32 +104,6 @@ pub enum ActivityKind {
     Task,
 }
 
-impl ActivityKind {
-    pub fn key(self) -> &'static str {
-        match self {
-            ActivityKind::Call => "call",
-            ActivityKind::Email => "email",
-            ActivityKind::Meeting => "meeting",
-            ActivityKind::Whatsapp => "whatsapp",
-            ActivityKind::Note => "note",
-            ActivityKind::Task => "task",
-        }
-    }
-
-    pub fn parse(key: &str) -> Self {
-        [
-            Self::Call,
-            Self::Email,
-            Self::Meeting,
-            Self::Whatsapp,
-            Self::Task,
-        ]
-        .into_iter()
-        .find(|k| k.key() == key)
-        .unwrap_or(Self::Note)
-    }
-}
-
 pub struct Activity(pub activities::Activity);
 
 #[Object]
@@ -134,8 +111,8 @@ impl Activity {
     async fn id(&self) -> ID {
         self.0.id.into()
     }
-    async fn kind(&self) -> ActivityKind {
-        ActivityKind::parse(&self.0.kind)
+    async fn kind(&self) -> async_graphql::Result<ActivityKind> {
+        stored(activities::Kind::from_stored, &self.0.kind)
     }
     async fn subject(&self) -> &str {
         &self.0.subject

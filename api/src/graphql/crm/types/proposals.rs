@@ -22,6 +22,7 @@ use crate::graphql::common::*;
 use crate::graphql::crm::*;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "proposals::Status")]
 pub enum ProposalStatus {
     Draft,
     Sent,
@@ -31,22 +32,9 @@ pub enum ProposalStatus {
     Expired,
 }
 
-impl From<proposals::Status> for ProposalStatus {
-    fn from(s: proposals::Status) -> Self {
-        use proposals::Status as S;
-        match s {
-            S::Draft => Self::Draft,
-            S::Sent => Self::Sent,
-            S::Viewed => Self::Viewed,
-            S::Accepted => Self::Accepted,
-            S::Rejected => Self::Rejected,
-            S::Expired => Self::Expired,
-        }
-    }
-}
-
 /// The IVA of a line.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "pricing::Tax")]
 pub enum TaxRate {
     /// 16 %.
     Iva16,
@@ -58,30 +46,9 @@ pub enum TaxRate {
     Exempt,
 }
 
-impl From<TaxRate> for pricing::Tax {
-    fn from(t: TaxRate) -> Self {
-        match t {
-            TaxRate::Iva16 => Self::Iva16,
-            TaxRate::Iva8 => Self::Iva8,
-            TaxRate::Iva0 => Self::Iva0,
-            TaxRate::Exempt => Self::Exempt,
-        }
-    }
-}
-
-impl From<pricing::Tax> for TaxRate {
-    fn from(t: pricing::Tax) -> Self {
-        match t {
-            pricing::Tax::Iva16 => Self::Iva16,
-            pricing::Tax::Iva8 => Self::Iva8,
-            pricing::Tax::Iva0 => Self::Iva0,
-            pricing::Tax::Exempt => Self::Exempt,
-        }
-    }
-}
-
 /// A tax the customer withholds.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "pricing::Withholding")]
 pub enum Withholding {
     /// IVA, two thirds: 10.6667 %.
     IvaTwoThirds,
@@ -91,28 +58,6 @@ pub enum Withholding {
     Isr10,
     /// ISR, simplified trust regime (RESICO): 1.25 %.
     IsrResico,
-}
-
-impl From<Withholding> for pricing::Withholding {
-    fn from(w: Withholding) -> Self {
-        match w {
-            Withholding::IvaTwoThirds => Self::IvaTwoThirds,
-            Withholding::IvaFreight => Self::IvaFreight,
-            Withholding::Isr10 => Self::Isr10,
-            Withholding::IsrResico => Self::IsrResico,
-        }
-    }
-}
-
-impl From<pricing::Withholding> for Withholding {
-    fn from(w: pricing::Withholding) -> Self {
-        match w {
-            pricing::Withholding::IvaTwoThirds => Self::IvaTwoThirds,
-            pricing::Withholding::IvaFreight => Self::IvaFreight,
-            pricing::Withholding::Isr10 => Self::Isr10,
-            pricing::Withholding::IsrResico => Self::IsrResico,
-        }
-    }
 }
 
 pub struct Proposal(pub proposals::Proposal);
@@ -132,8 +77,8 @@ impl Proposal {
     async fn title(&self) -> &str {
         &self.0.title
     }
-    async fn status(&self) -> ProposalStatus {
-        proposals::Status::parse(&self.0.status).into()
+    async fn status(&self) -> async_graphql::Result<ProposalStatus> {
+        stored(proposals::Status::from_stored, &self.0.status)
     }
     async fn currency(&self) -> &str {
         &self.0.currency
@@ -263,16 +208,12 @@ impl ProposalItem {
     async fn withheld(&self) -> Money {
         money(self.0.withheld_minor, &self.1)
     }
-    async fn tax_rate(&self) -> TaxRate {
-        pricing::Tax::parse(&self.0.tax)
-            .unwrap_or(pricing::Tax::Exempt)
-            .into()
+    async fn tax_rate(&self) -> async_graphql::Result<TaxRate> {
+        stored(pricing::Tax::from_stored, &self.0.tax)
     }
-    async fn withholdings(&self) -> Vec<Withholding> {
-        serde_json::from_value::<Vec<pricing::Withholding>>(self.0.withholdings.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .map(Withholding::from)
-            .collect()
+    async fn withholdings(&self) -> async_graphql::Result<Vec<Withholding>> {
+        let stored: Vec<pricing::Withholding> =
+            serde_json::from_value(self.0.withholdings.clone())?;
+        Ok(stored.into_iter().map(Withholding::from).collect())
     }
 }

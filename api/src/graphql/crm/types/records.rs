@@ -183,6 +183,7 @@ impl Company {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crm::custom_fields::FieldEntity")]
 pub enum CustomFieldEntity {
     Contact,
     Company,
@@ -190,6 +191,7 @@ pub enum CustomFieldEntity {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crm::custom_fields::FieldKind")]
 pub enum CustomFieldKind {
     Text,
     Number,
@@ -207,12 +209,8 @@ impl CustomFieldDefinition {
     async fn id(&self) -> ID {
         self.0.id.into()
     }
-    async fn entity(&self) -> CustomFieldEntity {
-        match self.0.entity.as_str() {
-            "company" => CustomFieldEntity::Company,
-            "lead" => CustomFieldEntity::Lead,
-            _ => CustomFieldEntity::Contact,
-        }
+    async fn entity(&self) -> async_graphql::Result<CustomFieldEntity> {
+        stored(crm::custom_fields::FieldEntity::from_stored, &self.0.entity)
     }
     /// The key values are stored and filtered under.
     async fn key(&self) -> &str {
@@ -221,15 +219,8 @@ impl CustomFieldDefinition {
     async fn label(&self) -> &str {
         &self.0.label
     }
-    async fn kind(&self) -> CustomFieldKind {
-        use crm::custom_fields::FieldKind as K;
-        match K::parse(&self.0.kind) {
-            K::Text => CustomFieldKind::Text,
-            K::Number => CustomFieldKind::Number,
-            K::Date => CustomFieldKind::Date,
-            K::Boolean => CustomFieldKind::Boolean,
-            K::Select => CustomFieldKind::Select,
-        }
+    async fn kind(&self) -> async_graphql::Result<CustomFieldKind> {
+        stored(crm::custom_fields::FieldKind::from_stored, &self.0.kind)
     }
     async fn options(&self) -> Vec<String> {
         crm::custom_fields::options_of(&self.0)

@@ -83,7 +83,7 @@ impl From<scoring::ScoringConfig> for LeadScoring {
                 .source_points
                 .iter()
                 .map(|s| SourcePoints {
-                    source: LeadSource::parse(&s.source),
+                    source: s.source.into(),
                     points: s.points,
                 })
                 .collect(),
@@ -118,7 +118,7 @@ impl From<LeadScoring> for scoring::ScoringConfig {
                 .source_points
                 .iter()
                 .map(|s| scoring::SourcePoints {
-                    source: s.source.key().to_owned(),
+                    source: s.source.into(),
                     points: s.points,
                 })
                 .collect(),
@@ -147,20 +147,11 @@ impl From<LeadScoring> for scoring::ScoringConfig {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "pipelines::Outcome")]
 pub enum StageOutcome {
     Open,
     Won,
     Lost,
-}
-
-impl From<StageOutcome> for pipelines::Outcome {
-    fn from(o: StageOutcome) -> Self {
-        match o {
-            StageOutcome::Open => Self::Open,
-            StageOutcome::Won => Self::Won,
-            StageOutcome::Lost => Self::Lost,
-        }
-    }
 }
 
 pub struct Pipeline(pub pipelines::Pipeline);
@@ -207,12 +198,13 @@ impl Stage {
     async fn probability(&self) -> i32 {
         self.0.probability
     }
-    async fn outcome(&self) -> StageOutcome {
-        outcome(&self.0.outcome)
+    async fn outcome(&self) -> async_graphql::Result<StageOutcome> {
+        stored(pipelines::Outcome::from_stored, &self.0.outcome)
     }
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "leads::Source")]
 pub enum LeadSource {
     Web,
     Referral,
@@ -222,47 +214,13 @@ pub enum LeadSource {
     Other,
 }
 
-impl LeadSource {
-    pub fn key(self) -> &'static str {
-        match self {
-            LeadSource::Web => "web",
-            LeadSource::Referral => "referral",
-            LeadSource::Whatsapp => "whatsapp",
-            LeadSource::Event => "event",
-            LeadSource::Ads => "ads",
-            LeadSource::Other => "other",
-        }
-    }
-
-    pub fn parse(key: &str) -> Self {
-        [
-            Self::Web,
-            Self::Referral,
-            Self::Whatsapp,
-            Self::Event,
-            Self::Ads,
-        ]
-        .into_iter()
-        .find(|s| s.key() == key)
-        .unwrap_or(Self::Other)
-    }
-}
-
+/// A lead's status: the outcome of its stage.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "pipelines::Outcome")]
 pub enum LeadStatus {
     Open,
     Won,
     Lost,
-}
-
-impl LeadStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            LeadStatus::Open => "open",
-            LeadStatus::Won => "won",
-            LeadStatus::Lost => "lost",
-        }
-    }
 }
 
 /// Why a lead has its score.
@@ -284,15 +242,11 @@ impl Lead {
     async fn title(&self) -> &str {
         &self.0.title
     }
-    async fn source(&self) -> LeadSource {
-        LeadSource::parse(&self.0.source)
+    async fn source(&self) -> async_graphql::Result<LeadSource> {
+        stored(leads::Source::from_stored, &self.0.source)
     }
-    async fn status(&self) -> LeadStatus {
-        match self.0.status.as_str() {
-            "won" => LeadStatus::Won,
-            "lost" => LeadStatus::Lost,
-            _ => LeadStatus::Open,
-        }
+    async fn status(&self) -> async_graphql::Result<LeadStatus> {
+        stored(pipelines::Outcome::from_stored, &self.0.status)
     }
     /// Expected value.
     async fn value(&self) -> Money {

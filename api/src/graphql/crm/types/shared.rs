@@ -8,7 +8,6 @@ use async_graphql::Context;
 use async_graphql::ID;
 use chrono::DateTime;
 use chrono::Utc;
-use tianguis_domain::crm;
 use tianguis_domain::crm::custom_fields;
 use tianguis_domain::crm::pipelines;
 use tianguis_domain::crm::proposals;
@@ -105,48 +104,4 @@ pub(crate) async fn timeline_of(
         .into_iter()
         .filter_map(TimelineEntry::from_domain)
         .collect())
-}
-
-impl From<CustomFieldEntity> for crm::custom_fields::FieldEntity {
-    fn from(e: CustomFieldEntity) -> Self {
-        match e {
-            CustomFieldEntity::Contact => Self::Contact,
-            CustomFieldEntity::Company => Self::Company,
-            CustomFieldEntity::Lead => Self::Lead,
-        }
-    }
-}
-
-impl From<CustomFieldKind> for crm::custom_fields::FieldKind {
-    fn from(k: CustomFieldKind) -> Self {
-        use crm::custom_fields::FieldKind as K;
-        match k {
-            CustomFieldKind::Text => K::Text,
-            CustomFieldKind::Number => K::Number,
-            CustomFieldKind::Date => K::Date,
-            CustomFieldKind::Boolean => K::Boolean,
-            CustomFieldKind::Select => K::Select,
-        }
-    }
-}
-
-pub(crate) fn outcome(key: &str) -> StageOutcome {
-    match pipelines::Outcome::parse(key) {
-        pipelines::Outcome::Open => StageOutcome::Open,
-        pipelines::Outcome::Won => StageOutcome::Won,
-        pipelines::Outcome::Lost => StageOutcome::Lost,
-    }
-}
-
-impl From<ProposalStatus> for proposals::Status {
-    fn from(s: ProposalStatus) -> Self {
-        match s {
-            ProposalStatus::Draft => Self::Draft,
-            ProposalStatus::Sent => Self::Sent,
-            ProposalStatus::Viewed => Self::Viewed,
-            ProposalStatus::Accepted => Self::Accepted,
-            ProposalStatus::Rejected => Self::Rejected,
-            ProposalStatus::Expired => Self::Expired,
-        }
-    }
 }

@@ -1,5 +1,6 @@
 //! Messaging's GraphQL object types: channels, conversations and their messages.
 
+use crate::graphql::common::stored;
 use crate::graphql::common::user;
 use crate::graphql::connection::Conn;
 use crate::graphql::connection::connection;
@@ -26,32 +27,14 @@ use tianguis_domain::messaging;
 use tianguis_domain::messaging::channels;
 use tianguis_domain::messaging::conversations;
 use tianguis_domain::messaging::messages;
+use tianguis_domain::ports;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "messaging::ChannelKind")]
 pub enum ChannelKind {
     Whatsapp,
     Sms,
     Email,
-}
-
-impl From<messaging::ChannelKind> for ChannelKind {
-    fn from(k: messaging::ChannelKind) -> Self {
-        match k {
-            messaging::ChannelKind::WhatsApp => Self::Whatsapp,
-            messaging::ChannelKind::Sms => Self::Sms,
-            messaging::ChannelKind::Email => Self::Email,
-        }
-    }
-}
-
-impl From<ChannelKind> for messaging::ChannelKind {
-    fn from(k: ChannelKind) -> Self {
-        match k {
-            ChannelKind::Whatsapp => Self::WhatsApp,
-            ChannelKind::Sms => Self::Sms,
-            ChannelKind::Email => Self::Email,
-        }
-    }
 }
 
 /// A WhatsApp number, SMS number or email identity of the business.
@@ -62,8 +45,8 @@ impl Channel {
     async fn id(&self) -> ID {
         self.0.id.into()
     }
-    async fn kind(&self) -> ChannelKind {
-        messaging::ChannelKind::parse(&self.0.kind).into()
+    async fn kind(&self) -> async_graphql::Result<ChannelKind> {
+        stored(messaging::ChannelKind::from_stored, &self.0.kind)
     }
     async fn name(&self) -> &str {
         &self.0.name
@@ -95,35 +78,13 @@ impl Channel {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "conversations::Status")]
 pub enum ConversationStatus {
     Open,
     /// Waiting on the contact.
     Pending,
     Snoozed,
     Closed,
-}
-
-impl From<conversations::Status> for ConversationStatus {
-    fn from(s: conversations::Status) -> Self {
-        use conversations::Status as S;
-        match s {
-            S::Open => Self::Open,
-            S::Pending => Self::Pending,
-            S::Snoozed => Self::Snoozed,
-            S::Closed => Self::Closed,
-        }
-    }
-}
-
-impl From<ConversationStatus> for conversations::Status {
-    fn from(s: ConversationStatus) -> Self {
-        match s {
-            ConversationStatus::Open => Self::Open,
-            ConversationStatus::Pending => Self::Pending,
-            ConversationStatus::Snoozed => Self::Snoozed,
-            ConversationStatus::Closed => Self::Closed,
-        }
-    }
 }
 
 /// The thread with one contact on one channel.
@@ -134,8 +95,8 @@ impl Conversation {
     async fn id(&self) -> ID {
         self.0.id.into()
     }
-    async fn status(&self) -> ConversationStatus {
-        conversations::Status::parse(&self.0.status).into()
+    async fn status(&self) -> async_graphql::Result<ConversationStatus> {
+        stored(conversations::Status::from_stored, &self.0.status)
     }
     async fn channel(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Channel>> {
         Ok(load::<ChannelLoader>(ctx, self.0.channel_id)
@@ -219,6 +180,7 @@ impl Conversation {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "messages::Direction")]
 pub enum MessageDirection {
     Inbound,
     Outbound,
@@ -227,6 +189,7 @@ pub enum MessageDirection {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "messages::Kind")]
 pub enum MessageKind {
     Text,
     Image,
@@ -239,6 +202,7 @@ pub enum MessageKind {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "messages::Status")]
 pub enum MessageStatus {
     Queued,
     Sending,
@@ -260,24 +224,11 @@ impl Message {
     async fn conversation_id(&self) -> ID {
         self.0.conversation_id.into()
     }
-    async fn direction(&self) -> MessageDirection {
-        match self.0.direction.as_str() {
-            "inbound" => MessageDirection::Inbound,
-            "internal" => MessageDirection::Internal,
-            _ => MessageDirection::Outbound,
-        }
+    async fn direction(&self) -> async_graphql::Result<MessageDirection> {
+        stored(messages::Direction::from_stored, &self.0.direction)
     }
-    async fn kind(&self) -> MessageKind {
-        match self.0.kind.as_str() {
-            "image" => MessageKind::Image,
-            "document" => MessageKind::Document,
-            "audio" => MessageKind::Audio,
-            "video" => MessageKind::Video,
-            "location" => MessageKind::Location,
-            "template" => MessageKind::Template,
-            "note" => MessageKind::Note,
-            _ => MessageKind::Text,
-        }
+    async fn kind(&self) -> async_graphql::Result<MessageKind> {
+        stored(messages::Kind::from_stored, &self.0.kind)
     }
     /// The text, caption, place name or rendered template.
     async fn body(&self) -> Option<&str> {
@@ -287,16 +238,8 @@ impl Message {
     async fn content(&self) -> Option<Json<serde_json::Value>> {
         self.0.content.clone().map(Json)
     }
-    async fn status(&self) -> MessageStatus {
-        match self.0.status.as_str() {
-            "queued" => MessageStatus::Queued,
-            "sending" => MessageStatus::Sending,
-            "delivered" => MessageStatus::Delivered,
-            "read" => MessageStatus::Read,
-            "failed" => MessageStatus::Failed,
-            "received" => MessageStatus::Received,
-            _ => MessageStatus::Sent,
-        }
+    async fn status(&self) -> async_graphql::Result<MessageStatus> {
+        stored(messages::Status::from_stored, &self.0.status)
     }
     /// Why it failed.
     async fn error(&self) -> Option<&str> {
@@ -324,6 +267,7 @@ impl Message {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "ports::MediaKind")]
 pub enum MediaKind {
     Image,
     Document,
@@ -332,6 +276,7 @@ pub enum MediaKind {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "messaging::InboxChange")]
 pub enum InboxChange {
     MessageAdded,
     /// A message's delivery status changed.

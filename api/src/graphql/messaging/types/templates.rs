@@ -1,5 +1,6 @@
 //! Messaging's GraphQL object types: WhatsApp message templates.
 
+use crate::graphql::common::stored;
 use crate::graphql::common::user;
 use crate::graphql::loaders::TemplateVersionsLoader;
 use crate::graphql::loaders::load;
@@ -13,27 +14,20 @@ use async_graphql::SimpleObject;
 use chrono::DateTime;
 use chrono::Utc;
 use tianguis_domain::messaging::templates;
+use tianguis_domain::ports;
 use tianguis_domain::ports::TemplateButton as DomainButton;
 use tianguis_domain::ports::TemplateContent;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "templates::Category")]
 pub enum TemplateCategory {
     Marketing,
     Utility,
     Authentication,
 }
 
-impl TemplateCategory {
-    pub(crate) fn key(self) -> &'static str {
-        match self {
-            Self::Marketing => "marketing",
-            Self::Utility => "utility",
-            Self::Authentication => "authentication",
-        }
-    }
-}
-
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "templates::Status")]
 pub enum TemplateStatus {
     Draft,
     /// Submitted; Meta is reviewing it.
@@ -45,6 +39,7 @@ pub enum TemplateStatus {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "ports::ButtonKind")]
 pub enum TemplateButtonKind {
     QuickReply,
     Url,
@@ -63,11 +58,7 @@ pub struct TemplateButton {
 impl From<DomainButton> for TemplateButton {
     fn from(b: DomainButton) -> Self {
         Self {
-            kind: match b.kind.as_str() {
-                "url" => TemplateButtonKind::Url,
-                "phone_number" => TemplateButtonKind::PhoneNumber,
-                _ => TemplateButtonKind::QuickReply,
-            },
+            kind: b.kind.into(),
             text: b.text,
             url: b.url,
             phone_number: b.phone_number,
@@ -78,12 +69,7 @@ impl From<DomainButton> for TemplateButton {
 impl From<TemplateButton> for DomainButton {
     fn from(b: TemplateButton) -> Self {
         Self {
-            kind: match b.kind {
-                TemplateButtonKind::QuickReply => "quick_reply",
-                TemplateButtonKind::Url => "url",
-                TemplateButtonKind::PhoneNumber => "phone_number",
-            }
-            .to_owned(),
+            kind: b.kind.into(),
             text: b.text,
             url: b.url,
             phone_number: b.phone_number,
@@ -146,22 +132,11 @@ impl MessageTemplate {
     async fn language(&self) -> &str {
         &self.0.language
     }
-    async fn category(&self) -> TemplateCategory {
-        match self.0.category.as_str() {
-            "utility" => TemplateCategory::Utility,
-            "authentication" => TemplateCategory::Authentication,
-            _ => TemplateCategory::Marketing,
-        }
+    async fn category(&self) -> async_graphql::Result<TemplateCategory> {
+        stored(templates::Category::from_stored, &self.0.category)
     }
-    async fn status(&self) -> TemplateStatus {
-        match self.0.status.as_str() {
-            "pending" => TemplateStatus::Pending,
-            "approved" => TemplateStatus::Approved,
-            "rejected" => TemplateStatus::Rejected,
-            "paused" => TemplateStatus::Paused,
-            "disabled" => TemplateStatus::Disabled,
-            _ => TemplateStatus::Draft,
-        }
+    async fn status(&self) -> async_graphql::Result<TemplateStatus> {
+        stored(templates::Status::from_stored, &self.0.status)
     }
     async fn version(&self) -> i32 {
         self.0.version

@@ -185,43 +185,44 @@ impl WorkerSettings {
 
 pub const MISSED_HEARTBEATS: usize = 3;
 
-fn sqlite<T>(
-    pool: &apalis_sqlite::SqlitePool,
-    queue: &str,
-    heartbeat: Duration,
-) -> SqliteStorage<T> {
-    SqliteStorage::new(pool).with_config(
-        apalis_sqlite::Config::default()
-            .queue(queue)
-            .heartbeat_interval(heartbeat)
-            .missed_heartbeats(MISSED_HEARTBEATS),
-    )
-}
-
-fn postgres<T>(
-    pool: &apalis_postgres::PgPool,
-    queue: &str,
-    heartbeat: Duration,
-) -> PostgresStorage<T> {
-    PostgresStorage::new(pool).with_config(
-        apalis_postgres::Config::default()
-            .queue(queue)
-            .heartbeat_interval(heartbeat)
-            .missed_heartbeats(MISSED_HEARTBEATS),
-    )
-}
-
-fn redis_store<T>(
-    conn: &redis::aio::ConnectionManager,
-    queue: &str,
-    heartbeat: Duration,
-) -> RedisStorage<T, redis::aio::ConnectionManager> {
-    RedisStorage::new(conn.clone()).with_config(
-        apalis_redis::Config::default()
-            .queue(queue)
-            .heartbeat_interval(heartbeat)
-            .missed_heartbeats(MISSED_HEARTBEATS),
-    )
+/// Evaluates `$body` once per backend with `$storage` bound to a function that opens the
+/// store's storage of `$queue`: the backends' storages are different types, so the body is
+/// written once and expanded in each arm.
+macro_rules! per_backend {
+    ($backend:expr, $args:ty, $queue:expr, $heartbeat:expr, |$storage:ident| $body:expr) => {{
+        let queue: String = $queue;
+        let heartbeat: Duration = $heartbeat;
+        macro_rules! config {
+            ($config:ty) => {
+                <$config>::default()
+                    .queue(&queue)
+                    .heartbeat_interval(heartbeat)
+                    .missed_heartbeats(MISSED_HEARTBEATS)
+            };
+        }
+        match $backend {
+            StoreBackend::Sqlite(pool) => {
+                let $storage = move || {
+                    SqliteStorage::<$args>::new(&pool).with_config(config!(apalis_sqlite::Config))
+                };
+                $body
+            }
+            StoreBackend::Postgres(pool) => {
+                let $storage = move || {
+                    PostgresStorage::<$args>::new(&pool)
+                        .with_config(config!(apalis_postgres::Config))
+                };
+                $body
+            }
+            StoreBackend::Redis(conn) => {
+                let $storage = move || {
+                    RedisStorage::<$args, redis::aio::ConnectionManager>::new(conn.clone())
+                        .with_config(config!(apalis_redis::Config))
+                };
+                $body
+            }
+        }
+    }};
 }
 
 /// The domain's job queue on the configured store.
@@ -256,24 +257,13 @@ impl ApalisQueue {
     where
         T: Serialize + for<'de> Deserialize<'de> + Send + Sync + Unpin + 'static,
     {
-        let queue = self.store.queue(kind);
-        match &self.store.backend {
-            StoreBackend::Sqlite(pool) => {
-                sqlite(pool, &queue, PUSH_ONLY)
-                    .push_task(task(args, delay))
-                    .await?
-            }
-            StoreBackend::Postgres(pool) => {
-                postgres(pool, &queue, PUSH_ONLY)
-                    .push_task(task(args, delay))
-                    .await?
-            }
-            StoreBackend::Redis(conn) => {
-                redis_store(conn, &queue, PUSH_ONLY)
-                    .push_task(task(args, delay))
-                    .await?
-            }
-        }
+        per_backend!(
+            self.store.backend.clone(),
+            T,
+            self.store.queue(kind),
+            PUSH_ONLY,
+            |storage| storage().push_task(task(args, delay)).await?
+        );
         Ok(())
     }
 }
@@ -336,42 +326,22 @@ async fn run_job(job: JobRef, ctx: Data<JobContext>) -> Result<(), BoxDynError> 
 /// Registers a worker for one job kind on the store's backend.
 macro_rules! register {
     ($monitor:expr, $store:expr, $instance:expr, $deps:expr, $kind:expr, $args:ty, $handler:expr, $concurrency:expr, $heartbeat:expr) => {{
-        let queue = $store.queue($kind);
-        let heartbeat = $heartbeat;
         let name = format!("{}-{}", $kind, $instance);
         let deps = $deps.clone();
         let concurrency = $concurrency;
-        match $store.backend.clone() {
-            StoreBackend::Sqlite(pool) => $monitor.register(move |_| {
+        per_backend!(
+            $store.backend.clone(),
+            $args,
+            $store.queue($kind),
+            $heartbeat,
+            |storage| $monitor.register(move |_| {
                 WorkerBuilder::new(name.clone())
-                    .backend(
-                        sqlite::<$args>(&pool, &queue, heartbeat).poll_with_interval(POLL_INTERVAL),
-                    )
+                    .backend(storage().poll_with_interval(POLL_INTERVAL))
                     .concurrency(concurrency)
                     .data(deps.clone())
                     .build($handler)
-            }),
-            StoreBackend::Postgres(pool) => $monitor.register(move |_| {
-                WorkerBuilder::new(name.clone())
-                    .backend(
-                        postgres::<$args>(&pool, &queue, heartbeat)
-                            .poll_with_interval(POLL_INTERVAL),
-                    )
-                    .concurrency(concurrency)
-                    .data(deps.clone())
-                    .build($handler)
-            }),
-            StoreBackend::Redis(conn) => $monitor.register(move |_| {
-                WorkerBuilder::new(name.clone())
-                    .backend(
-                        redis_store::<$args>(&conn, &queue, heartbeat)
-                            .poll_with_interval(POLL_INTERVAL),
-                    )
-                    .concurrency(concurrency)
-                    .data(deps.clone())
-                    .build($handler)
-            }),
-        }
+            })
+        )
     }};
 }
 

@@ -247,30 +247,13 @@ pub async fn delete(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Uuid> {
 }
 
 pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Company> {
-    ctx.require(Permission::CrmContactsRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let company = tx.get::<companies::Entity>(id, "company").await?;
-    tx.commit().await?;
-    Ok(company)
+    TenantTx::read_one::<companies::Entity>(deps, ctx, Permission::CrmContactsRead, id, "company")
+        .await
 }
 
 /// Companies by id within the caller's tenant: one statement per batch.
 pub async fn by_ids(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashMap<Uuid, Company>> {
-    ctx.require(Permission::CrmContactsRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let found = by_ids_in(&tx, ids).await?;
-    tx.commit().await?;
-    Ok(found)
-}
-
-/// As [`by_ids`], inside the caller's transaction.
-pub(crate) async fn by_ids_in(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, Company>> {
-    let found = tx
-        .select::<companies::Entity>()
-        .filter(companies::Column::Id.is_in(ids.iter().copied()))
-        .all(&**tx)
-        .await?;
-    Ok(found.into_iter().map(|m| (m.id, m)).collect())
+    TenantTx::read_many::<companies::Entity>(deps, ctx, Permission::CrmContactsRead, ids).await
 }
 
 #[derive(Clone, Debug, Default)]

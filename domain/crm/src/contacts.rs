@@ -268,30 +268,13 @@ pub async fn delete(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Uuid> {
 }
 
 pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Contact> {
-    ctx.require(Permission::CrmContactsRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let contact = tx.get::<contacts::Entity>(id, "contact").await?;
-    tx.commit().await?;
-    Ok(contact)
+    TenantTx::read_one::<contacts::Entity>(deps, ctx, Permission::CrmContactsRead, id, "contact")
+        .await
 }
 
 /// Contacts by id within the caller's tenant: one statement per batch.
 pub async fn by_ids(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashMap<Uuid, Contact>> {
-    ctx.require(Permission::CrmContactsRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let found = by_ids_in(&tx, ids).await?;
-    tx.commit().await?;
-    Ok(found)
-}
-
-/// As [`by_ids`], inside the caller's transaction.
-pub(crate) async fn by_ids_in(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, Contact>> {
-    let found = tx
-        .select::<contacts::Entity>()
-        .filter(contacts::Column::Id.is_in(ids.iter().copied()))
-        .all(&**tx)
-        .await?;
-    Ok(found.into_iter().map(|m| (m.id, m)).collect())
+    TenantTx::read_many::<contacts::Entity>(deps, ctx, Permission::CrmContactsRead, ids).await
 }
 
 #[derive(Clone, Debug, Default)]

@@ -11,7 +11,8 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 use tianguis_entity::crm::{
-    activities, contacts, crm_settings, lead_stage_changes, leads, pipeline_stages as stages,
+    activities, companies, contacts, crm_settings, lead_stage_changes, leads,
+    pipeline_stages as stages,
 };
 use uuid::Uuid;
 
@@ -157,8 +158,7 @@ async fn rescore(
         recent_activities: recent as i32,
         days_since_activity: model
             .last_activity_at
-            .clone()
-            .unwrap()
+            .current()?
             .map(|at| (now - at).num_days()),
         stage_probability: stage.probability,
     };
@@ -526,17 +526,22 @@ pub async fn list_with(
     // Contacts and companies need their own permission; without it the fields say so.
     let contacts_visible = ctx.permissions.contains(Permission::CrmContactsRead);
     if include.contacts && contacts_visible {
-        related.contacts = super::contacts::by_ids_in(&tx, &ids(|l| l.contact_id)).await?;
+        related.contacts = tx
+            .get_many::<contacts::Entity>(&ids(|l| l.contact_id))
+            .await?;
     }
     if include.companies && contacts_visible {
-        related.companies = super::companies::by_ids_in(&tx, &ids(|l| l.company_id)).await?;
+        related.companies = tx
+            .get_many::<companies::Entity>(&ids(|l| l.company_id))
+            .await?;
     }
     if include.owners {
         related.owners = crate::tenancy::members::users_in(&tx, &ids(|l| l.owner_id)).await?;
     }
     if include.stages {
-        related.stages =
-            super::pipelines::stages_by_ids_in(&tx, &ids(|l| Some(l.stage_id))).await?;
+        related.stages = tx
+            .get_many::<stages::Entity>(&ids(|l| Some(l.stage_id)))
+            .await?;
     }
     if include.recent_activities {
         let leads: Vec<Uuid> = page.items.iter().map(|l| l.id).collect();

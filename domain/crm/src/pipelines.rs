@@ -142,21 +142,7 @@ pub async fn stages_by_ids(
     ctx: &TenantCtx,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Stage>> {
-    ctx.require(Permission::CrmLeadsRead)?;
-    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let found = stages_by_ids_in(&tx, ids).await?;
-    tx.commit().await?;
-    Ok(found)
-}
-
-/// As [`stages_by_ids`], inside the caller's transaction.
-pub(crate) async fn stages_by_ids_in(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, Stage>> {
-    let found = tx
-        .select::<stages::Entity>()
-        .filter(stages::Column::Id.is_in(ids.iter().copied()))
-        .all(&**tx)
-        .await?;
-    Ok(found.into_iter().map(|m| (m.id, m)).collect())
+    TenantTx::read_many::<stages::Entity>(deps, ctx, Permission::CrmLeadsRead, ids).await
 }
 
 pub struct StageInput {

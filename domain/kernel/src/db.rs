@@ -123,19 +123,32 @@ impl TenantTx {
         E: TenantOwned,
         E::Model: sea_orm::ModelTrait<Entity = E> + Sync,
     {
-        use sea_orm::{Iterable, PrimaryKeyToColumn};
         ctx.require(permission)?;
+        let tx = Self::begin(deps, ctx.tenant_id).await?;
+        let found = tx.get_many::<E>(ids).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// As [`read_many`](Self::read_many), inside this transaction.
+    pub async fn get_many<E>(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, E::Model>>
+    where
+        E: TenantOwned,
+        E::Model: sea_orm::ModelTrait<Entity = E> + Sync,
+    {
+        use sea_orm::{Iterable, PrimaryKeyToColumn};
         let id = E::PrimaryKey::iter()
             .next()
             .ok_or_else(|| anyhow::anyhow!("an entity without a primary key"))?
             .into_column();
-        let tx = Self::begin(deps, ctx.tenant_id).await?;
-        let rows = tx
+        let rows = self
             .select::<E>()
             .filter(id.is_in(ids.iter().copied()))
-            .all(&tx.tx)
+            .all(&self.tx)
             .await?;
-        tx.commit().await?;
         Ok(rows
             .into_iter()
             .filter_map(|row| match sea_orm::ModelTrait::get(&row, id) {

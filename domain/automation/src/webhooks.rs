@@ -14,6 +14,7 @@ use tianguis_entity::automation::{webhook_deliveries, webhook_endpoints};
 use uuid::Uuid;
 
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::events::{DomainEvent, EventConsumer};
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::ports::Job;
@@ -230,23 +231,21 @@ pub async fn create_endpoint(
     .await?;
     let event_types = parse_patterns(input.event_types)?;
     let secret = format!("whsec_{}", random_token(40));
-    let now = deps.clock.now();
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let endpoint = webhook_endpoints::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        url: Set(url),
-        description: Set(input.description.unwrap_or_default().trim().to_owned()),
-        event_types: Set(serde_json::json!(event_types)),
-        secret: Set(deps.secrets.seal(&secret)?),
-        enabled: Set(true),
-        disabled_reason: Set(None),
-        failing_since: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
-    .await?;
+    let endpoint = tx
+        .insert(webhook_endpoints::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            url: Set(url),
+            description: Set(input.description.unwrap_or_default().trim().to_owned()),
+            event_types: Set(serde_json::json!(event_types)),
+            secret: Set(deps.secrets.seal(&secret)?),
+            enabled: Set(true),
+            disabled_reason: Set(None),
+            failing_since: Set(None),
+            ..Default::default()
+        })
+        .await?;
     audit::record(
         &mut tx,
         ctx,
@@ -306,8 +305,7 @@ pub async fn update_endpoint(
             model.disabled_reason = Set(Some("disabled by a user".into()));
         }
     }
-    model.updated_at = Set(deps.clock.now());
-    let endpoint = model.update(&*tx).await?;
+    let endpoint = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -449,8 +447,7 @@ pub async fn redeliver(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Deliver
     let mut model: webhook_deliveries::ActiveModel = delivery.into();
     model.status = Set(DeliveryStatus::Pending.key().to_owned());
     model.next_attempt_at = Set(Some(deps.clock.now()));
-    model.updated_at = Set(deps.clock.now());
-    let delivery = model.update(&*tx).await?;
+    let delivery = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -502,24 +499,26 @@ impl EventConsumer for WebhookConsumer {
                 continue;
             }
             let id = Uuid::now_v7();
-            let inserted = webhook_deliveries::Entity::insert(webhook_deliveries::ActiveModel {
-                id: Set(id),
-                tenant_id: Set(event.tenant_id),
-                endpoint_id: Set(endpoint.id),
-                event_id: Set(event.id),
-                event_type: Set(event.event_type.clone()),
-                body: Set(body.clone()),
-                status: Set(DeliveryStatus::Pending.key().to_owned()),
-                attempts: Set(0),
-                next_attempt_at: Set(Some(event.time)),
-                last_status_code: Set(None),
-                last_latency_ms: Set(None),
-                last_response_excerpt: Set(None),
-                last_error: Set(None),
-                delivered_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            })
+            let inserted = webhook_deliveries::Entity::insert(stamped(
+                now,
+                webhook_deliveries::ActiveModel {
+                    id: Set(id),
+                    tenant_id: Set(event.tenant_id),
+                    endpoint_id: Set(endpoint.id),
+                    event_id: Set(event.id),
+                    event_type: Set(event.event_type.clone()),
+                    body: Set(body.clone()),
+                    status: Set(DeliveryStatus::Pending.key().to_owned()),
+                    attempts: Set(0),
+                    next_attempt_at: Set(Some(event.time)),
+                    last_status_code: Set(None),
+                    last_latency_ms: Set(None),
+                    last_response_excerpt: Set(None),
+                    last_error: Set(None),
+                    delivered_at: Set(None),
+                    ..Default::default()
+                },
+            ))
             .on_conflict(
                 sea_orm::sea_query::OnConflict::columns([
                     webhook_deliveries::Column::TenantId,
@@ -734,8 +733,7 @@ async fn record_attempt(
     if attempt.succeeded {
         model.delivered_at = Set(Some(now));
     }
-    model.updated_at = Set(now);
-    model.update(&*tx).await?;
+    tx.update(model).await?;
 
     let endpoint = tx
         .get::<webhook_endpoints::Entity>(delivery.endpoint_id, "webhook endpoint")

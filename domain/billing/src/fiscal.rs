@@ -10,6 +10,7 @@ use super::cfdi::Element;
 use super::csd::{CertificateInfo, Csd};
 use crate::audit;
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::ports::{PacAccount, PacError, Stamped};
 use crate::rules::required_text;
 use crate::rules::{postal_code, rfc, tax_regime};
@@ -107,18 +108,20 @@ pub async fn set(deps: &Deps, ctx: &TenantCtx, input: ProfileInput) -> Result<Fi
             }
             model
         }
-        None => fiscal_profiles::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(ctx.tenant_id),
-            certificate: Set(None),
-            certificate_number: Set(None),
-            certificate_valid_from: Set(None),
-            certificate_valid_until: Set(None),
-            private_key_sealed: Set(None),
-            pac_password_sealed: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        },
+        None => stamped(
+            now,
+            fiscal_profiles::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(ctx.tenant_id),
+                certificate: Set(None),
+                certificate_number: Set(None),
+                certificate_valid_from: Set(None),
+                certificate_valid_until: Set(None),
+                private_key_sealed: Set(None),
+                pac_password_sealed: Set(None),
+                ..Default::default()
+            },
+        ),
     };
     model.rfc = Set(rfc);
     model.legal_name = Set(legal_name);
@@ -133,9 +136,8 @@ pub async fn set(deps: &Deps, ctx: &TenantCtx, input: ProfileInput) -> Result<Fi
     if pac_password.is_some() {
         model.pac_password_sealed = Set(pac_password);
     }
-    model.updated_at = Set(now);
     let profile = match model.id.is_unchanged() {
-        true => model.update(&*tx).await?,
+        true => tx.update(model).await?,
         false => model.insert(&*tx).await?,
     };
     audit::record(
@@ -183,8 +185,7 @@ pub async fn upload_csd(deps: &Deps, ctx: &TenantCtx, upload: CsdUpload) -> Resu
     model.certificate_valid_from = Set(Some(info.valid_from));
     model.certificate_valid_until = Set(Some(info.valid_until));
     model.private_key_sealed = Set(Some(sealed_key));
-    model.updated_at = Set(tx.now());
-    let profile = model.update(&*tx).await?;
+    let profile = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::invoices::{Invoice, Status as InvoiceStatus};
 use crate::audit;
+use crate::db::stamped;
 use crate::db::{TenantTx, begin_system};
 use crate::email;
 use crate::rules::from_minor;
@@ -137,19 +138,23 @@ pub async fn create_plan(
     let now = tx.now();
     // The plan covers what is owed now; what was paid before counts as settled.
     let plan = schedule(balance, months, first_due);
-    let rows = plan.iter().map(|s| installments::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        invoice_id: Set(invoice_id),
-        number: Set(s.number as i32),
-        months: Set(months as i32),
-        due_date: Set(s.due),
-        amount_minor: Set(s.amount),
-        settled_before_minor: Set(invoice.paid_minor),
-        status: Set(Status::Pending.key().into()),
-        reminded_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let rows = plan.iter().map(|s| {
+        stamped(
+            now,
+            installments::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(ctx.tenant_id),
+                invoice_id: Set(invoice_id),
+                number: Set(s.number as i32),
+                months: Set(months as i32),
+                due_date: Set(s.due),
+                amount_minor: Set(s.amount),
+                settled_before_minor: Set(invoice.paid_minor),
+                status: Set(Status::Pending.key().into()),
+                reminded_at: Set(None),
+                ..Default::default()
+            },
+        )
     });
     installments::Entity::insert_many(rows).exec(&*tx).await?;
     audit::record(
@@ -191,8 +196,7 @@ pub(crate) async fn settle(tx: &TenantTx, invoice_id: Uuid, paid: i64) -> Result
         if Status::from_stored(&installment.status)? != status {
             let mut model: installments::ActiveModel = installment.into();
             model.status = Set(status.key().into());
-            model.updated_at = Set(now);
-            model.update(&**tx).await?;
+            tx.update(model).await?;
         }
     }
     Ok(())

@@ -20,6 +20,7 @@ use super::cfdi::{self, Party};
 use super::fiscal;
 use crate::db::Current;
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::ports::{Attachment, CancelRequest, Cancellation, Job, PacError};
 use crate::pricing::{Tax, Withholding};
@@ -163,28 +164,30 @@ fn price(
             withholdings: input.withholdings,
         };
         let figures = cfdi::build::line_totals(&line, currency)?;
-        rows.push(items::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(tenant_id),
-            invoice_id: Set(invoice_id),
-            position: Set(position as i32),
-            product_key: Set(line.product_key.clone()),
-            unit_key: Set(line.unit_key.clone()),
-            sku: Set(line.sku.clone()),
-            description: Set(line.description.clone()),
-            quantity: Set(line.quantity.normalize().to_string()),
-            unit_price: Set(line.unit_price.normalize().to_string()),
-            discount_minor: Set(figures.discount),
-            tax: Set(line.tax.key().to_owned()),
-            withholdings: Set(
-                serde_json::to_value(&line.withholdings).map_err(anyhow::Error::from)?
-            ),
-            amount_minor: Set(figures.subtotal),
-            tax_minor: Set(figures.transferred),
-            withheld_minor: Set(figures.withheld),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
+        rows.push(stamped(
+            now,
+            items::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(tenant_id),
+                invoice_id: Set(invoice_id),
+                position: Set(position as i32),
+                product_key: Set(line.product_key.clone()),
+                unit_key: Set(line.unit_key.clone()),
+                sku: Set(line.sku.clone()),
+                description: Set(line.description.clone()),
+                quantity: Set(line.quantity.normalize().to_string()),
+                unit_price: Set(line.unit_price.normalize().to_string()),
+                discount_minor: Set(figures.discount),
+                tax: Set(line.tax.key().to_owned()),
+                withholdings: Set(
+                    serde_json::to_value(&line.withholdings).map_err(anyhow::Error::from)?
+                ),
+                amount_minor: Set(figures.subtotal),
+                tax_minor: Set(figures.transferred),
+                withheld_minor: Set(figures.withheld),
+                ..Default::default()
+            },
+        ));
         figures_of_lines.push(figures);
     }
     let totals: cfdi::Totals = figures_of_lines.into_iter().sum();
@@ -330,41 +333,42 @@ async fn insert_draft(
     let id = Uuid::now_v7();
     let currency = catalogs::currency(input.currency.as_deref().unwrap_or("MXN"))?;
     let folio = crate::numbering::next_number(tx, &format!("cfdi:{}", profile.series), now).await?;
-    let mut model = invoices::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(ctx.tenant_id),
-        series: Set(profile.series.clone()),
-        folio: Set(folio),
-        status: Set(Status::Draft.key().into()),
-        proposal_id: Set(proposal_id),
-        contact_id: Set(None),
-        company_id: Set(None),
-        receiver_rfc: Set(String::new()),
-        receiver_name: Set(String::new()),
-        receiver_regime: Set(String::new()),
-        receiver_postal_code: Set(String::new()),
-        receiver_email: Set(None),
-        cfdi_use: Set("G03".into()),
-        payment_method: Set("PUE".into()),
-        payment_form: Set("03".into()),
-        currency: Set(currency),
-        exchange_rate: Set(None),
-        export_code: Set("01".into()),
-        paid_minor: Set(0),
-        uuid: Set(None),
-        issued_at: Set(None),
-        stamped_at: Set(None),
-        xml: Set(None),
-        pac_error_code: Set(None),
-        pac_error_message: Set(None),
-        cancellation_motive: Set(None),
-        substituted_by: Set(None),
-        cancelled_at: Set(None),
-        created_by: Set(ctx.actor_user()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    };
+    let mut model = stamped(
+        now,
+        invoices::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(ctx.tenant_id),
+            series: Set(profile.series.clone()),
+            folio: Set(folio),
+            status: Set(Status::Draft.key().into()),
+            proposal_id: Set(proposal_id),
+            contact_id: Set(None),
+            company_id: Set(None),
+            receiver_rfc: Set(String::new()),
+            receiver_name: Set(String::new()),
+            receiver_regime: Set(String::new()),
+            receiver_postal_code: Set(String::new()),
+            receiver_email: Set(None),
+            cfdi_use: Set("G03".into()),
+            payment_method: Set("PUE".into()),
+            payment_form: Set("03".into()),
+            currency: Set(currency),
+            exchange_rate: Set(None),
+            export_code: Set("01".into()),
+            paid_minor: Set(0),
+            uuid: Set(None),
+            issued_at: Set(None),
+            stamped_at: Set(None),
+            xml: Set(None),
+            pac_error_code: Set(None),
+            pac_error_message: Set(None),
+            cancellation_motive: Set(None),
+            substituted_by: Set(None),
+            cancelled_at: Set(None),
+            created_by: Set(ctx.actor_user()),
+            ..Default::default()
+        },
+    );
     receiver_from_records(tx, &mut model, &input).await?;
     if let Some(r) = &input.receiver {
         apply_receiver(&mut model, r)?;
@@ -484,8 +488,7 @@ pub async fn update(
     }
     let now = tx.now();
     let rows = input.items.map(|i| price(&mut model, i, now)).transpose()?;
-    model.updated_at = Set(now);
-    let invoice = model.update(&*tx).await?;
+    let invoice = tx.update(model).await?;
     if let Some(rows) = rows {
         items::Entity::delete_many()
             .filter(items::Column::TenantId.eq(ctx.tenant_id))
@@ -648,8 +651,7 @@ pub async fn request_stamp(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Inv
     model.issued_at = Set(Some(now));
     model.pac_error_code = Set(None);
     model.pac_error_message = Set(None);
-    model.updated_at = Set(now);
-    let invoice = model.update(&*tx).await?;
+    let invoice = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -700,14 +702,13 @@ pub async fn stamp(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()>
     };
     let now = tx.now();
     let mut model: invoices::ActiveModel = invoice.into();
-    model.updated_at = Set(now);
     let retry = match outcome {
         Ok(stamped) => {
             model.status = Set(Status::Stamped.key().into());
             model.uuid = Set(Some(stamped.uuid));
             model.xml = Set(Some(stamped.xml));
             model.stamped_at = Set(Some(now));
-            let invoice = model.update(&*tx).await?;
+            let invoice = tx.update(model).await?;
             audit::record(
                 &mut tx,
                 &ctx,
@@ -810,8 +811,7 @@ pub async fn request_cancel(
     model.substituted_by = Set(substitute);
     model.pac_error_code = Set(None);
     model.pac_error_message = Set(None);
-    model.updated_at = Set(tx.now());
-    let invoice = model.update(&*tx).await?;
+    let invoice = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -862,7 +862,6 @@ pub async fn cancel(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()
     };
     let now = tx.now();
     let mut model: invoices::ActiveModel = invoice.into();
-    model.updated_at = Set(now);
     let (action, retry) = match outcome {
         Ok(Cancellation::Cancelled) => {
             model.status = Set(Status::Cancelled.key().into());
@@ -891,7 +890,7 @@ pub async fn cancel(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()
         }
         Err(PacError::Unavailable(reason)) => (None, Some(reason)),
     };
-    let invoice = model.update(&*tx).await?;
+    let invoice = tx.update(model).await?;
     if let Some(action) = action {
         audit::record(
             &mut tx,

@@ -19,6 +19,7 @@ use super::invoices::{Invoice, Status};
 use super::{catalogs, fiscal};
 use crate::audit;
 use crate::db::TenantTx;
+use crate::db::Touched;
 use crate::ports::{Job, PacError};
 use crate::rules::{from_minor, money_minor, optional_text};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -145,7 +146,7 @@ pub(crate) async fn record_in(
             invoices::Column::PaidMinor,
             Expr::col(invoices::Column::PaidMinor).add(amount),
         )
-        .col_expr(invoices::Column::UpdatedAt, Expr::value(now))
+        .touched(now)
         .filter(invoices::Column::TenantId.eq(ctx.tenant_id))
         .filter(invoices::Column::Id.eq(invoice_id))
         .filter(invoices::Column::PaidMinor.eq(invoice.paid_minor))
@@ -170,42 +171,41 @@ pub(crate) async fn record_in(
     } else {
         None
     };
-    let payment = payments::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        invoice_id: Set(invoice_id),
-        amount_minor: Set(amount),
-        currency: Set(invoice.currency.clone()),
-        exchange_rate: Set(exchange_rate.map(|r| r.to_string())),
-        paid_at: Set(paid_at),
-        payment_form: Set(payment_form),
-        reference: Set(reference),
-        source: Set(match source {
-            Source::Manual => "manual",
-            Source::Stripe(_) => "stripe",
-        }
-        .into()),
-        external_id: Set(match source {
-            Source::Manual => None,
-            Source::Stripe(id) => Some(id),
-        }),
-        refunded_minor: Set(0),
-        installment: Set(installment),
-        balance_before_minor: Set(balance),
-        receipt_status: Set(needs_receipt.then(|| ReceiptStatus::Stamping.key().into())),
-        receipt_series: Set(needs_receipt.then(|| RECEIPT_SERIES.into())),
-        receipt_folio: Set(receipt_folio),
-        receipt_issued_at: Set(needs_receipt.then_some(now)),
-        receipt_uuid: Set(None),
-        receipt_xml: Set(None),
-        pac_error_code: Set(None),
-        pac_error_message: Set(None),
-        created_by: Set(ctx.actor_user()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&**tx)
-    .await?;
+    let payment = tx
+        .insert(payments::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            invoice_id: Set(invoice_id),
+            amount_minor: Set(amount),
+            currency: Set(invoice.currency.clone()),
+            exchange_rate: Set(exchange_rate.map(|r| r.to_string())),
+            paid_at: Set(paid_at),
+            payment_form: Set(payment_form),
+            reference: Set(reference),
+            source: Set(match source {
+                Source::Manual => "manual",
+                Source::Stripe(_) => "stripe",
+            }
+            .into()),
+            external_id: Set(match source {
+                Source::Manual => None,
+                Source::Stripe(id) => Some(id),
+            }),
+            refunded_minor: Set(0),
+            installment: Set(installment),
+            balance_before_minor: Set(balance),
+            receipt_status: Set(needs_receipt.then(|| ReceiptStatus::Stamping.key().into())),
+            receipt_series: Set(needs_receipt.then(|| RECEIPT_SERIES.into())),
+            receipt_folio: Set(receipt_folio),
+            receipt_issued_at: Set(needs_receipt.then_some(now)),
+            receipt_uuid: Set(None),
+            receipt_xml: Set(None),
+            pac_error_code: Set(None),
+            pac_error_message: Set(None),
+            created_by: Set(ctx.actor_user()),
+            ..Default::default()
+        })
+        .await?;
     if needs_receipt {
         // Every problem the PAC would refuse the receipt for is found now, by its field.
         let profile = fiscal::required(tx).await?;
@@ -305,13 +305,12 @@ pub async fn stamp_receipt(deps: &Deps, tenant_id: Uuid, payment_id: Uuid) -> Re
     }
     let ctx = TenantCtx::system(tenant_id);
     let mut model: payments::ActiveModel = payment.into();
-    model.updated_at = Set(tx.now());
     let retry = match outcome {
         Ok(stamped) => {
             model.receipt_status = Set(Some(ReceiptStatus::Stamped.key().into()));
             model.receipt_uuid = Set(Some(stamped.uuid.clone()));
             model.receipt_xml = Set(Some(stamped.xml));
-            model.update(&*tx).await?;
+            tx.update(model).await?;
             audit::record(
                 &mut tx,
                 &ctx,

@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use sha2::Sha256;
 use tianguis_entity::billing::{invoices, payments as payment_rows, stripe_events};
@@ -25,6 +25,7 @@ use super::invoices::{Invoice, Status};
 use super::payments::{self, Payment, PaymentInput, Source};
 use super::subscription;
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::ports::{CheckoutRequest, Purchase};
 use crate::rules::from_minor;
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -152,8 +153,7 @@ pub async fn checkout_link(deps: &Deps, ctx: &TenantCtx, invoice_id: Uuid) -> Re
     model.checkout_id = Set(Some(link.id.clone()));
     model.checkout_url = Set(Some(link.url));
     model.checkout_amount_minor = Set(Some(balance));
-    model.updated_at = Set(tx.now());
-    let invoice = model.update(&*tx).await?;
+    let invoice = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -251,15 +251,17 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
     } else {
         return Ok(Applied::Ignored);
     };
-    let inserted = stripe_events::Entity::insert(stripe_events::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tenant_id),
-        event_id: Set(event.id.clone()),
-        event_type: Set(event.kind.clone()),
-        event_created_at: Set(event.created),
-        created_at: Set(tx.now()),
-        updated_at: Set(tx.now()),
-    })
+    let inserted = stripe_events::Entity::insert(stamped(
+        tx.now(),
+        stripe_events::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tenant_id),
+            event_id: Set(event.id.clone()),
+            event_type: Set(event.kind.clone()),
+            event_created_at: Set(event.created),
+            ..Default::default()
+        },
+    ))
     .on_conflict(
         OnConflict::columns([
             stripe_events::Column::TenantId,
@@ -470,8 +472,7 @@ async fn refunded(tx: &mut TenantTx, ctx: &TenantCtx, event: &Event) -> Result<(
     let (payment_id, invoice_id) = (payment.id, payment.invoice_id);
     let mut model: payment_rows::ActiveModel = payment.into();
     model.refunded_minor = Set(refunded);
-    model.updated_at = Set(tx.now());
-    model.update(&**tx).await?;
+    tx.update(model).await?;
     audit::record(
         tx,
         ctx,
@@ -541,8 +542,7 @@ pub async fn proposal_checkout_link(
     let mut model: proposals::ActiveModel = current.into();
     model.checkout_id = Set(Some(link.id.clone()));
     model.checkout_url = Set(Some(link.url));
-    model.updated_at = Set(tx.now());
-    let proposal = model.update(&*tx).await?;
+    let proposal = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -592,8 +592,7 @@ async fn proposal_paid(
     let mut model: proposals::ActiveModel = proposal.into();
     model.payment_intent = Set(Some(payment_intent.to_owned()));
     model.paid_at = Set(Some(std::cmp::min(event.created, tx.now())));
-    model.updated_at = Set(tx.now());
-    model.update(&**tx).await?;
+    tx.update(model).await?;
     let drafted = tx
         .select::<invoices::Entity>()
         .filter(invoices::Column::ProposalId.eq(proposal_id))
@@ -607,8 +606,7 @@ async fn proposal_paid(
         let mut model: invoices::ActiveModel = invoice.into();
         model.payment_method = Set("PUE".into());
         model.payment_form = Set(CARD.into());
-        model.updated_at = Set(tx.now());
-        model.update(&**tx).await?;
+        tx.update(model).await?;
     }
     audit::record(
         tx,

@@ -3,7 +3,7 @@
 //! changes and cancellations made there), the newest event winning whatever the order
 //! they arrive in.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use tianguis_entity::tenancy::tenants;
 
 use super::stripe::Event;
@@ -135,8 +135,7 @@ pub(crate) async fn apply(
     if customer.is_some() {
         model.stripe_customer_id = Set(customer);
     }
-    model.updated_at = Set(tx.now());
-    model.update(&**tx).await?;
+    tx.update(model).await?;
     if from != plan.key() {
         audit::record(
             tx,

@@ -115,3 +115,59 @@ mod crate_graph {
         );
     }
 }
+
+#[cfg(test)]
+mod timestamps {
+    //! `created_at` and `updated_at` are written in one place, `kernel::db` (`stamp`,
+    //! `TenantTx::insert`/`update`, `Touched`), so no write can forget or fake them.
+
+    use std::path::{Path, PathBuf};
+
+    const BY_HAND: &[&str] = &[
+        "created_at: Set(",
+        "updated_at: Set(",
+        "created_at = Set(",
+        "updated_at = Set(",
+        "Column::UpdatedAt, Expr::value(",
+    ];
+
+    fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a source folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn no_domain_code_sets_timestamps_by_hand() {
+        let domain = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&domain).expect("the domain folder") {
+            let src = entry.expect("a domain entry").path().join("src");
+            if src.is_dir() {
+                sources(&src, &mut files);
+            }
+        }
+        assert!(files.len() > 50, "the domain's sources were found");
+        let this_file = Path::new(file!()).file_name();
+        for file in files.iter().filter(|f| f.file_name() != this_file) {
+            let text = std::fs::read_to_string(file).expect("a source file");
+            for pattern in BY_HAND {
+                // `event_created_at` is a field of its own, not the row's timestamp.
+                let by_hand = text.match_indices(pattern).any(|(at, _)| {
+                    !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                assert!(
+                    !by_hand,
+                    "{} writes a timestamp by hand ({pattern}); use kernel::db's stamp, \
+                     TenantTx::insert/update or Touched",
+                    file.display()
+                );
+            }
+        }
+    }
+}

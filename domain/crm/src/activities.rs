@@ -12,6 +12,7 @@ use tianguis_entity::crm::{activities, companies, contacts, leads};
 use uuid::Uuid;
 
 use super::rules;
+use crate::db::stamped;
 use crate::db::{TenantTx, raw};
 use crate::page::{Page, PageRequest, SortDirection, paginate_by};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -117,23 +118,27 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Resul
     };
     let now = deps.clock.now();
     let occurred_at = input.occurred_at.unwrap_or(now);
-    let mut model = activities::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        kind: Set(kind.key().to_owned()),
-        subject: Set(subject),
-        body: Set(rules::optional_text(input.body.as_deref(), "body", 20_000)?.unwrap_or_default()),
-        contact_id: Set(None),
-        company_id: Set(None),
-        lead_id: Set(None),
-        author_id: Set(ctx.actor_user()),
-        assignee_id: Set(assignee),
-        due_at: Set(due_at),
-        done_at: Set(None),
-        occurred_at: Set(occurred_at),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let mut model = stamped(
+        now,
+        activities::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            kind: Set(kind.key().to_owned()),
+            subject: Set(subject),
+            body: Set(
+                rules::optional_text(input.body.as_deref(), "body", 20_000)?.unwrap_or_default()
+            ),
+            contact_id: Set(None),
+            company_id: Set(None),
+            lead_id: Set(None),
+            author_id: Set(ctx.actor_user()),
+            assignee_id: Set(assignee),
+            due_at: Set(due_at),
+            done_at: Set(None),
+            occurred_at: Set(occurred_at),
+            ..Default::default()
+        },
+    );
     link(&tx, &mut model, &input).await?;
     let activity = model.insert(&*tx).await?;
     if let Some(lead) = activity.lead_id {
@@ -218,8 +223,7 @@ pub async fn update(
         link(&tx, &mut model, &input).await?;
     }
     let now = deps.clock.now();
-    model.updated_at = Set(now);
-    let activity = model.update(&*tx).await?;
+    let activity = tx.update(model).await?;
     if let Some(lead) = activity.lead_id {
         super::leads::rescore_lead(&tx, lead, (!is_task).then_some(activity.occurred_at), now)
             .await?;
@@ -247,8 +251,7 @@ pub async fn set_done(deps: &Deps, ctx: &TenantCtx, id: Uuid, done: bool) -> Res
     let now = deps.clock.now();
     let mut model: activities::ActiveModel = task.into();
     model.done_at = Set(done.then_some(now));
-    model.updated_at = Set(now);
-    let task = model.update(&*tx).await?;
+    let task = tx.update(model).await?;
     let action = if done {
         "crm.task.completed"
     } else {

@@ -16,6 +16,7 @@ use super::rules;
 use super::search;
 use crate::db::Current;
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 use crate::{audit, rules::required_text};
@@ -152,27 +153,29 @@ pub async fn create(
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let region = super::tenant_region(&*tx, ctx.tenant_id).await?;
     let now = deps.clock.now();
-    let mut model = companies::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        name: Set(String::new()),
-        legal_name: Set(None),
-        rfc: Set(None),
-        tax_regime: Set(None),
-        postal_code: Set(None),
-        email: Set(None),
-        phone: Set(None),
-        website: Set(None),
-        city: Set(None),
-        owner_id: Set(ctx.actor_user()),
-        tags: Set(serde_json::json!([])),
-        custom_fields: Set(serde_json::json!({})),
-        is_customer: Set(false),
-        customer_since: Set(None),
-        search_text: Set(String::new()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let mut model = stamped(
+        now,
+        companies::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            name: Set(String::new()),
+            legal_name: Set(None),
+            rfc: Set(None),
+            tax_regime: Set(None),
+            postal_code: Set(None),
+            email: Set(None),
+            phone: Set(None),
+            website: Set(None),
+            city: Set(None),
+            owner_id: Set(ctx.actor_user()),
+            tags: Set(serde_json::json!([])),
+            custom_fields: Set(serde_json::json!({})),
+            is_customer: Set(false),
+            customer_since: Set(None),
+            search_text: Set(String::new()),
+            ..Default::default()
+        },
+    );
     if input.name.is_none() {
         return Err(Error::invalid("name", "name is required"));
     }
@@ -213,8 +216,7 @@ pub async fn update(
         Some(&previous_custom),
     )
     .await?;
-    model.updated_at = Set(deps.clock.now());
-    let company = model.update(&*tx).await?;
+    let company = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,

@@ -18,6 +18,7 @@ use super::rules;
 use super::search;
 use crate::db::Current;
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 use crate::{audit, rules::required_text};
@@ -177,26 +178,28 @@ pub async fn create(
     crate::plans::ensure_room(&tx, &CONTACTS).await?;
     let region = super::tenant_region(&*tx, ctx.tenant_id).await?;
     let now = deps.clock.now();
-    let mut model = contacts::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        first_name: Set(String::new()),
-        last_name: Set(String::new()),
-        email: Set(None),
-        phone: Set(None),
-        rfc: Set(None),
-        job_title: Set(None),
-        city: Set(None),
-        company_id: Set(None),
-        owner_id: Set(ctx.actor_user()),
-        tags: Set(serde_json::json!([])),
-        custom_fields: Set(serde_json::json!({})),
-        is_customer: Set(false),
-        customer_since: Set(None),
-        search_text: Set(String::new()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let mut model = stamped(
+        now,
+        contacts::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            first_name: Set(String::new()),
+            last_name: Set(String::new()),
+            email: Set(None),
+            phone: Set(None),
+            rfc: Set(None),
+            job_title: Set(None),
+            city: Set(None),
+            company_id: Set(None),
+            owner_id: Set(ctx.actor_user()),
+            tags: Set(serde_json::json!([])),
+            custom_fields: Set(serde_json::json!({})),
+            is_customer: Set(false),
+            customer_since: Set(None),
+            search_text: Set(String::new()),
+            ..Default::default()
+        },
+    );
     apply(&tx, &region.country, &mut model, input, None).await?;
     if !allow_duplicate && let Some((field, existing)) = duplicate_of(&tx, &model, None).await? {
         return Err(Error::duplicate(field, existing, "contact"));
@@ -234,8 +237,7 @@ pub async fn update(
         Some(&previous_custom),
     )
     .await?;
-    model.updated_at = Set(deps.clock.now());
-    let contact = model.update(&*tx).await?;
+    let contact = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -438,8 +440,7 @@ pub async fn merge(
         (a, b) => a.or(b),
     });
     model.search_text = Set(search_text_of(&model)?);
-    model.updated_at = Set(deps.clock.now());
-    let contact = model.update(&*tx).await?;
+    let contact = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,

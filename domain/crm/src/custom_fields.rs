@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{ExprTrait, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Map, Value};
 use tianguis_entity::crm::custom_field_definitions as defs;
@@ -132,9 +131,8 @@ pub async fn create(
     let key = field_key(&input.key)?;
     let label = required_text(&input.label, "label", 80)?;
     let options = select_options(input.kind, &input.options)?;
-    let now = deps.clock.now();
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let def = defs::ActiveModel {
+    let def = tx.insert(defs::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(ctx.tenant_id),
         entity: Set(input.entity.key().to_owned()),
@@ -144,10 +142,8 @@ pub async fn create(
         options: Set(serde_json::json!(options)),
         required: Set(input.required),
         position: Set(input.position.unwrap_or(0)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
+        ..Default::default()
+    })
     .await
     .map_err(|e| {
         conflict_on(
@@ -201,8 +197,7 @@ pub async fn update(
     if let Some(position) = input.position {
         model.position = Set(position);
     }
-    model.updated_at = Set(deps.clock.now());
-    let def = model.update(&*tx).await?;
+    let def = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,

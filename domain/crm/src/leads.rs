@@ -22,6 +22,7 @@ use super::scoring::{self, LeadFacts, ScoreReason, ScoringConfig};
 use super::{rules, search};
 use crate::db::Current;
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::page::{Page, PageRequest, SortDirection, paginate, paginate_by};
 use crate::ports::Job;
 use crate::registry::{JobKind, Queue};
@@ -192,9 +193,8 @@ async fn record_stage_change(
     lead_id: Uuid,
     from: Option<Uuid>,
     to: Uuid,
-    now: DateTime<Utc>,
 ) -> Result<()> {
-    lead_stage_changes::ActiveModel {
+    tx.insert(lead_stage_changes::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tx.tenant_id()),
         lead_id: Set(lead_id),
@@ -202,10 +202,8 @@ async fn record_stage_change(
         to_stage_id: Set(to),
         actor_type: Set(ctx.actor.kind().to_owned()),
         actor_id: Set(ctx.actor.id()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&**tx)
+        ..Default::default()
+    })
     .await?;
     Ok(())
 }
@@ -242,36 +240,38 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewLead) -> Result<Lead
     };
     let now = deps.clock.now();
     let outcome = Outcome::from_stored(&stage.outcome)?;
-    let mut model = leads::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        title: Set(String::new()),
-        contact_id: Set(None),
-        company_id: Set(None),
-        source: Set(Source::Other.key().to_owned()),
-        owner_id: Set(ctx.actor_user()),
-        value_minor: Set(0),
-        currency: Set(region.currency.clone()),
-        expected_close_on: Set(None),
-        pipeline_id: Set(pipeline.id),
-        stage_id: Set(stage.id),
-        status: Set(outcome.key().to_owned()),
-        lost_reason: Set(None),
-        next_follow_up_at: Set(None),
-        tags: Set(serde_json::json!([])),
-        custom_fields: Set(serde_json::json!({})),
-        score: Set(0),
-        score_reasons: Set(serde_json::json!([])),
-        last_activity_at: Set(None),
-        closed_at: Set((outcome != Outcome::Open).then_some(now)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let mut model = stamped(
+        now,
+        leads::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            title: Set(String::new()),
+            contact_id: Set(None),
+            company_id: Set(None),
+            source: Set(Source::Other.key().to_owned()),
+            owner_id: Set(ctx.actor_user()),
+            value_minor: Set(0),
+            currency: Set(region.currency.clone()),
+            expected_close_on: Set(None),
+            pipeline_id: Set(pipeline.id),
+            stage_id: Set(stage.id),
+            status: Set(outcome.key().to_owned()),
+            lost_reason: Set(None),
+            next_follow_up_at: Set(None),
+            tags: Set(serde_json::json!([])),
+            custom_fields: Set(serde_json::json!({})),
+            score: Set(0),
+            score_reasons: Set(serde_json::json!([])),
+            last_activity_at: Set(None),
+            closed_at: Set((outcome != Outcome::Open).then_some(now)),
+            ..Default::default()
+        },
+    );
     apply(&tx, &mut model, input.fields, None).await?;
     let config = scoring_config(&tx).await?;
     rescore(&tx, &mut model, &config, now).await?;
     let lead = model.insert(&*tx).await?;
-    record_stage_change(&tx, ctx, lead.id, None, stage.id, now).await?;
+    record_stage_change(&tx, ctx, lead.id, None, stage.id).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -307,8 +307,7 @@ pub async fn update(deps: &Deps, ctx: &TenantCtx, id: Uuid, input: LeadInput) ->
     let now = deps.clock.now();
     let config = scoring_config(&tx).await?;
     rescore(&tx, &mut model, &config, now).await?;
-    model.updated_at = Set(now);
-    let lead = model.update(&*tx).await?;
+    let lead = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -361,9 +360,8 @@ pub async fn move_to_stage(
     model.closed_at = Set((outcome != Outcome::Open).then_some(now));
     let config = scoring_config(&tx).await?;
     rescore(&tx, &mut model, &config, now).await?;
-    model.updated_at = Set(now);
-    let lead = model.update(&*tx).await?;
-    record_stage_change(&tx, ctx, lead.id, Some(from), stage.id, now).await?;
+    let lead = tx.update(model).await?;
+    record_stage_change(&tx, ctx, lead.id, Some(from), stage.id).await?;
     let mut data = event_data(&lead);
     data["fromStageId"] = serde_json::json!(from);
     data["stageName"] = serde_json::json!(stage.name);
@@ -753,11 +751,14 @@ pub async fn set_scoring(
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let json = serde_json::to_value(&config).map_err(anyhow::Error::from)?;
     let now = deps.clock.now();
-    crm_settings::Entity::insert(crm_settings::ActiveModel {
-        tenant_id: Set(ctx.tenant_id),
-        scoring: Set(json.clone()),
-        updated_at: Set(now),
-    })
+    crm_settings::Entity::insert(stamped(
+        now,
+        crm_settings::ActiveModel {
+            tenant_id: Set(ctx.tenant_id),
+            scoring: Set(json.clone()),
+            ..Default::default()
+        },
+    ))
     .on_conflict(
         sea_orm::sea_query::OnConflict::column(crm_settings::Column::TenantId)
             .update_columns([

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use tianguis_entity::crm::{leads, pipeline_stages as stages, pipelines};
 use uuid::Uuid;
 
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::error::conflict_on;
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 use crate::{audit, rules::required_text};
@@ -55,14 +55,16 @@ pub(crate) async fn default_pipeline(tx: &TenantTx) -> Result<Pipeline> {
     let name = if spanish { "Ventas" } else { "Sales" };
     let now = tx.now();
     let id = Uuid::now_v7();
-    let inserted = pipelines::Entity::insert(pipelines::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(tx.tenant_id()),
-        name: Set(name.to_owned()),
-        is_default: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
+    let inserted = pipelines::Entity::insert(stamped(
+        now,
+        pipelines::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(tx.tenant_id()),
+            name: Set(name.to_owned()),
+            is_default: Set(true),
+            ..Default::default()
+        },
+    ))
     .on_conflict(
         OnConflict::columns([pipelines::Column::TenantId, pipelines::Column::Name])
             .do_nothing()
@@ -74,16 +76,20 @@ pub(crate) async fn default_pipeline(tx: &TenantTx) -> Result<Pipeline> {
         let rows = DEFAULT_STAGES
             .iter()
             .enumerate()
-            .map(|(i, (es, en, p, o))| stages::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant_id: Set(tx.tenant_id()),
-                pipeline_id: Set(id),
-                name: Set((if spanish { es } else { en }).to_string()),
-                position: Set(i as i32),
-                probability: Set(*p),
-                outcome: Set(o.key().to_owned()),
-                created_at: Set(now),
-                updated_at: Set(now),
+            .map(|(i, (es, en, p, o))| {
+                stamped(
+                    now,
+                    stages::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        tenant_id: Set(tx.tenant_id()),
+                        pipeline_id: Set(id),
+                        name: Set((if spanish { es } else { en }).to_string()),
+                        position: Set(i as i32),
+                        probability: Set(*p),
+                        outcome: Set(o.key().to_owned()),
+                        ..Default::default()
+                    },
+                )
             });
         stages::Entity::insert_many(rows).exec(&**tx).await?;
     }
@@ -183,26 +189,24 @@ pub async fn create(
     check_stages(&stage_inputs)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     default_pipeline(&tx).await?;
-    let now = deps.clock.now();
-    let pipeline = pipelines::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        name: Set(name),
-        is_default: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
-    .await
-    .map_err(|e| {
-        conflict_on(
-            e,
-            "ux_pipelines_name",
-            "pipelines.tenant_id, pipelines.name",
-            "name",
-            "a pipeline with this name exists",
-        )
-    })?;
+    let pipeline = tx
+        .insert(pipelines::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            name: Set(name),
+            is_default: Set(false),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| {
+            conflict_on(
+                e,
+                "ux_pipelines_name",
+                "pipelines.tenant_id, pipelines.name",
+                "name",
+                "a pipeline with this name exists",
+            )
+        })?;
     save_stages(&tx, &pipeline, stage_inputs).await?;
     audit::record(
         &mut tx,
@@ -233,8 +237,7 @@ pub async fn update(
     if let Some(name) = name {
         model.name = Set(required_text(&name, "name", 80)?);
     }
-    model.updated_at = Set(deps.clock.now());
-    let pipeline = model.update(&*tx).await.map_err(|e| {
+    let pipeline = tx.update(model).await.map_err(|e| {
         conflict_on(
             e,
             "ux_pipelines_name",
@@ -301,7 +304,6 @@ async fn save_stages(
     pipeline: &Pipeline,
     inputs: Vec<StageInput>,
 ) -> Result<Vec<Uuid>> {
-    let now = tx.now();
     let mut ids = Vec::with_capacity(inputs.len());
     for (position, input) in inputs.into_iter().enumerate() {
         let name = required_text(&input.name, "name", 80)?;
@@ -319,11 +321,10 @@ async fn save_stages(
                 model.position = Set(position as i32);
                 model.probability = Set(input.probability);
                 model.outcome = Set(input.outcome.key().to_owned());
-                model.updated_at = Set(now);
-                model.update(&**tx).await?
+                tx.update(model).await?
             }
             None => {
-                stages::ActiveModel {
+                tx.insert(stages::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     tenant_id: Set(tx.tenant_id()),
                     pipeline_id: Set(pipeline.id),
@@ -331,10 +332,8 @@ async fn save_stages(
                     position: Set(position as i32),
                     probability: Set(input.probability),
                     outcome: Set(input.outcome.key().to_owned()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&**tx)
+                    ..Default::default()
+                })
                 .await?
             }
         };

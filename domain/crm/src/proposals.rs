@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::{Money, rules, search};
 use crate::db::Current;
+use crate::db::stamped;
 use crate::db::{TenantTx, begin_system};
 use crate::email;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
@@ -162,26 +163,28 @@ fn price(
             },
             currency,
         )?;
-        rows.push(items::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(tx.tenant_id()),
-            proposal_id: Set(proposal_id),
-            position: Set(position as i32),
-            product_id: Set(input.product_id),
-            description: Set(description),
-            quantity: Set(input.quantity.normalize().to_string()),
-            unit_price: Set(input.unit_price.normalize().to_string()),
-            discount_minor: Set(line.discount),
-            tax: Set(input.tax.key().to_owned()),
-            withholdings: Set(
-                serde_json::to_value(&input.withholdings).map_err(anyhow::Error::from)?
-            ),
-            amount_minor: Set(line.amount),
-            tax_minor: Set(line.tax),
-            withheld_minor: Set(line.withheld),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
+        rows.push(stamped(
+            now,
+            items::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(tx.tenant_id()),
+                proposal_id: Set(proposal_id),
+                position: Set(position as i32),
+                product_id: Set(input.product_id),
+                description: Set(description),
+                quantity: Set(input.quantity.normalize().to_string()),
+                unit_price: Set(input.unit_price.normalize().to_string()),
+                discount_minor: Set(line.discount),
+                tax: Set(input.tax.key().to_owned()),
+                withholdings: Set(
+                    serde_json::to_value(&input.withholdings).map_err(anyhow::Error::from)?
+                ),
+                amount_minor: Set(line.amount),
+                tax_minor: Set(line.tax),
+                withheld_minor: Set(line.withheld),
+                ..Default::default()
+            },
+        ));
         lines.push(line);
     }
     Ok(Priced {
@@ -306,40 +309,44 @@ pub async fn create(
         input.items.clone().unwrap_or_default(),
         now,
     )?;
-    let mut model = proposals::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(ctx.tenant_id),
-        number: Set(String::new()),
-        series: Set(series.clone()),
-        title: Set(title),
-        lead_id: Set(None),
-        contact_id: Set(None),
-        company_id: Set(None),
-        currency: Set(currency),
-        status: Set(Status::Draft.key().to_owned()),
-        valid_until: Set(valid_until),
-        notes: Set(rules::optional_text(input.notes.as_deref(), "notes", 5000)?.unwrap_or_default()),
-        subtotal_minor: Set(0),
-        discount_minor: Set(0),
-        tax_minor: Set(0),
-        withheld_minor: Set(0),
-        total_minor: Set(0),
-        public_token_hash: Set(None),
-        recipient_email: Set(None),
-        view_count: Set(0),
-        sent_at: Set(None),
-        first_viewed_at: Set(None),
-        decided_at: Set(None),
-        accepted_by: Set(None),
-        rejection_reason: Set(None),
-        checkout_id: Set(None),
-        checkout_url: Set(None),
-        payment_intent: Set(None),
-        paid_at: Set(None),
-        created_by: Set(ctx.actor_user()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let mut model = stamped(
+        now,
+        proposals::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(ctx.tenant_id),
+            number: Set(String::new()),
+            series: Set(series.clone()),
+            title: Set(title),
+            lead_id: Set(None),
+            contact_id: Set(None),
+            company_id: Set(None),
+            currency: Set(currency),
+            status: Set(Status::Draft.key().to_owned()),
+            valid_until: Set(valid_until),
+            notes: Set(
+                rules::optional_text(input.notes.as_deref(), "notes", 5000)?.unwrap_or_default()
+            ),
+            subtotal_minor: Set(0),
+            discount_minor: Set(0),
+            tax_minor: Set(0),
+            withheld_minor: Set(0),
+            total_minor: Set(0),
+            public_token_hash: Set(None),
+            recipient_email: Set(None),
+            view_count: Set(0),
+            sent_at: Set(None),
+            first_viewed_at: Set(None),
+            decided_at: Set(None),
+            accepted_by: Set(None),
+            rejection_reason: Set(None),
+            checkout_id: Set(None),
+            checkout_url: Set(None),
+            payment_intent: Set(None),
+            paid_at: Set(None),
+            created_by: Set(ctx.actor_user()),
+            ..Default::default()
+        },
+    );
     parties(&tx, &mut model, &input).await?;
     set_totals(&mut model, &priced.totals);
     let year = today.year();
@@ -403,8 +410,7 @@ pub async fn update(
         items::Entity::insert_many(priced.rows).exec(&*tx).await?;
         set_totals(&mut model, &priced.totals);
     }
-    model.updated_at = Set(now);
-    let proposal = model.update(&*tx).await?;
+    let proposal = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -451,8 +457,7 @@ pub async fn send(deps: &Deps, ctx: &TenantCtx, id: Uuid, to: Option<String>) ->
     model.public_token_hash = Set(Some(sha256_hex(&token)));
     model.recipient_email = Set(Some(to.clone()));
     model.sent_at = Set(Some(now));
-    model.updated_at = Set(now);
-    let proposal = model.update(&*tx).await?;
+    let proposal = tx.update(model).await?;
 
     let (branding, locale) = tenants::branding(&*tx, ctx.tenant_id).await?;
     let link = format!("{}/p/{token}", deps.mail.public_url.trim_end_matches('/'));
@@ -521,8 +526,7 @@ async fn decide(
             model.rejection_reason = Set(rules::optional_text(reason.as_deref(), "reason", 1000)?)
         }
     }
-    model.updated_at = Set(now);
-    let proposal = model.update(&**tx).await?;
+    let proposal = tx.update(model).await?;
     let mut data = event_data(&proposal);
     data["acceptedBy"] = serde_json::json!(proposal.accepted_by);
     data["rejectionReason"] = serde_json::json!(proposal.rejection_reason);
@@ -699,8 +703,7 @@ pub async fn expire_overdue(deps: &Deps) -> Result<usize> {
             let mut model: proposals::ActiveModel = current.into();
             model.status = Set(status.key().to_owned());
             model.decided_at = Set(Some(now));
-            model.updated_at = Set(now);
-            let proposal = model.update(&*tx).await?;
+            let proposal = tx.update(model).await?;
             audit::record(
                 &mut tx,
                 &ctx,

@@ -23,6 +23,7 @@ use uuid::Uuid;
 use super::rules::{self, Condition, Facts, Holding, Sample, Severity};
 use super::telemetry::DeviceIdentity;
 use crate::audit;
+use crate::db::stamped;
 use crate::db::{TenantTx, begin_system};
 use crate::email::{self, NewEmail};
 use crate::page::{Page, PageRequest, SortDirection, paginate};
@@ -235,19 +236,21 @@ pub async fn create_rule(
         }
     };
     let now = tx.now();
-    let mut model = alert_rules::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        name: Set(String::new()),
-        device_id: Set(device_id),
-        profile_id: Set(profile_id),
-        severity: Set(severity.key().into()),
-        condition: Set(serde_json::Value::Null),
-        notify_emails: Set(serde_json::json!([])),
-        enabled: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let mut model = stamped(
+        now,
+        alert_rules::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            name: Set(String::new()),
+            device_id: Set(device_id),
+            profile_id: Set(profile_id),
+            severity: Set(severity.key().into()),
+            condition: Set(serde_json::Value::Null),
+            notify_emails: Set(serde_json::json!([])),
+            enabled: Set(true),
+            ..Default::default()
+        },
+    );
     apply(&mut model, input)?;
     let rule = model.insert(&*tx).await?;
     audit::record(
@@ -277,8 +280,7 @@ pub async fn update_rule(
         .await?
         .into();
     apply(&mut model, input)?;
-    model.updated_at = Set(tx.now());
-    let rule = model.update(&*tx).await?;
+    let rule = tx.update(model).await?;
     if condition_changed {
         // Timers measured against the old condition mean nothing for the new one.
         states::Entity::delete_many()
@@ -643,13 +645,16 @@ async fn remember(
             .await?;
         return Ok(());
     }
-    states::Entity::insert(states::ActiveModel {
-        tenant_id: Set(tenant_id),
-        rule_id: Set(rule_id),
-        device_id: Set(device_id),
-        holding_since: Set(serde_json::to_value(holding).map_err(anyhow::Error::from)?),
-        updated_at: Set(now),
-    })
+    states::Entity::insert(stamped(
+        now,
+        states::ActiveModel {
+            tenant_id: Set(tenant_id),
+            rule_id: Set(rule_id),
+            device_id: Set(device_id),
+            holding_since: Set(serde_json::to_value(holding).map_err(anyhow::Error::from)?),
+            ..Default::default()
+        },
+    ))
     .on_conflict(
         OnConflict::columns([states::Column::RuleId, states::Column::DeviceId])
             .update_columns([states::Column::HoldingSince, states::Column::UpdatedAt])

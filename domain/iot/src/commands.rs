@@ -83,23 +83,23 @@ pub async fn send(deps: &Deps, ctx: &TenantCtx, input: NewCommand) -> Result<Dev
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     tx.get::<devices::Entity>(input.device_id, "device").await?;
     let now = tx.now();
-    let command = commands::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        device_id: Set(input.device_id),
-        method: Set(method),
-        params: Set(input.params),
-        status: Set(Status::Pending.key().into()),
-        response: Set(None),
-        error: Set(None),
-        requested_by: Set(ctx.actor_user()),
-        created_at: Set(now),
-        delivered_at: Set(None),
-        completed_at: Set(None),
-        expires_at: Set(now + TimeDelta::seconds(timeout)),
-    }
-    .insert(&*tx)
-    .await?;
+    let command = tx
+        .insert(commands::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            device_id: Set(input.device_id),
+            method: Set(method),
+            params: Set(input.params),
+            status: Set(Status::Pending.key().into()),
+            response: Set(None),
+            error: Set(None),
+            requested_by: Set(ctx.actor_user()),
+            delivered_at: Set(None),
+            completed_at: Set(None),
+            expires_at: Set(now + TimeDelta::seconds(timeout)),
+            ..Default::default()
+        })
+        .await?;
     audit::record(
         &mut tx,
         ctx,

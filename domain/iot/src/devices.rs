@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::error::conflict_on;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::secrets::{random_token, sha256_hex};
@@ -89,28 +90,26 @@ pub async fn create_profile(
     let keys = input.telemetry_keys.unwrap_or_default();
     check_keys(&keys)?;
     let timeout = check_timeout(input.offline_timeout_secs.unwrap_or(DEFAULT_OFFLINE_SECS))?;
-    let now = deps.clock.now();
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let profile = profiles::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        name: Set(name),
-        telemetry_keys: Set(serde_json::to_value(&keys).map_err(anyhow::Error::from)?),
-        offline_timeout_secs: Set(timeout),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
-    .await
-    .map_err(|e| {
-        conflict_on(
-            e,
-            "ux_device_profiles_name",
-            "device_profiles.tenant_id, device_profiles.name",
-            "name",
-            "a profile with this name exists",
-        )
-    })?;
+    let profile = tx
+        .insert(profiles::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            name: Set(name),
+            telemetry_keys: Set(serde_json::to_value(&keys).map_err(anyhow::Error::from)?),
+            offline_timeout_secs: Set(timeout),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| {
+            conflict_on(
+                e,
+                "ux_device_profiles_name",
+                "device_profiles.tenant_id, device_profiles.name",
+                "name",
+                "a profile with this name exists",
+            )
+        })?;
     audit::record(
         &mut tx,
         ctx,
@@ -146,8 +145,7 @@ pub async fn update_profile(
     if let Some(timeout) = input.offline_timeout_secs {
         model.offline_timeout_secs = Set(check_timeout(timeout)?);
     }
-    model.updated_at = Set(deps.clock.now());
-    let profile = model.update(&*tx).await.map_err(|e| {
+    let profile = tx.update(model).await.map_err(|e| {
         conflict_on(
             e,
             "ux_device_profiles_name",
@@ -288,22 +286,24 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: DeviceInput) -> Result<
     let (token, hash) = new_token();
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     crate::plans::ensure_room(&tx, &DEVICES).await?;
-    let mut model = devices::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        name: Set(String::new()),
-        device_type: Set("sensor".into()),
-        location: Set(None),
-        tags: Set(serde_json::json!([])),
-        metadata: Set(serde_json::json!({})),
-        profile_id: Set(None),
-        token_hash: Set(Some(hash)),
-        token_issued_at: Set(Some(now)),
-        last_seen_at: Set(None),
-        online: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let mut model = stamped(
+        now,
+        devices::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            name: Set(String::new()),
+            device_type: Set("sensor".into()),
+            location: Set(None),
+            tags: Set(serde_json::json!([])),
+            metadata: Set(serde_json::json!({})),
+            profile_id: Set(None),
+            token_hash: Set(Some(hash)),
+            token_issued_at: Set(Some(now)),
+            last_seen_at: Set(None),
+            online: Set(false),
+            ..Default::default()
+        },
+    );
     apply(&tx, &mut model, input).await?;
     let device = model.insert(&*tx).await?;
     audit::record(
@@ -323,8 +323,7 @@ pub async fn update(deps: &Deps, ctx: &TenantCtx, id: Uuid, input: DeviceInput) 
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let mut model: devices::ActiveModel = tx.get::<devices::Entity>(id, "device").await?.into();
     apply(&tx, &mut model, input).await?;
-    model.updated_at = Set(deps.clock.now());
-    let device = model.update(&*tx).await?;
+    let device = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -391,8 +390,7 @@ pub async fn replace_token(
         model.token_issued_at = Set(Some(now));
         Some(token)
     };
-    model.updated_at = Set(now);
-    let device = model.update(&*tx).await?;
+    let device = tx.update(model).await?;
     let action = if revoke {
         "iot.device.token_revoked"
     } else {

@@ -15,6 +15,7 @@ use tianguis_entity::iot::{devices, telemetry_latest as latest, telemetry_points
 use uuid::Uuid;
 
 use super::payload::{Point, Reading};
+use crate::db::stamped;
 use crate::db::{TenantTx, begin_system, raw};
 use crate::secrets::sha256_hex;
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -454,11 +455,14 @@ pub async fn set_retention_days(deps: &Deps, ctx: &TenantCtx, days: i32) -> Resu
         ));
     }
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    iot_settings::Entity::insert(iot_settings::ActiveModel {
-        tenant_id: Set(ctx.tenant_id),
-        retention_days: Set(days),
-        updated_at: Set(deps.clock.now()),
-    })
+    iot_settings::Entity::insert(stamped(
+        tx.now(),
+        iot_settings::ActiveModel {
+            tenant_id: Set(ctx.tenant_id),
+            retention_days: Set(days),
+            ..Default::default()
+        },
+    ))
     .on_conflict(
         OnConflict::column(iot_settings::Column::TenantId)
             .update_columns([

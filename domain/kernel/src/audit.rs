@@ -8,6 +8,7 @@ use tianguis_entity::tenancy::audit_logs;
 use uuid::Uuid;
 
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::{Deps, Permission, Result, TenantCtx};
 
@@ -58,20 +59,23 @@ pub async fn record(
     subject: (&str, Option<Uuid>),
     data: serde_json::Value,
 ) -> Result<()> {
-    let model = audit_logs::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tx.tenant_id()),
-        actor_type: Set(ctx.actor.kind().to_owned()),
-        actor_id: Set(ctx.actor.id()),
-        action: Set(action.to_owned()),
-        subject_type: Set(subject.0.to_owned()),
-        subject_id: Set(subject.1),
-        ip: Set(ctx.meta.ip.clone()),
-        user_agent: Set(ctx.meta.user_agent.clone()),
-        request_id: Set(Some(ctx.meta.request_id.clone()).filter(|r| !r.is_empty())),
-        data: Set(data),
-        created_at: Set(tx.now()),
-    };
+    let model = stamped(
+        tx.now(),
+        audit_logs::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tx.tenant_id()),
+            actor_type: Set(ctx.actor.kind().to_owned()),
+            actor_id: Set(ctx.actor.id()),
+            action: Set(action.to_owned()),
+            subject_type: Set(subject.0.to_owned()),
+            subject_id: Set(subject.1),
+            ip: Set(ctx.meta.ip.clone()),
+            user_agent: Set(ctx.meta.user_agent.clone()),
+            request_id: Set(Some(ctx.meta.request_id.clone()).filter(|r| !r.is_empty())),
+            data: Set(data),
+            ..Default::default()
+        },
+    );
     let inserted = audit_logs::Entity::insert(model)
         .exec_with_returning(&**tx)
         .await?;

@@ -40,6 +40,54 @@ pub struct TenantTx {
     jobs_after_commit: Vec<AfterCommit>,
 }
 
+/// Sets a row's `updated_at`, and its `created_at` when `new`, to `now`: the one place
+/// they are written. [`TenantTx::insert`] and [`TenantTx::update`] call it; writes outside a
+/// tenant transaction, or in bulk, call it (or [`stamped`]) themselves.
+pub fn stamp<A>(model: &mut A, now: chrono::DateTime<chrono::Utc>, new: bool)
+where
+    A: sea_orm::ActiveModelTrait,
+    <A::Entity as EntityTrait>::Column: std::str::FromStr,
+{
+    use std::str::FromStr;
+    let column = |name| <<A::Entity as EntityTrait>::Column as FromStr>::from_str(name).ok();
+    if new && let Some(created) = column("created_at") {
+        model.set(created, now.into());
+    }
+    if let Some(updated) = column("updated_at") {
+        model.set(updated, now.into());
+    }
+}
+
+/// Bulk updates set `updated_at` through [`touched`](Touched::touched), as single rows do
+/// through [`stamp`].
+pub trait Touched: Sized {
+    fn touched(self, now: chrono::DateTime<chrono::Utc>) -> Self;
+}
+
+impl<E> Touched for sea_orm::UpdateMany<E>
+where
+    E: EntityTrait,
+    E::Column: std::str::FromStr,
+{
+    fn touched(self, now: chrono::DateTime<chrono::Utc>) -> Self {
+        use std::str::FromStr;
+        match <E::Column as FromStr>::from_str("updated_at") {
+            Ok(updated) => self.col_expr(updated, sea_orm::sea_query::Expr::value(now)),
+            Err(_) => self,
+        }
+    }
+}
+
+/// A new row with its timestamps set to `now`.
+pub fn stamped<A>(now: chrono::DateTime<chrono::Utc>, mut model: A) -> A
+where
+    A: sea_orm::ActiveModelTrait,
+    <A::Entity as EntityTrait>::Column: std::str::FromStr,
+{
+    stamp(&mut model, now, true);
+    model
+}
+
 impl TenantTx {
     pub async fn begin(deps: &Deps, tenant_id: Uuid) -> Result<Self> {
         let tx = begin_writable(&deps.db).await?;
@@ -71,6 +119,34 @@ impl TenantTx {
     /// The time of the transaction, from the service's clock (which tests can move).
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.now
+    }
+
+    /// Inserts a row with its timestamps set to the transaction's time.
+    pub async fn insert<A>(
+        &self,
+        mut model: A,
+    ) -> std::result::Result<<A::Entity as EntityTrait>::Model, sea_orm::DbErr>
+    where
+        A: sea_orm::ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+        <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+        <A::Entity as EntityTrait>::Column: std::str::FromStr,
+    {
+        stamp(&mut model, self.now, true);
+        model.insert(&self.tx).await
+    }
+
+    /// Updates a row, its `updated_at` set to the transaction's time.
+    pub async fn update<A>(
+        &self,
+        mut model: A,
+    ) -> std::result::Result<<A::Entity as EntityTrait>::Model, sea_orm::DbErr>
+    where
+        A: sea_orm::ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+        <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+        <A::Entity as EntityTrait>::Column: std::str::FromStr,
+    {
+        stamp(&mut model, self.now, false);
+        model.update(&self.tx).await
     }
 
     /// All of this tenant's rows of `E`.

@@ -13,6 +13,8 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::db::TenantTx;
+use crate::db::Touched;
+use crate::db::{stamp, stamped};
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::ports::Job;
 use crate::registry::{JobKind, Queue};
@@ -46,20 +48,22 @@ pub async fn record<C: ConnectionTrait>(
     run_at: DateTime<Utc>,
 ) -> Result<Uuid> {
     let id = Uuid::now_v7();
-    job_runs::Entity::insert(job_runs::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(job.tenant_id()),
-        kind: Set(job.kind().to_owned()),
-        payload: Set(job.payload().clone()),
-        status: Set(Status::Queued.key().to_owned()),
-        attempts: Set(0),
-        last_error: Set(None),
-        run_at: Set(run_at),
-        started_at: Set(None),
-        finished_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
+    job_runs::Entity::insert(stamped(
+        now,
+        job_runs::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(job.tenant_id()),
+            kind: Set(job.kind().to_owned()),
+            payload: Set(job.payload().clone()),
+            status: Set(Status::Queued.key().to_owned()),
+            attempts: Set(0),
+            last_error: Set(None),
+            run_at: Set(run_at),
+            started_at: Set(None),
+            finished_at: Set(None),
+            ..Default::default()
+        },
+    ))
     .exec_without_returning(conn)
     .await?;
     Ok(id)
@@ -81,7 +85,7 @@ pub async fn claim<C: ConnectionTrait>(
             Expr::col(job_runs::Column::Attempts).add(1),
         )
         .col_expr(job_runs::Column::StartedAt, Expr::value(now))
-        .col_expr(job_runs::Column::UpdatedAt, Expr::value(now))
+        .touched(now)
         .filter(job_runs::Column::Id.eq(id))
         .filter(job_runs::Column::Status.is_in([Status::Queued.key(), Status::Running.key()]))
         .exec_with_returning(conn)
@@ -121,7 +125,7 @@ pub async fn finish<C: ConnectionTrait>(
                     job_runs::Column::LastError,
                     Expr::value(Option::<String>::None),
                 )
-                .col_expr(job_runs::Column::UpdatedAt, Expr::value(now))
+                .touched(now)
                 .filter(job_runs::Column::Id.eq(id))
                 .exec(conn)
                 .await?;
@@ -133,7 +137,7 @@ pub async fn finish<C: ConnectionTrait>(
         return Ok(None);
     };
     let mut model: job_runs::ActiveModel = row.clone().into();
-    model.updated_at = Set(now);
+    stamp(&mut model, now, false);
     model.last_error = Set(Some(error.chars().take(2000).collect()));
     let again = if row.attempts >= max_attempts {
         model.status = Set(Status::Failed.key().to_owned());
@@ -251,8 +255,7 @@ pub async fn retry(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<JobRun> {
     model.status = Set(Status::Queued.key().to_owned());
     model.run_at = Set(now);
     model.finished_at = Set(None);
-    model.updated_at = Set(now);
-    let row = sea_orm::ActiveModelTrait::update(model, &*tx).await?;
+    let row = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -283,8 +286,7 @@ pub async fn cancel(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<JobRun> {
     let mut model: job_runs::ActiveModel = row.into();
     model.status = Set(Status::Cancelled.key().to_owned());
     model.finished_at = Set(Some(now));
-    model.updated_at = Set(now);
-    let row = sea_orm::ActiveModelTrait::update(model, &*tx).await?;
+    let row = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,

@@ -23,6 +23,8 @@ use tianguis_entity::messaging::{channels, message_templates};
 use uuid::Uuid;
 
 use super::tracking;
+use crate::db::Touched;
+use crate::db::stamped;
 use crate::db::{TenantTx, raw};
 use crate::email::templates::escape;
 use crate::messaging::{ChannelKind, channels as channel_rules, templates};
@@ -141,29 +143,31 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: CampaignInput) -> Resul
     };
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let now = tx.now();
-    let mut model = campaigns::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        name: Set(String::new()),
-        channel_id: Set(channel_id),
-        segment_id: Set(segment_id),
-        status: Set(Status::Draft.key().to_owned()),
-        subject: Set(None),
-        body: Set(None),
-        template_id: Set(None),
-        template_variables: Set(json!([])),
-        batch_size: Set(deps
-            .settings::<MessagingSettings>()?
-            .campaign_batch_size
-            .clamp(1, MAX_BATCH as u32) as i32),
-        scheduled_at: Set(None),
-        started_at: Set(None),
-        completed_at: Set(None),
-        recipient_count: Set(0),
-        created_by: Set(ctx.actor_user()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let mut model = stamped(
+        now,
+        campaigns::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            name: Set(String::new()),
+            channel_id: Set(channel_id),
+            segment_id: Set(segment_id),
+            status: Set(Status::Draft.key().to_owned()),
+            subject: Set(None),
+            body: Set(None),
+            template_id: Set(None),
+            template_variables: Set(json!([])),
+            batch_size: Set(deps
+                .settings::<MessagingSettings>()?
+                .campaign_batch_size
+                .clamp(1, MAX_BATCH as u32) as i32),
+            scheduled_at: Set(None),
+            started_at: Set(None),
+            completed_at: Set(None),
+            recipient_count: Set(0),
+            created_by: Set(ctx.actor_user()),
+            ..Default::default()
+        },
+    );
     apply(&tx, &mut model, input).await?;
     let campaign = model.insert(&*tx).await?;
     audit::record(
@@ -201,8 +205,7 @@ pub async fn update(
     }
     let mut model: campaigns::ActiveModel = current.into();
     apply(&tx, &mut model, input).await?;
-    model.updated_at = Set(tx.now());
-    let campaign = model.update(&*tx).await?;
+    let campaign = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -303,8 +306,7 @@ pub async fn schedule(
     let mut model: campaigns::ActiveModel = current.into();
     model.status = Set(Status::Scheduled.key().to_owned());
     model.scheduled_at = Set(Some(at));
-    model.updated_at = Set(tx.now());
-    let campaign = model.update(&*tx).await?;
+    let campaign = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -369,24 +371,26 @@ async fn launch(tx: &mut TenantTx, ctx: &TenantCtx, id: Uuid) -> Result<Campaign
     let batch_size = current.batch_size.max(1) as usize;
     for (chunk_index, chunk) in audience.chunks(1000).enumerate() {
         let rows = chunk.iter().enumerate().map(|(i, (contact_id, address))| {
-            campaign_recipients::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant_id: Set(tx.tenant_id()),
-                campaign_id: Set(id),
-                contact_id: Set(*contact_id),
-                batch: Set(((chunk_index * 1000 + i) / batch_size) as i32),
-                address: Set(address.clone()),
-                status: Set("pending".into()),
-                error: Set(None),
-                provider_message_id: Set(None),
-                sent_at: Set(None),
-                delivered_at: Set(None),
-                read_at: Set(None),
-                clicked_at: Set(None),
-                unsubscribed_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
+            stamped(
+                now,
+                campaign_recipients::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    tenant_id: Set(tx.tenant_id()),
+                    campaign_id: Set(id),
+                    contact_id: Set(*contact_id),
+                    batch: Set(((chunk_index * 1000 + i) / batch_size) as i32),
+                    address: Set(address.clone()),
+                    status: Set("pending".into()),
+                    error: Set(None),
+                    provider_message_id: Set(None),
+                    sent_at: Set(None),
+                    delivered_at: Set(None),
+                    read_at: Set(None),
+                    clicked_at: Set(None),
+                    unsubscribed_at: Set(None),
+                    ..Default::default()
+                },
+            )
         });
         campaign_recipients::Entity::insert_many(rows)
             .exec_without_returning(&**tx)
@@ -397,8 +401,7 @@ async fn launch(tx: &mut TenantTx, ctx: &TenantCtx, id: Uuid) -> Result<Campaign
     model.status = Set(Status::Sending.key().to_owned());
     model.started_at = Set(Some(now));
     model.recipient_count = Set(audience.len() as i32);
-    model.updated_at = Set(now);
-    let campaign = model.update(&**tx).await?;
+    let campaign = tx.update(model).await?;
     for batch in 0..batches {
         tx.enqueue_after_commit(Job::new(SendCampaignBatch {
             tenant_id: tx.tenant_id(),
@@ -445,8 +448,7 @@ pub async fn start_due(deps: &Deps) -> Result<usize> {
                     .await?
                     .into();
                 model.status = Set(Status::Draft.key().to_owned());
-                model.updated_at = Set(now);
-                model.update(&*tx).await?;
+                tx.update(model).await?;
                 audit::record(
                     &mut tx,
                     &ctx,
@@ -485,8 +487,7 @@ async fn transition(
     if to == Status::Cancelled {
         model.completed_at = Set(Some(now));
     }
-    model.updated_at = Set(now);
-    let campaign = model.update(&*tx).await?;
+    let campaign = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -995,7 +996,7 @@ async fn record(deps: &Deps, tenant_id: Uuid, results: Vec<(Uuid, Sent)>) -> Res
                 campaign_recipients::Column::SentAt,
                 Expr::value((status == "sent").then_some(now)),
             )
-            .col_expr(campaign_recipients::Column::UpdatedAt, Expr::value(now))
+            .touched(now)
             .filter(campaign_recipients::Column::TenantId.eq(tenant_id))
             .filter(campaign_recipients::Column::Id.eq(id))
             .filter(campaign_recipients::Column::Status.eq("sending"))
@@ -1006,7 +1007,7 @@ async fn record(deps: &Deps, tenant_id: Uuid, results: Vec<(Uuid, Sent)>) -> Res
         campaign_recipients::Entity::update_many()
             .col_expr(campaign_recipients::Column::Status, Expr::value("sent"))
             .col_expr(campaign_recipients::Column::SentAt, Expr::value(now))
-            .col_expr(campaign_recipients::Column::UpdatedAt, Expr::value(now))
+            .touched(now)
             .filter(campaign_recipients::Column::TenantId.eq(tenant_id))
             .filter(campaign_recipients::Column::Id.is_in(plain))
             .filter(campaign_recipients::Column::Status.eq("sending"))
@@ -1042,8 +1043,7 @@ pub async fn apply_status(
         "read" => model.read_at = Set(Some(now)),
         _ => model.error = Set(error),
     }
-    model.updated_at = Set(now);
-    model.update(&**tx).await?;
+    tx.update(model).await?;
     Ok(true)
 }
 

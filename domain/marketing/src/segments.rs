@@ -15,6 +15,7 @@ use tianguis_entity::marketing::{segment_members, segments};
 use uuid::Uuid;
 
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::messaging::ChannelKind;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::search::{custom, has_tag};
@@ -274,14 +275,16 @@ async fn freeze(tx: &TenantTx, segment: &Segment) -> Result<()> {
     let now = tx.now();
     for chunk in ids.chunks(1000) {
         segment_members::Entity::insert_many(chunk.iter().map(|contact_id| {
-            segment_members::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant_id: Set(tx.tenant_id()),
-                segment_id: Set(segment.id),
-                contact_id: Set(*contact_id),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
+            stamped(
+                now,
+                segment_members::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    tenant_id: Set(tx.tenant_id()),
+                    segment_id: Set(segment.id),
+                    contact_id: Set(*contact_id),
+                    ..Default::default()
+                },
+            )
         }))
         .exec_without_returning(&**tx)
         .await?;
@@ -302,24 +305,23 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: SegmentInput) -> Result
     let name = required_text(&input.name, "name", 120)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let now = tx.now();
-    let segment = segments::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        name: Set(name),
-        kind: Set(if input.is_static {
-            Kind::Static
-        } else {
-            Kind::Dynamic
-        }
-        .key()
-        .to_owned()),
-        rules: Set(serde_json::to_value(&input.definition).map_err(anyhow::Error::from)?),
-        frozen_at: Set(input.is_static.then_some(now)),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
-    .await?;
+    let segment = tx
+        .insert(segments::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            name: Set(name),
+            kind: Set(if input.is_static {
+                Kind::Static
+            } else {
+                Kind::Dynamic
+            }
+            .key()
+            .to_owned()),
+            rules: Set(serde_json::to_value(&input.definition).map_err(anyhow::Error::from)?),
+            frozen_at: Set(input.is_static.then_some(now)),
+            ..Default::default()
+        })
+        .await?;
     if input.is_static {
         freeze(&tx, &segment).await?;
     }
@@ -359,8 +361,7 @@ pub async fn update(
     if refreeze {
         model.frozen_at = Set(Some(now));
     }
-    model.updated_at = Set(now);
-    let segment = model.update(&*tx).await?;
+    let segment = tx.update(model).await?;
     if refreeze {
         freeze(&tx, &segment).await?;
     }

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use tianguis_entity::marketing::campaign_recipients;
 use tianguis_entity::tenancy::tenants;
 use uuid::Uuid;
@@ -116,8 +116,7 @@ async fn touch(
     let now = tx.now();
     let mut model: campaign_recipients::ActiveModel = found.clone().into();
     if apply(&mut model, &found, now) {
-        model.updated_at = Set(now);
-        model.update(&*tx).await?;
+        tx.update(model).await?;
     }
     tx.commit().await
 }
@@ -188,8 +187,7 @@ pub async fn unsubscribe(deps: &Deps, token: &str) -> Result<()> {
         let (campaign_id, contact_id) = (found.campaign_id, found.contact_id);
         let mut model: campaign_recipients::ActiveModel = found.into();
         model.unsubscribed_at = Set(Some(now));
-        model.updated_at = Set(now);
-        model.update(&*tx).await?;
+        tx.update(model).await?;
         crate::events::append(
             &mut tx,
             "marketing.contact.unsubscribed",

@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use tianguis_entity::crm::contacts;
 use tianguis_entity::messaging::{channels, opt_outs};
 use uuid::Uuid;
 
 use super::ChannelKind;
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::error::conflict_on;
 use crate::ports::ProviderAccount;
 use crate::rules;
@@ -104,24 +105,26 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewChannel) -> Result<C
     };
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let now = tx.now();
-    let model = channels::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        kind: Set(kind.key().to_owned()),
-        name: Set(name),
-        address: Set(address),
-        account_id: Set(account_id),
-        display_name: Set(rules::optional_text(
-            input.display_name.as_deref(),
-            "displayName",
-            100,
-        )?),
-        credentials_sealed: Set(token.map(|t| deps.secrets.seal(&t)).transpose()?),
-        send_rate_per_second: Set(rate(input.send_rate_per_second)?),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let model = stamped(
+        now,
+        channels::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            kind: Set(kind.key().to_owned()),
+            name: Set(name),
+            address: Set(address),
+            account_id: Set(account_id),
+            display_name: Set(rules::optional_text(
+                input.display_name.as_deref(),
+                "displayName",
+                100,
+            )?),
+            credentials_sealed: Set(token.map(|t| deps.secrets.seal(&t)).transpose()?),
+            send_rate_per_second: Set(rate(input.send_rate_per_second)?),
+            active: Set(true),
+            ..Default::default()
+        },
+    );
     let channel = channels::Entity::insert(model)
         .exec_with_returning(&*tx)
         .await
@@ -173,8 +176,7 @@ pub async fn update(
     if let Some(active) = changes.active {
         model.active = Set(active);
     }
-    model.updated_at = Set(tx.now());
-    let channel = model.update(&*tx).await?;
+    let channel = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -234,15 +236,17 @@ pub async fn record_opt_out(
     source: &str,
 ) -> Result<()> {
     let now = tx.now();
-    opt_outs::Entity::insert(opt_outs::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tx.tenant_id()),
-        contact_id: Set(contact_id),
-        channel_kind: Set(kind.key().to_owned()),
-        source: Set(source.to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
+    opt_outs::Entity::insert(stamped(
+        now,
+        opt_outs::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tx.tenant_id()),
+            contact_id: Set(contact_id),
+            channel_kind: Set(kind.key().to_owned()),
+            source: Set(source.to_owned()),
+            ..Default::default()
+        },
+    ))
     .on_conflict(
         sea_orm::sea_query::OnConflict::columns([
             opt_outs::Column::TenantId,

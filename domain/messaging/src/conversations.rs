@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{InboxChange, publish};
 use crate::audit;
 use crate::db::TenantTx;
+use crate::db::Touched;
 use crate::page::{Page, PageRequest, SortDirection, paginate_by};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 use crate::{rules, search};
@@ -123,27 +124,26 @@ pub(crate) async fn find_or_open(
         return Ok((found, false));
     }
     let now = tx.now();
-    let created = conversations::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tx.tenant_id()),
-        channel_id: Set(channel_id),
-        contact_id: Set(contact_id),
-        status: Set(Status::Open.key().to_owned()),
-        assignee_id: Set(None),
-        labels: Set(serde_json::json!([])),
-        unread_count: Set(0),
-        last_message_preview: Set(None),
-        last_message_at: Set(now),
-        last_inbound_at: Set(None),
-        opened_at: Set(now),
-        first_response_at: Set(None),
-        resolved_at: Set(None),
-        snoozed_until: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&**tx)
-    .await?;
+    let created = tx
+        .insert(conversations::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tx.tenant_id()),
+            channel_id: Set(channel_id),
+            contact_id: Set(contact_id),
+            status: Set(Status::Open.key().to_owned()),
+            assignee_id: Set(None),
+            labels: Set(serde_json::json!([])),
+            unread_count: Set(0),
+            last_message_preview: Set(None),
+            last_message_at: Set(now),
+            last_inbound_at: Set(None),
+            opened_at: Set(now),
+            first_response_at: Set(None),
+            resolved_at: Set(None),
+            snoozed_until: Set(None),
+            ..Default::default()
+        })
+        .await?;
     Ok((created, true))
 }
 
@@ -212,8 +212,7 @@ async fn change(
     let current = tx.get::<conversations::Entity>(id, "conversation").await?;
     let mut model: conversations::ActiveModel = current.clone().into();
     let data = apply(&tx, &mut model, &current)?;
-    model.updated_at = Set(tx.now());
-    let updated = model.update(&*tx).await?;
+    let updated = tx.update(model).await?;
     audit::record(&mut tx, ctx, action, ("conversation", Some(id)), data).await?;
     publish(&mut tx, InboxChange::ConversationUpdated, id, None);
     tx.commit().await?;
@@ -342,7 +341,7 @@ pub async fn wake_snoozed(deps: &Deps) -> Result<u64> {
             conversations::Column::SnoozedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .col_expr(conversations::Column::UpdatedAt, Expr::value(now))
+        .touched(now)
         .filter(conversations::Column::Status.eq("snoozed"))
         .filter(conversations::Column::SnoozedUntil.lte(now))
         .exec(&deps.db)

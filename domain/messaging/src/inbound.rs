@@ -2,7 +2,7 @@
 //! Meta's verdicts on templates. The body is checked against X-Hub-Signature-256 first.
 
 use hmac::{Hmac, Mac};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tianguis_entity::crm::contacts;
@@ -255,8 +255,7 @@ pub(crate) async fn record(
     model.last_message_preview = Set(Some(super::preview(
         body.as_deref().unwrap_or(&format!("[{kind}]")),
     )));
-    model.updated_at = Set(now);
-    model.update(&**tx).await?;
+    tx.update(model).await?;
     if body
         .as_deref()
         .is_some_and(|b| STOP_WORDS.contains(&b.trim().to_uppercase().as_str()))
@@ -313,34 +312,32 @@ async fn contact_for(
     {
         return Ok(found);
     }
-    let now = tx.now();
     let name = profile_name
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .unwrap_or(phone);
     let (first, last) = name.split_once(' ').unwrap_or((name, ""));
-    Ok(contacts::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tx.tenant_id()),
-        first_name: Set(first.chars().take(100).collect()),
-        last_name: Set(last.chars().take(100).collect()),
-        email: Set(None),
-        phone: Set(Some(phone.to_owned())),
-        rfc: Set(None),
-        job_title: Set(None),
-        city: Set(None),
-        company_id: Set(None),
-        owner_id: Set(None),
-        tags: Set(json!([])),
-        custom_fields: Set(json!({})),
-        is_customer: Set(false),
-        customer_since: Set(None),
-        search_text: Set(crate::search::search_text(&[Some(name), Some(phone)])),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&**tx)
-    .await?)
+    Ok(tx
+        .insert(contacts::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tx.tenant_id()),
+            first_name: Set(first.chars().take(100).collect()),
+            last_name: Set(last.chars().take(100).collect()),
+            email: Set(None),
+            phone: Set(Some(phone.to_owned())),
+            rfc: Set(None),
+            job_title: Set(None),
+            city: Set(None),
+            company_id: Set(None),
+            owner_id: Set(None),
+            tags: Set(json!([])),
+            custom_fields: Set(json!({})),
+            is_customer: Set(false),
+            customer_since: Set(None),
+            search_text: Set(crate::search::search_text(&[Some(name), Some(phone)])),
+            ..Default::default()
+        })
+        .await?)
 }
 
 #[cfg(test)]

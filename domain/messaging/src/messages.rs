@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tianguis_entity::crm::contacts;
 use tianguis_entity::messaging::{channels, conversations, message_templates, messages};
@@ -221,29 +221,28 @@ pub(crate) async fn insert(
     new: NewMessage,
 ) -> Result<Message> {
     let now = tx.now();
-    Ok(messages::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tx.tenant_id()),
-        conversation_id: Set(conversation.id),
-        channel_id: Set(conversation.channel_id),
-        contact_id: Set(conversation.contact_id),
-        direction: Set(new.direction.key().to_owned()),
-        kind: Set(new.kind.key().to_owned()),
-        body: Set(new.body),
-        content: Set(new.content),
-        provider_message_id: Set(new.provider_message_id),
-        status: Set(new.status.key().to_owned()),
-        error: Set(None),
-        author_id: Set(new.author_id),
-        // Queued messages are sent later; the others are as sent as they will be.
-        sent_at: Set((new.status != Status::Queued).then_some(now)),
-        delivered_at: Set(None),
-        read_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&**tx)
-    .await?)
+    Ok(tx
+        .insert(messages::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tx.tenant_id()),
+            conversation_id: Set(conversation.id),
+            channel_id: Set(conversation.channel_id),
+            contact_id: Set(conversation.contact_id),
+            direction: Set(new.direction.key().to_owned()),
+            kind: Set(new.kind.key().to_owned()),
+            body: Set(new.body),
+            content: Set(new.content),
+            provider_message_id: Set(new.provider_message_id),
+            status: Set(new.status.key().to_owned()),
+            error: Set(None),
+            author_id: Set(new.author_id),
+            // Queued messages are sent later; the others are as sent as they will be.
+            sent_at: Set((new.status != Status::Queued).then_some(now)),
+            delivered_at: Set(None),
+            read_at: Set(None),
+            ..Default::default()
+        })
+        .await?)
 }
 
 /// Queues a reply on a conversation; the SendMessage job sends it. On WhatsApp, past the
@@ -311,8 +310,7 @@ pub async fn send(
     if conversation.first_response_at.is_none() {
         model.first_response_at = Set(Some(now));
     }
-    model.updated_at = Set(now);
-    model.update(&*tx).await?;
+    tx.update(model).await?;
     crate::events::append(
         &mut tx,
         "messaging.message.queued",
@@ -485,7 +483,6 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, message_id: Uuid) -> Result<(
     let mut tx = TenantTx::begin(deps, tenant_id).await?;
     let now = tx.now();
     let mut model: messages::ActiveModel = message.into();
-    model.updated_at = Set(now);
     let retry = match outcome {
         Ok(provider_id) => {
             model.status = Set("sent".into());
@@ -504,7 +501,7 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, message_id: Uuid) -> Result<(
             Some(reason)
         }
     };
-    model.update(&*tx).await?;
+    tx.update(model).await?;
     publish(
         &mut tx,
         InboxChange::MessageUpdated,
@@ -583,14 +580,13 @@ pub(crate) async fn apply_status(
     let (id, conversation_id) = (message.id, message.conversation_id);
     let mut model: messages::ActiveModel = message.into();
     model.status = Set(status.to_owned());
-    model.updated_at = Set(now);
     match status {
         "delivered" => model.delivered_at = Set(Some(now)),
         "read" => model.read_at = Set(Some(now)),
         "failed" => model.error = Set(error),
         _ => {}
     }
-    model.update(&**tx).await?;
+    tx.update(model).await?;
     publish(tx, InboxChange::MessageUpdated, conversation_id, Some(id));
     Ok(true)
 }

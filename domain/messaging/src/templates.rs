@@ -2,9 +2,7 @@
 //! numbered variables and their examples, footer, buttons), every change kept as a
 //! version, submission for approval and the verdict from the API or the webhook.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 use tianguis_entity::messaging::{channels, message_template_versions, message_templates};
 use uuid::Uuid;
@@ -12,6 +10,7 @@ use uuid::Uuid;
 use super::ChannelKind;
 use crate::audit;
 use crate::db::TenantTx;
+use crate::db::stamped;
 use crate::error::conflict_on;
 use crate::ports::{ButtonKind, MessengerError, TemplateContent, TemplateReview};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -258,8 +257,7 @@ async fn add_version(
     changed_by: Option<Uuid>,
     change: String,
 ) -> Result<()> {
-    let now = tx.now();
-    message_template_versions::ActiveModel {
+    tx.insert(message_template_versions::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(tx.tenant_id()),
         template_id: Set(template.id),
@@ -267,10 +265,8 @@ async fn add_version(
         content: Set(template.content.clone()),
         changed_by: Set(changed_by),
         change: Set(change),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&**tx)
+        ..Default::default()
+    })
     .await?;
     Ok(())
 }
@@ -291,22 +287,24 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewTemplate) -> Result<
         ));
     }
     let now = tx.now();
-    let template = message_templates::Entity::insert(message_templates::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        channel_id: Set(channel.id),
-        name: Set(name),
-        language: Set(input.language),
-        category: Set(input.category.key().to_owned()),
-        status: Set(Status::Draft.key().to_owned()),
-        version: Set(1),
-        content: Set(serde_json::to_value(&input.content).map_err(anyhow::Error::from)?),
-        provider_template_id: Set(None),
-        rejection_reason: Set(None),
-        updated_by: Set(ctx.actor_user()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
+    let template = message_templates::Entity::insert(stamped(
+        now,
+        message_templates::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            channel_id: Set(channel.id),
+            name: Set(name),
+            language: Set(input.language),
+            category: Set(input.category.key().to_owned()),
+            status: Set(Status::Draft.key().to_owned()),
+            version: Set(1),
+            content: Set(serde_json::to_value(&input.content).map_err(anyhow::Error::from)?),
+            provider_template_id: Set(None),
+            rejection_reason: Set(None),
+            updated_by: Set(ctx.actor_user()),
+            ..Default::default()
+        },
+    ))
     .exec_with_returning(&*tx)
     .await
     .map_err(|e| {
@@ -365,8 +363,7 @@ pub async fn update(
     model.status = Set(Status::Draft.key().to_owned());
     model.rejection_reason = Set(None);
     model.updated_by = Set(ctx.actor_user());
-    model.updated_at = Set(tx.now());
-    let template = model.update(&*tx).await?;
+    let template = tx.update(model).await?;
     add_version(&tx, &template, ctx.actor_user(), change.clone()).await?;
     audit::record(
         &mut tx,
@@ -462,8 +459,7 @@ async fn apply_review(
     model.status = Set(status.key().to_owned());
     model.provider_template_id = Set(Some(review.provider_template_id.clone()));
     model.rejection_reason = Set(review.reason.clone());
-    model.updated_at = Set(tx.now());
-    let template = model.update(&*tx).await?;
+    let template = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,

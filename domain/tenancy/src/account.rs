@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::secrets::{hash_password, random_token, sha256_hex};
 use crate::db::begin_system;
+use crate::db::stamped;
 use crate::email::{self, Branding, NewEmail};
 use crate::policy::Password;
 use crate::ports::Job;
@@ -43,15 +44,18 @@ async fn issue_token<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     let token = random_token(48);
-    user_tokens::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        purpose: Set(purpose.to_owned()),
-        token_hash: Set(sha256_hex(&token)),
-        expires_at: Set(now + ttl),
-        used_at: Set(None),
-        created_at: Set(now),
-    }
+    stamped(
+        now,
+        user_tokens::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id),
+            purpose: Set(purpose.to_owned()),
+            token_hash: Set(sha256_hex(&token)),
+            expires_at: Set(now + ttl),
+            used_at: Set(None),
+            ..Default::default()
+        },
+    )
     .insert(conn)
     .await?;
     Ok(token)

@@ -83,21 +83,21 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewApiKey) -> Result<Cr
         .id()
         .ok_or_else(|| anyhow::anyhow!("API key without an actor"))?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let key = api_keys::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        name: Set(name),
-        prefix: Set(prefix),
-        secret_hash: Set(sha256_hex(&secret)),
-        scopes: Set(scopes.to_json()),
-        created_by: Set(created_by),
-        expires_at: Set(input.expires_at),
-        last_used_at: Set(None),
-        revoked_at: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&*tx)
-    .await?;
+    let key = tx
+        .insert(api_keys::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            name: Set(name),
+            prefix: Set(prefix),
+            secret_hash: Set(sha256_hex(&secret)),
+            scopes: Set(scopes.to_json()),
+            created_by: Set(created_by),
+            expires_at: Set(input.expires_at),
+            last_used_at: Set(None),
+            revoked_at: Set(None),
+            ..Default::default()
+        })
+        .await?;
     audit::record(
         &mut tx,
         ctx,

@@ -17,6 +17,7 @@ use super::secrets::{
     DECOY_HASH, constant_time_eq, hash_password, random_token, sha256_hex, verify_password,
 };
 use super::{audit, tenants, totp};
+use crate::db::stamped;
 use crate::db::{TenantTx, begin_system, raw};
 use crate::plans::Plan;
 use crate::policy::Password;
@@ -80,16 +81,19 @@ pub(crate) async fn open_session<C: ConnectionTrait>(
     meta: &RequestMeta,
 ) -> Result<AuthTokens> {
     let now = deps.clock.now();
-    let session = sessions::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(membership.user_id),
-        tenant_id: Set(membership.tenant_id),
-        ip: Set(meta.ip.clone()),
-        user_agent: Set(meta.user_agent.clone()),
-        revoked_at: Set(None),
-        revoked_reason: Set(None),
-        created_at: Set(now),
-    }
+    let session = stamped(
+        now,
+        sessions::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(membership.user_id),
+            tenant_id: Set(membership.tenant_id),
+            ip: Set(meta.ip.clone()),
+            user_agent: Set(meta.user_agent.clone()),
+            revoked_at: Set(None),
+            revoked_reason: Set(None),
+            ..Default::default()
+        },
+    )
     .insert(conn)
     .await?;
     issue_tokens(conn, deps, &session, membership).await
@@ -104,14 +108,17 @@ async fn issue_tokens<C: ConnectionTrait>(
     let now = deps.clock.now();
     let refresh_token = random_token(48);
     let refresh_expires = now + deps.settings::<AuthSettings>()?.refresh_ttl;
-    refresh_tokens::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        session_id: Set(session.id),
-        token_hash: Set(sha256_hex(&refresh_token)),
-        used_at: Set(None),
-        expires_at: Set(refresh_expires),
-        created_at: Set(now),
-    }
+    stamped(
+        now,
+        refresh_tokens::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            session_id: Set(session.id),
+            token_hash: Set(sha256_hex(&refresh_token)),
+            used_at: Set(None),
+            expires_at: Set(refresh_expires),
+            ..Default::default()
+        },
+    )
     .insert(conn)
     .await?;
     let access_expires = now + deps.settings::<AuthSettings>()?.access_ttl;
@@ -185,32 +192,30 @@ pub async fn sign_up(deps: &Deps, meta: &RequestMeta, cmd: SignUp) -> Result<Aut
 
     let tenant_id = Uuid::now_v7();
     let mut tx = TenantTx::begin(deps, tenant_id).await?;
-    let now = deps.clock.now();
-    let user = users::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        email: Set(email.as_str().to_owned()),
-        display_name: Set(display_name),
-        password_hash: Set(password_hash),
-        status: Set("active".into()),
-        locale: Set(settings.locale().to_owned()),
-        email_verified_at: Set(None),
-        totp_secret: Set(None),
-        totp_enabled: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
-    .await
-    .map_err(|e| {
-        crate::error::conflict_on(
-            e,
-            "users_email",
-            "users.email",
-            "email",
-            "an account with this email exists",
-        )
-    })?;
-    let (tenant, owner) = tenants::provision(&tx, deps, settings, user.id).await?;
+    let user = tx
+        .insert(users::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(email.as_str().to_owned()),
+            display_name: Set(display_name),
+            password_hash: Set(password_hash),
+            status: Set("active".into()),
+            locale: Set(settings.locale().to_owned()),
+            email_verified_at: Set(None),
+            totp_secret: Set(None),
+            totp_enabled: Set(false),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| {
+            crate::error::conflict_on(
+                e,
+                "users_email",
+                "users.email",
+                "email",
+                "an account with this email exists",
+            )
+        })?;
+    let (tenant, owner) = tenants::provision(&tx, settings, user.id).await?;
     let tokens = open_session(&*tx, deps, &owner, meta).await?;
     let ctx = session_ctx(&owner, tokens.session_id, meta);
     let job = super::account::queue_verification(&*tx, deps, &user).await?;

@@ -137,20 +137,20 @@ pub async fn create(
         ));
     }
     let token = random_token(40);
-    let invitation = invitations::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        email: Set(email.as_str().to_owned()),
-        role_id: Set(role.id),
-        token_hash: Set(sha256_hex(&token)),
-        status: Set("pending".into()),
-        invited_by: Set(inviter),
-        expires_at: Set(now + INVITATION_TTL),
-        accepted_at: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&*tx)
-    .await?;
+    let invitation = tx
+        .insert(invitations::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            email: Set(email.as_str().to_owned()),
+            role_id: Set(role.id),
+            token_hash: Set(sha256_hex(&token)),
+            status: Set("pending".into()),
+            invited_by: Set(inviter),
+            expires_at: Set(now + INVITATION_TTL),
+            accepted_at: Set(None),
+            ..Default::default()
+        })
+        .await?;
     let (branding, locale) = super::tenants::branding(&*tx, ctx.tenant_id).await?;
     let inviter_name = match &ctx.actor {
         crate::Actor::User { user_id, .. } => users::Entity::find_by_id(*user_id)
@@ -315,7 +315,7 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
     let user_id = match (existing, new_user) {
         (Some(user), _) => user.id,
         (None, Some((name, password_hash))) => {
-            users::ActiveModel {
+            tx.insert(users::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 email: Set(invitation.email.clone()),
                 display_name: Set(name),
@@ -328,10 +328,8 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
                 email_verified_at: Set(Some(now)),
                 totp_secret: Set(None),
                 totp_enabled: Set(false),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&*tx)
+                ..Default::default()
+            })
             .await?
             .id
         }
@@ -354,26 +352,25 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
     if claimed.rows_affected == 0 {
         return Err(invalid());
     }
-    let membership = memberships::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(invitation.tenant_id),
-        user_id: Set(user_id),
-        role_id: Set(invitation.role_id),
-        status: Set(crate::members::Status::Active.key().to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
-    .await
-    .map_err(|e| {
-        crate::error::conflict_on(
-            e,
-            "ux_memberships_tenant_user",
-            "memberships.tenant_id, memberships.user_id",
-            "token",
-            "you are already a member",
-        )
-    })?;
+    let membership = tx
+        .insert(memberships::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(invitation.tenant_id),
+            user_id: Set(user_id),
+            role_id: Set(invitation.role_id),
+            status: Set(crate::members::Status::Active.key().to_owned()),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| {
+            crate::error::conflict_on(
+                e,
+                "ux_memberships_tenant_user",
+                "memberships.tenant_id, memberships.user_id",
+                "token",
+                "you are already a member",
+            )
+        })?;
     let tokens = open_session(&*tx, deps, &membership, meta).await?;
     let ctx = super::auth::session_ctx(&membership, tokens.session_id, meta);
     audit::record(

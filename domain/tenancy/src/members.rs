@@ -4,9 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tianguis_entity::tenancy::{memberships, roles, tenants, users};
 use uuid::Uuid;
 
@@ -198,8 +196,7 @@ pub async fn change_role(
     let previous_role = member.role_id;
     let mut model: memberships::ActiveModel = member.into();
     model.role_id = Set(role_id);
-    model.updated_at = Set(deps.clock.now());
-    let updated = model.update(&*tx).await?;
+    let updated = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -238,8 +235,7 @@ pub async fn set_status(
         Status::Suspended
     };
     model.status = Set(status.key().to_owned());
-    model.updated_at = Set(deps.clock.now());
-    let updated = model.update(&*tx).await?;
+    let updated = tx.update(model).await?;
     let action = if active {
         "tenancy.member.reactivated"
     } else {

@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tianguis_entity::tenancy::{invitations, memberships, roles};
 use uuid::Uuid;
 
@@ -95,7 +93,6 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: RoleInput) -> Result<Ro
     let name = rules::required_text(&input.name, "name", 80)?;
     let permissions = grantable(ctx, &input.permissions, "permissions")?;
     let key = format!("custom-{}", Slug::from_name(&name).as_str());
-    let now = deps.clock.now();
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let taken = tx
         .select::<roles::Entity>()
@@ -105,28 +102,27 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: RoleInput) -> Result<Ro
     if taken > 0 {
         return Err(Error::conflict("name", "a role with this name exists"));
     }
-    let role = roles::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(ctx.tenant_id),
-        key: Set(key),
-        name: Set(name),
-        description: Set(input.description.unwrap_or_default().trim().to_owned()),
-        permissions: Set(permissions.to_json()),
-        is_system: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*tx)
-    .await
-    .map_err(|e| {
-        conflict_on(
-            e,
-            "ux_roles_tenant_key",
-            "roles.tenant_id, roles.key",
-            "name",
-            "a role with this name exists",
-        )
-    })?;
+    let role = tx
+        .insert(roles::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            key: Set(key),
+            name: Set(name),
+            description: Set(input.description.unwrap_or_default().trim().to_owned()),
+            permissions: Set(permissions.to_json()),
+            is_system: Set(false),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| {
+            conflict_on(
+                e,
+                "ux_roles_tenant_key",
+                "roles.tenant_id, roles.key",
+                "name",
+                "a role with this name exists",
+            )
+        })?;
     audit::record(
         &mut tx,
         ctx,
@@ -170,8 +166,7 @@ pub async fn update(deps: &Deps, ctx: &TenantCtx, id: Uuid, input: RoleUpdate) -
     if let Some(keys) = input.permissions {
         model.permissions = Set(grantable(ctx, &keys, "permissions")?.to_json());
     }
-    model.updated_at = Set(deps.clock.now());
-    let role = model.update(&*tx).await?;
+    let role = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,

@@ -1,9 +1,7 @@
 //! Tenants (businesses): creation with their system roles, and their settings.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tianguis_entity::tenancy::{memberships, roles, tenants};
 use uuid::Uuid;
 
@@ -133,75 +131,70 @@ impl NewTenant {
 /// Inserts the tenant, its system roles and the owner's membership.
 pub(crate) async fn provision(
     tx: &TenantTx,
-    deps: &Deps,
     settings: NewTenant,
     owner_user_id: Uuid,
 ) -> Result<(tenants::Model, memberships::Model)> {
-    let now = deps.clock.now();
     let slug = settings
         .slug
         .ok_or_else(|| anyhow::anyhow!("slug resolved before provisioning"))?;
-    let tenant = tenants::ActiveModel {
-        id: Set(tx.tenant_id()),
-        name: Set(settings.name),
-        slug: Set(slug.as_str().to_owned()),
-        plan: Set(crate::plans::Plan::Free.key().to_owned()),
-        status: Set("active".into()),
-        country: Set(settings.country),
-        timezone: Set(settings.timezone),
-        currency: Set(settings.currency),
-        locale: Set(settings.locale),
-        logo_url: Set(None),
-        brand_color: Set(DEFAULT_BRAND_COLOR.to_owned()),
-        stripe_customer_id: Set(None),
-        stripe_subscription_id: Set(None),
-        plan_changed_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&**tx)
-    .await
-    .map_err(|e| {
-        conflict_on(
-            e,
-            "tenants_slug",
-            "tenants.slug",
-            "slug",
-            "that slug is taken",
-        )
-    })?;
+    let tenant = tx
+        .insert(tenants::ActiveModel {
+            id: Set(tx.tenant_id()),
+            name: Set(settings.name),
+            slug: Set(slug.as_str().to_owned()),
+            plan: Set(crate::plans::Plan::Free.key().to_owned()),
+            status: Set("active".into()),
+            country: Set(settings.country),
+            timezone: Set(settings.timezone),
+            currency: Set(settings.currency),
+            locale: Set(settings.locale),
+            logo_url: Set(None),
+            brand_color: Set(DEFAULT_BRAND_COLOR.to_owned()),
+            stripe_customer_id: Set(None),
+            stripe_subscription_id: Set(None),
+            plan_changed_at: Set(None),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| {
+            conflict_on(
+                e,
+                "tenants_slug",
+                "tenants.slug",
+                "slug",
+                "that slug is taken",
+            )
+        })?;
 
     let mut owner_role = None;
     for role in policy::system_roles() {
-        let model = roles::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(tenant.id),
-            key: Set(role.key.to_owned()),
-            name: Set(role.name.to_owned()),
-            description: Set(role.description.to_owned()),
-            permissions: Set(role.permissions.to_json()),
-            is_system: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&**tx)
-        .await?;
+        let model = tx
+            .insert(roles::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                tenant_id: Set(tenant.id),
+                key: Set(role.key.to_owned()),
+                name: Set(role.name.to_owned()),
+                description: Set(role.description.to_owned()),
+                permissions: Set(role.permissions.to_json()),
+                is_system: Set(true),
+                ..Default::default()
+            })
+            .await?;
         if role.key == policy::OWNER_ROLE {
             owner_role = Some(model.id);
         }
     }
     let owner_role = owner_role.ok_or_else(|| anyhow::anyhow!("no owner system role"))?;
-    let membership = memberships::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(tenant.id),
-        user_id: Set(owner_user_id),
-        role_id: Set(owner_role),
-        status: Set(crate::members::Status::Active.key().to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&**tx)
-    .await?;
+    let membership = tx
+        .insert(memberships::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(tenant.id),
+            user_id: Set(owner_user_id),
+            role_id: Set(owner_role),
+            status: Set(crate::members::Status::Active.key().to_owned()),
+            ..Default::default()
+        })
+        .await?;
     Ok((tenant, membership))
 }
 
@@ -270,8 +263,7 @@ pub async fn update_settings(deps: &Deps, ctx: &TenantCtx, cmd: UpdateSettings) 
         }
         model.brand_color = Set(color.trim().to_uppercase());
     }
-    model.updated_at = Set(deps.clock.now());
-    let updated = model.update(&*tx).await?;
+    let updated = tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,

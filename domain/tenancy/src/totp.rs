@@ -1,6 +1,6 @@
 //! Two-factor authentication with time-based one-time codes (RFC 6238).
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use tianguis_entity::tenancy::users;
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -66,8 +66,7 @@ pub async fn enroll(deps: &Deps, ctx: &TenantCtx) -> Result<Enrollment> {
     let user_id = user.id;
     let mut model: users::ActiveModel = user.into();
     model.totp_secret = Set(Some(deps.secrets.seal(&secret)?));
-    model.updated_at = Set(deps.clock.now());
-    model.update(&*tx).await?;
+    tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -95,8 +94,7 @@ pub async fn verify(deps: &Deps, ctx: &TenantCtx, code: &str) -> Result<()> {
     let user_id = user.id;
     let mut model: users::ActiveModel = user.into();
     model.totp_enabled = Set(true);
-    model.updated_at = Set(deps.clock.now());
-    model.update(&*tx).await?;
+    tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -125,8 +123,7 @@ pub async fn disable(deps: &Deps, ctx: &TenantCtx, code: &str) -> Result<()> {
     let mut model: users::ActiveModel = user.into();
     model.totp_enabled = Set(false);
     model.totp_secret = Set(None);
-    model.updated_at = Set(deps.clock.now());
-    model.update(&*tx).await?;
+    tx.update(model).await?;
     audit::record(
         &mut tx,
         ctx,

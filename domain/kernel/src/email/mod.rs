@@ -17,6 +17,7 @@ use uuid::Uuid;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use crate::db::stamped;
 use crate::ports::{Attachment, Job, MailError, OutgoingEmail};
 use crate::registry::{JobKind, Queue};
 use crate::{Deps, Result};
@@ -84,23 +85,26 @@ pub async fn queue_with_attachments<C: ConnectionTrait>(
         })
         .collect::<Vec<_>>();
     let id = Uuid::now_v7();
-    emails::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(email.tenant_id),
-        kind: Set(email.template.kind().to_owned()),
-        to_address: Set(email.to.to_owned()),
-        locale: Set(email.locale.to_owned()),
-        subject: Set(rendered.subject),
-        html: Set(rendered.html),
-        text: Set(rendered.text),
-        message_id: Set(format!("{}@tianguis", id.simple())),
-        status: Set(Status::Pending.key().to_owned()),
-        attempts: Set(0),
-        last_error: Set(None),
-        sent_at: Set(None),
-        attachments: Set((!attachments.is_empty()).then(|| attachments.into())),
-        created_at: Set(email.at),
-    }
+    stamped(
+        email.at,
+        emails::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(email.tenant_id),
+            kind: Set(email.template.kind().to_owned()),
+            to_address: Set(email.to.to_owned()),
+            locale: Set(email.locale.to_owned()),
+            subject: Set(rendered.subject),
+            html: Set(rendered.html),
+            text: Set(rendered.text),
+            message_id: Set(format!("{}@tianguis", id.simple())),
+            status: Set(Status::Pending.key().to_owned()),
+            attempts: Set(0),
+            last_error: Set(None),
+            sent_at: Set(None),
+            attachments: Set((!attachments.is_empty()).then(|| attachments.into())),
+            ..Default::default()
+        },
+    )
     .insert(conn)
     .await?;
     Ok(Job::new(SendEmail {

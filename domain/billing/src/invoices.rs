@@ -23,7 +23,7 @@ use crate::db::TenantTx;
 use crate::db::stamped;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::ports::{Attachment, CancelRequest, Cancellation, Job, PacError};
-use crate::pricing::{Tax, Withholding};
+use crate::pricing::{self, StoredTerms, Tax, Withholding};
 use crate::rules::{optional_email, optional_text, postal_code, rfc, tax_regime};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 use crate::{audit, rules::required_text};
@@ -175,13 +175,11 @@ fn price(
                 unit_key: Set(line.unit_key.clone()),
                 sku: Set(line.sku.clone()),
                 description: Set(line.description.clone()),
-                quantity: Set(line.quantity.normalize().to_string()),
-                unit_price: Set(line.unit_price.normalize().to_string()),
+                quantity: Set(pricing::stored_decimal(line.quantity)),
+                unit_price: Set(pricing::stored_decimal(line.unit_price)),
                 discount_minor: Set(figures.discount),
                 tax: Set(line.tax.key().to_owned()),
-                withholdings: Set(
-                    serde_json::to_value(&line.withholdings).map_err(anyhow::Error::from)?
-                ),
+                withholdings: Set(pricing::stored_withholdings(&line.withholdings)),
                 amount_minor: Set(figures.subtotal),
                 tax_minor: Set(figures.transferred),
                 withheld_minor: Set(figures.withheld),
@@ -427,20 +425,20 @@ pub async fn draft_from_proposal(
     let items = lines
         .into_iter()
         .map(|l| {
+            let terms = StoredTerms::read(&l.quantity, &l.unit_price, &l.tax, &l.withholdings)?;
             Ok(ItemInput {
                 product_key: None,
                 unit_key: None,
                 sku: None,
                 description: l.description,
-                quantity: l.quantity.parse().map_err(anyhow::Error::from)?,
-                unit_price: l.unit_price.parse().map_err(anyhow::Error::from)?,
+                quantity: terms.quantity,
+                unit_price: terms.unit_price,
                 discount: Some(crate::rules::from_minor(
                     l.discount_minor,
                     &proposal.currency,
                 )),
-                tax: Tax::from_stored(&l.tax)?,
-                withholdings: serde_json::from_value(l.withholdings)
-                    .map_err(anyhow::Error::from)?,
+                tax: terms.tax,
+                withholdings: terms.withholdings,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -518,17 +516,17 @@ async fn lines_of(tx: &TenantTx, invoice: &Invoice) -> Result<Vec<cfdi::Line>> {
         .await?;
     rows.into_iter()
         .map(|r| {
+            let terms = StoredTerms::read(&r.quantity, &r.unit_price, &r.tax, &r.withholdings)?;
             Ok(cfdi::Line {
                 product_key: r.product_key,
                 unit_key: r.unit_key,
                 sku: r.sku,
                 description: r.description,
-                quantity: r.quantity.parse().map_err(anyhow::Error::from)?,
-                unit_price: r.unit_price.parse().map_err(anyhow::Error::from)?,
+                quantity: terms.quantity,
+                unit_price: terms.unit_price,
                 discount: crate::rules::from_minor(r.discount_minor, &invoice.currency),
-                tax: Tax::from_stored(&r.tax)?,
-                withholdings: serde_json::from_value(r.withholdings)
-                    .map_err(anyhow::Error::from)?,
+                tax: terms.tax,
+                withholdings: terms.withholdings,
             })
         })
         .collect()

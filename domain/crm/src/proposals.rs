@@ -172,13 +172,11 @@ fn price(
                 position: Set(position as i32),
                 product_id: Set(input.product_id),
                 description: Set(description),
-                quantity: Set(input.quantity.normalize().to_string()),
-                unit_price: Set(input.unit_price.normalize().to_string()),
+                quantity: Set(quote::stored_decimal(input.quantity)),
+                unit_price: Set(quote::stored_decimal(input.unit_price)),
                 discount_minor: Set(line.discount),
                 tax: Set(input.tax.key().to_owned()),
-                withholdings: Set(
-                    serde_json::to_value(&input.withholdings).map_err(anyhow::Error::from)?
-                ),
+                withholdings: Set(quote::stored_withholdings(&input.withholdings)),
                 amount_minor: Set(line.amount),
                 tax_minor: Set(line.tax),
                 withheld_minor: Set(line.withheld),

@@ -57,6 +57,56 @@ impl Withholding {
     }
 }
 
+/// A line's terms as proposal and invoice items store them: exact decimals as text, the
+/// tax by its key and the withholdings as a JSON list of keys.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredTerms {
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+    pub tax: Tax,
+    pub withholdings: Vec<Withholding>,
+}
+
+impl StoredTerms {
+    pub fn read(
+        quantity: &str,
+        unit_price: &str,
+        tax: &str,
+        withholdings: &serde_json::Value,
+    ) -> Result<Self> {
+        let decimal = |text: &str| {
+            text.parse::<Decimal>()
+                .map_err(|e| Error::Unexpected(anyhow::anyhow!("stored decimal {text:?}: {e}")))
+        };
+        Ok(Self {
+            quantity: decimal(quantity)?,
+            unit_price: decimal(unit_price)?,
+            tax: Tax::from_stored(tax)?,
+            withholdings: withholdings_of(withholdings)?,
+        })
+    }
+}
+
+/// How an exact quantity or price is stored: the decimal without trailing zeros.
+pub fn stored_decimal(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// How a line's withholdings are stored.
+pub fn stored_withholdings(withholdings: &[Withholding]) -> serde_json::Value {
+    serde_json::Value::Array(withholdings.iter().map(|w| w.key().into()).collect())
+}
+
+/// The withholdings a line stored; an unknown one is an error.
+pub fn withholdings_of(stored: &serde_json::Value) -> Result<Vec<Withholding>> {
+    let keys = stored
+        .as_array()
+        .ok_or_else(|| Error::Unexpected(anyhow::anyhow!("stored withholdings {stored}")))?;
+    keys.iter()
+        .map(|key| Withholding::from_stored(key.as_str().unwrap_or_default()))
+        .collect()
+}
+
 #[derive(Clone, Debug)]
 pub struct LineInput {
     pub quantity: Decimal,
@@ -168,6 +218,25 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         s.parse().expect("decimal")
+    }
+
+    #[test]
+    fn stored_terms_read_back_what_was_stored_and_refuse_what_was_not() {
+        let withholdings = [Withholding::IvaTwoThirds, Withholding::Isr10];
+        let terms = StoredTerms::read(
+            &stored_decimal(d("2.500")),
+            &stored_decimal(d("100.10")),
+            Tax::Iva8.key(),
+            &stored_withholdings(&withholdings),
+        )
+        .expect("stored terms");
+        assert_eq!(terms.quantity, d("2.5"));
+        assert_eq!(terms.unit_price, d("100.1"));
+        assert_eq!(terms.tax, Tax::Iva8);
+        assert_eq!(terms.withholdings, withholdings);
+        let unknown = serde_json::json!(["iva_two_thirds", "isr_99"]);
+        assert!(withholdings_of(&unknown).is_err());
+        assert!(StoredTerms::read("2", "x", "iva_16", &serde_json::json!([])).is_err());
     }
 
     fn input(q: &str, p: &str, disc: &str, tax: Tax, w: &[Withholding]) -> LineInput {

@@ -251,7 +251,9 @@ async fn check_content(
                     "a WhatsApp campaign sends an approved template",
                 ));
             };
-            if template.status != "approved" || template.channel_id != channel.id {
+            if template.status != templates::Status::Approved.key()
+                || template.channel_id != channel.id
+            {
                 return Err(Error::invalid(
                     "templateId",
                     "the template must be approved and of the campaign's channel",
@@ -380,7 +382,7 @@ async fn launch(tx: &mut TenantTx, ctx: &TenantCtx, id: Uuid) -> Result<Campaign
                     contact_id: Set(*contact_id),
                     batch: Set(((chunk_index * 1000 + i) / batch_size) as i32),
                     address: Set(address.clone()),
-                    status: Set("pending".into()),
+                    status: Set(RecipientStatus::Pending.key().into()),
                     error: Set(None),
                     provider_message_id: Set(None),
                     sent_at: Set(None),
@@ -527,7 +529,7 @@ pub async fn resume(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Campaign> 
     let batches: Vec<i32> = tx
         .select::<campaign_recipients::Entity>()
         .filter(campaign_recipients::Column::CampaignId.eq(id))
-        .filter(campaign_recipients::Column::Status.eq("pending"))
+        .filter(campaign_recipients::Column::Status.eq(RecipientStatus::Pending.key()))
         .select_only()
         .column(campaign_recipients::Column::Batch)
         .distinct()
@@ -568,11 +570,11 @@ pub async fn cancel(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Campaign> 
     campaign_recipients::Entity::update_many()
         .col_expr(
             campaign_recipients::Column::Status,
-            Expr::value("cancelled"),
+            Expr::value(RecipientStatus::Cancelled.key()),
         )
         .filter(campaign_recipients::Column::TenantId.eq(ctx.tenant_id))
         .filter(campaign_recipients::Column::CampaignId.eq(id))
-        .filter(campaign_recipients::Column::Status.eq("pending"))
+        .filter(campaign_recipients::Column::Status.eq(RecipientStatus::Pending.key()))
         .exec(&*tx)
         .await?;
     tx.commit().await?;
@@ -819,7 +821,10 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
         .unwrap_or_default();
     // Claimed by a run that died mid-send: delivery unknown, so never sent again.
     campaign_recipients::Entity::update_many()
-        .col_expr(campaign_recipients::Column::Status, Expr::value("failed"))
+        .col_expr(
+            campaign_recipients::Column::Status,
+            Expr::value(RecipientStatus::Failed.key()),
+        )
         .col_expr(
             campaign_recipients::Column::Error,
             Expr::value("interrupted while sending; not sent again to avoid a duplicate"),
@@ -827,7 +832,7 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
         .filter(campaign_recipients::Column::TenantId.eq(tenant_id))
         .filter(campaign_recipients::Column::CampaignId.eq(campaign_id))
         .filter(campaign_recipients::Column::Batch.eq(batch))
-        .filter(campaign_recipients::Column::Status.eq("sending"))
+        .filter(campaign_recipients::Column::Status.eq(RecipientStatus::Sending.key()))
         .exec(&*tx)
         .await?;
     tx.commit().await?;
@@ -856,14 +861,14 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
             .into_tuple()
             .one(&*tx)
             .await?;
-        if status.as_deref() != Some("sending") {
+        if status.as_deref() != Some(Status::Sending.key()) {
             return tx.commit().await;
         }
         let ids: Vec<Uuid> = tx
             .select::<campaign_recipients::Entity>()
             .filter(campaign_recipients::Column::CampaignId.eq(campaign_id))
             .filter(campaign_recipients::Column::Batch.eq(batch))
-            .filter(campaign_recipients::Column::Status.eq("pending"))
+            .filter(campaign_recipients::Column::Status.eq(RecipientStatus::Pending.key()))
             .order_by_asc(campaign_recipients::Column::Id)
             .limit(round as u64)
             .select_only()
@@ -876,10 +881,13 @@ pub async fn send_batch(deps: &Deps, tenant_id: Uuid, campaign_id: Uuid, batch: 
             break;
         }
         let claimed = campaign_recipients::Entity::update_many()
-            .col_expr(campaign_recipients::Column::Status, Expr::value("sending"))
+            .col_expr(
+                campaign_recipients::Column::Status,
+                Expr::value(RecipientStatus::Sending.key()),
+            )
             .filter(campaign_recipients::Column::TenantId.eq(tenant_id))
             .filter(campaign_recipients::Column::Id.is_in(ids))
-            .filter(campaign_recipients::Column::Status.eq("pending"))
+            .filter(campaign_recipients::Column::Status.eq(RecipientStatus::Pending.key()))
             .exec_with_returning(&*tx)
             .await?;
         let names: HashMap<Uuid, (String, String)> = tx
@@ -981,12 +989,15 @@ async fn record(deps: &Deps, tenant_id: Uuid, results: Vec<(Uuid, Sent)>) -> Res
                 plain.push(id);
                 continue;
             }
-            Sent::Ok(Some(provider)) => ("sent", None, Some(provider)),
-            Sent::Failed(reason) => ("failed", Some(reason), None),
-            Sent::Bounced(reason) => ("bounced", Some(reason), None),
+            Sent::Ok(Some(provider)) => (RecipientStatus::Sent, None, Some(provider)),
+            Sent::Failed(reason) => (RecipientStatus::Failed, Some(reason), None),
+            Sent::Bounced(reason) => (RecipientStatus::Bounced, Some(reason), None),
         };
         campaign_recipients::Entity::update_many()
-            .col_expr(campaign_recipients::Column::Status, Expr::value(status))
+            .col_expr(
+                campaign_recipients::Column::Status,
+                Expr::value(status.key()),
+            )
             .col_expr(campaign_recipients::Column::Error, Expr::value(error))
             .col_expr(
                 campaign_recipients::Column::ProviderMessageId,
@@ -994,23 +1005,26 @@ async fn record(deps: &Deps, tenant_id: Uuid, results: Vec<(Uuid, Sent)>) -> Res
             )
             .col_expr(
                 campaign_recipients::Column::SentAt,
-                Expr::value((status == "sent").then_some(now)),
+                Expr::value((status == RecipientStatus::Sent).then_some(now)),
             )
             .touched(now)
             .filter(campaign_recipients::Column::TenantId.eq(tenant_id))
             .filter(campaign_recipients::Column::Id.eq(id))
-            .filter(campaign_recipients::Column::Status.eq("sending"))
+            .filter(campaign_recipients::Column::Status.eq(RecipientStatus::Sending.key()))
             .exec(&*tx)
             .await?;
     }
     if !plain.is_empty() {
         campaign_recipients::Entity::update_many()
-            .col_expr(campaign_recipients::Column::Status, Expr::value("sent"))
+            .col_expr(
+                campaign_recipients::Column::Status,
+                Expr::value(RecipientStatus::Sent.key()),
+            )
             .col_expr(campaign_recipients::Column::SentAt, Expr::value(now))
             .touched(now)
             .filter(campaign_recipients::Column::TenantId.eq(tenant_id))
             .filter(campaign_recipients::Column::Id.is_in(plain))
-            .filter(campaign_recipients::Column::Status.eq("sending"))
+            .filter(campaign_recipients::Column::Status.eq(RecipientStatus::Sending.key()))
             .exec(&*tx)
             .await?;
     }
@@ -1105,7 +1119,7 @@ pub async fn metrics(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashM
     let mut out: HashMap<Uuid, Metrics> = ids.iter().map(|id| (*id, Metrics::default())).collect();
     for row in rows {
         let id: Uuid = row.try_get("", "campaign_id")?;
-        let status: String = row.try_get("", "status")?;
+        let status = RecipientStatus::from_stored(&row.try_get::<String>("", "status")?)?;
         let count = |c: &str| row.try_get::<i64>("", c).map(|n| n as u64);
         let (n, delivered, read, clicked, unsubscribed) = (
             count("n")?,
@@ -1116,21 +1130,24 @@ pub async fn metrics(deps: &Deps, ctx: &TenantCtx, ids: &[Uuid]) -> Result<HashM
         );
         let m = out.entry(id).or_default();
         m.recipients += n;
-        match status.as_str() {
-            "pending" | "sending" => m.pending += n,
-            "sent" | "delivered" | "read" => m.sent += n,
-            "failed" => m.failed += n,
-            "bounced" => m.bounced += n,
-            "cancelled" => m.cancelled += n,
-            _ => {}
+        match status {
+            RecipientStatus::Pending | RecipientStatus::Sending => m.pending += n,
+            RecipientStatus::Sent | RecipientStatus::Delivered | RecipientStatus::Read => {
+                m.sent += n
+            }
+            RecipientStatus::Failed => m.failed += n,
+            RecipientStatus::Bounced => m.bounced += n,
+            RecipientStatus::Cancelled => m.cancelled += n,
+            // Only the log shows these; rows hold delivery statuses.
+            RecipientStatus::Clicked | RecipientStatus::Unsubscribed => {}
         }
         // Opens count as reads and imply delivery for email, which reports no delivery.
-        m.delivered += if status == "read" && delivered == 0 {
+        m.delivered += if status == RecipientStatus::Read && delivered == 0 {
             n
         } else {
-            delivered.max(u64::from(status == "delivered") * n)
+            delivered.max(u64::from(status == RecipientStatus::Delivered) * n)
         };
-        m.read += read.max(u64::from(status == "read") * n);
+        m.read += read.max(u64::from(status == RecipientStatus::Read) * n);
         m.clicked += clicked;
         m.unsubscribed += unsubscribed;
     }

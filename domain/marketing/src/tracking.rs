@@ -131,7 +131,7 @@ fn mark_read(
     }
     model.read_at = Set(Some(now));
     if ["sent", "delivered"].contains(&found.status.as_str()) {
-        model.status = Set("read".into());
+        model.status = Set(crate::campaigns::RecipientStatus::Read.key().into());
     }
     true
 }

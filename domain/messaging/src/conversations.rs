@@ -336,13 +336,16 @@ pub async fn wake_snoozed(deps: &Deps) -> Result<u64> {
     use sea_orm::sea_query::Expr;
     let now = deps.clock.now();
     let woken = conversations::Entity::update_many()
-        .col_expr(conversations::Column::Status, Expr::value("open"))
+        .col_expr(
+            conversations::Column::Status,
+            Expr::value(Status::Open.key()),
+        )
         .col_expr(
             conversations::Column::SnoozedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .touched(now)
-        .filter(conversations::Column::Status.eq("snoozed"))
+        .filter(conversations::Column::Status.eq(Status::Snoozed.key()))
         .filter(conversations::Column::SnoozedUntil.lte(now))
         .exec(&deps.db)
         .await?;

@@ -246,7 +246,7 @@ pub(crate) async fn record(
             model.first_response_at = Set(None);
             model.resolved_at = Set(None);
         }
-        model.status = Set("open".into());
+        model.status = Set(crate::conversations::Status::Open.key().into());
         model.snoozed_until = Set(None);
     }
     model.unread_count = Set(conversation.unread_count + 1);

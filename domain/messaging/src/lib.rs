@@ -180,7 +180,7 @@ pub async fn sent_this_month(tx: &TenantTx) -> Result<u64> {
     let replies = tx
         .select::<message_rows::Entity>()
         .filter(message_rows::Column::Direction.eq(messages::Direction::Outbound.key()))
-        .filter(message_rows::Column::Status.ne("failed"))
+        .filter(message_rows::Column::Status.ne(messages::Status::Failed.key()))
         .filter(message_rows::Column::CreatedAt.gte(since))
         .count(&**tx)
         .await?;

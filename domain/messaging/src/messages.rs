@@ -485,18 +485,18 @@ pub async fn deliver(deps: &Deps, tenant_id: Uuid, message_id: Uuid) -> Result<(
     let mut model: messages::ActiveModel = message.into();
     let retry = match outcome {
         Ok(provider_id) => {
-            model.status = Set("sent".into());
+            model.status = Set(Status::Sent.key().into());
             model.provider_message_id = Set(Some(provider_id));
             model.sent_at = Set(Some(now));
             None
         }
         Err(MessengerError::Rejected { code, message }) => {
-            model.status = Set("failed".into());
+            model.status = Set(Status::Failed.key().into());
             model.error = Set(Some(format!("{code}: {message}")));
             None
         }
         Err(MessengerError::Unavailable(reason)) => {
-            model.status = Set("queued".into());
+            model.status = Set(Status::Queued.key().into());
             model.error = Set(Some(reason.clone()));
             Some(reason)
         }

@@ -172,7 +172,7 @@ pub async fn request_password_reset(deps: &Deps, email: &str) -> Result<()> {
     let tx = begin_system(&deps.db).await?;
     let Some(user) = users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))
-        .filter(users::Column::Status.eq("active"))
+        .filter(users::Column::Status.eq(crate::members::UserStatus::Active.key()))
         .one(&tx)
         .await?
     else {

@@ -198,7 +198,7 @@ pub async fn sign_up(deps: &Deps, meta: &RequestMeta, cmd: SignUp) -> Result<Aut
             email: Set(email.as_str().to_owned()),
             display_name: Set(display_name),
             password_hash: Set(password_hash),
-            status: Set("active".into()),
+            status: Set(crate::members::UserStatus::Active.key().into()),
             locale: Set(settings.locale().to_owned()),
             email_verified_at: Set(None),
             totp_secret: Set(None),
@@ -275,7 +275,7 @@ pub async fn log_in(deps: &Deps, meta: &RequestMeta, cmd: LogIn) -> Result<AuthT
         Some(user) if password_ok => user,
         _ => return Err(invalid_credentials()),
     };
-    if user.status != "active" {
+    if user.status != crate::members::UserStatus::Active.key() {
         return Err(Error::unauthenticated(
             "USER_DISABLED",
             "this account is disabled",
@@ -454,7 +454,7 @@ pub async fn refresh(deps: &Deps, refresh_token: &str) -> Result<AuthTokens> {
     let user_active = users::Entity::find_by_id(session.user_id)
         .one(&tx)
         .await?
-        .is_some_and(|u| u.status == "active");
+        .is_some_and(|u| u.status == crate::members::UserStatus::Active.key());
     if !user_active {
         return Err(Error::unauthenticated(
             "USER_DISABLED",
@@ -619,7 +619,7 @@ pub async fn authenticate(deps: &Deps, credential: &str, meta: RequestMeta) -> R
             "this session has ended; log in again",
         ));
     }
-    if row.user_status != "active" {
+    if row.user_status != crate::members::UserStatus::Active.key() {
         return Err(Error::unauthenticated(
             "USER_DISABLED",
             "this account is disabled",
@@ -631,7 +631,7 @@ pub async fn authenticate(deps: &Deps, credential: &str, meta: RequestMeta) -> R
             "your access to this business is suspended",
         ));
     }
-    if row.tenant_status != "active" {
+    if row.tenant_status != crate::tenants::TenantStatus::Active.key() {
         return Err(Error::unauthenticated(
             "TENANT_SUSPENDED",
             "this business is suspended",
@@ -697,7 +697,7 @@ async fn authenticate_api_key(deps: &Deps, key: &str, meta: RequestMeta) -> Resu
             "the API key has expired",
         ));
     }
-    if row.tenant_status != "active" {
+    if row.tenant_status != crate::tenants::TenantStatus::Active.key() {
         return Err(Error::unauthenticated(
             "TENANT_SUSPENDED",
             "this business is suspended",

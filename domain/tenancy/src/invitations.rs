@@ -144,7 +144,7 @@ pub async fn create(
             email: Set(email.as_str().to_owned()),
             role_id: Set(role.id),
             token_hash: Set(sha256_hex(&token)),
-            status: Set("pending".into()),
+            status: Set(Status::Pending.key().into()),
             invited_by: Set(inviter),
             expires_at: Set(now + INVITATION_TTL),
             accepted_at: Set(None),
@@ -320,7 +320,7 @@ pub async fn accept(deps: &Deps, meta: &RequestMeta, cmd: Accept) -> Result<Auth
                 email: Set(invitation.email.clone()),
                 display_name: Set(name),
                 password_hash: Set(password_hash),
-                status: Set("active".into()),
+                status: Set(crate::members::UserStatus::Active.key().into()),
                 locale: Set(super::tenants::branding(&*tx, invitation.tenant_id)
                     .await?
                     .1),

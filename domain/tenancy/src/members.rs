@@ -41,6 +41,14 @@ impl From<users::Model> for User {
 }
 
 tianguis_kernel::stored_enum! {
+    /// A person's account: a disabled account cannot sign in anywhere.
+    pub enum UserStatus {
+        Active = "active",
+        Disabled = "disabled",
+    }
+}
+
+tianguis_kernel::stored_enum! {
     /// A membership's status: a suspended member cannot sign in to this business.
     pub enum Status {
         Active = "active",

@@ -14,6 +14,14 @@ use crate::policy::{self, Slug};
 use crate::rules;
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 
+tianguis_kernel::stored_enum! {
+    /// A suspended business's members cannot sign in to it.
+    pub enum TenantStatus {
+        Active = "active",
+        Suspended = "suspended",
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Tenant {
     pub id: Uuid,
@@ -143,7 +151,7 @@ pub(crate) async fn provision(
             name: Set(settings.name),
             slug: Set(slug.as_str().to_owned()),
             plan: Set(crate::plans::Plan::Free.key().to_owned()),
-            status: Set("active".into()),
+            status: Set(TenantStatus::Active.key().into()),
             country: Set(settings.country),
             timezone: Set(settings.timezone),
             currency: Set(settings.currency),

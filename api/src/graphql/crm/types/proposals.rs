@@ -212,8 +212,7 @@ impl ProposalItem {
         stored(pricing::Tax::from_stored, &self.0.tax)
     }
     async fn withholdings(&self) -> async_graphql::Result<Vec<Withholding>> {
-        let stored: Vec<pricing::Withholding> =
-            serde_json::from_value(self.0.withholdings.clone())?;
+        let stored = pricing::withholdings_of(&self.0.withholdings).gql()?;
         Ok(stored.into_iter().map(Withholding::from).collect())
     }
 }

@@ -28,7 +28,7 @@ use crate::db::stamped;
 use crate::db::{TenantTx, raw};
 use crate::email::templates::escape;
 use crate::messaging::{ChannelKind, channels as channel_rules, templates};
-use crate::messaging::{DeliveryStatusListener, MessagingSettings};
+use crate::messaging::{DeliveryRank, DeliveryReport, DeliveryStatusListener, MessagingSettings};
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::plans;
 use crate::ports::{Job, MailError, MessengerError, OutboundContent, OutgoingEmail, RateDecision};
@@ -47,6 +47,19 @@ tianguis_kernel::stored_enum! {
         Paused = "paused",
         Completed = "completed",
         Cancelled = "cancelled",
+    }
+}
+
+impl RecipientStatus {
+    pub fn delivery_rank(self) -> DeliveryRank {
+        match self {
+            RecipientStatus::Pending => Some(0),
+            RecipientStatus::Sending => Some(1),
+            RecipientStatus::Sent => Some(2),
+            RecipientStatus::Delivered => Some(3),
+            RecipientStatus::Read => Some(4),
+            _ => None,
+        }
     }
 }
 
@@ -792,10 +805,10 @@ impl DeliveryStatusListener for RecipientDeliveries {
         &'a self,
         tx: &'a TenantTx,
         provider_id: &'a str,
-        status: &'a str,
+        report: DeliveryReport,
         error: Option<String>,
     ) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(apply_status(tx, provider_id, status, error))
+        Box::pin(apply_status(tx, provider_id, report, error))
     }
 }
 
@@ -1035,7 +1048,7 @@ async fn record(deps: &Deps, tenant_id: Uuid, results: Vec<(Uuid, Sent)>) -> Res
 pub async fn apply_status(
     tx: &TenantTx,
     provider_id: &str,
-    status: &str,
+    report: DeliveryReport,
     error: Option<String>,
 ) -> Result<bool> {
     let Some(found) = tx
@@ -1046,16 +1059,16 @@ pub async fn apply_status(
     else {
         return Ok(false);
     };
-    if !crate::messaging::status_advances(&found.status, status) {
+    if !report.advances(RecipientStatus::from_stored(&found.status)?.delivery_rank()) {
         return Ok(false);
     }
     let now = tx.now();
     let mut model: campaign_recipients::ActiveModel = found.into();
-    model.status = Set(status.to_owned());
-    match status {
-        "delivered" => model.delivered_at = Set(Some(now)),
-        "read" => model.read_at = Set(Some(now)),
-        _ => model.error = Set(error),
+    model.status = Set(report.key().to_owned());
+    match report {
+        DeliveryReport::Delivered => model.delivered_at = Set(Some(now)),
+        DeliveryReport::Read => model.read_at = Set(Some(now)),
+        DeliveryReport::Sent | DeliveryReport::Failed => model.error = Set(error),
     }
     tx.update(model).await?;
     Ok(true)

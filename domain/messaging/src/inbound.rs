@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::messages::{Direction, Kind, Status};
 use super::{ChannelKind, InboxChange, publish};
+use crate::DeliveryReport;
 use crate::db::TenantTx;
 use crate::secrets::constant_time_eq;
 use crate::{Deps, Error, Result};
@@ -135,7 +136,10 @@ async fn messages_change(deps: &Deps, value: &Value) -> Result<usize> {
     }
     for status in value["statuses"].as_array().into_iter().flatten() {
         let provider_id = status["id"].as_str().unwrap_or_default();
-        let state = status["status"].as_str().unwrap_or_default();
+        // Statuses this build does not know (e.g. a new one from Meta) change nothing.
+        let Some(state) = status["status"].as_str().and_then(DeliveryReport::from_key) else {
+            continue;
+        };
         let error = status["errors"][0]["title"]
             .as_str()
             .or(status["errors"][0]["message"].as_str())

@@ -142,7 +142,7 @@ pub trait DeliveryStatusListener: Send + Sync {
         &'a self,
         tx: &'a TenantTx,
         provider_id: &'a str,
-        status: &'a str,
+        report: DeliveryReport,
         error: Option<String>,
     ) -> BoxFuture<'a, Result<bool>>;
 }
@@ -152,13 +152,13 @@ pub(crate) async fn notify_delivery_status(
     deps: &Deps,
     tx: &TenantTx,
     provider_id: &str,
-    status: &str,
+    report: DeliveryReport,
     error: Option<String>,
 ) -> Result<bool> {
     let mut known = false;
     for listener in deps.registry.all::<Box<dyn DeliveryStatusListener>>() {
         known |= listener
-            .apply(tx, provider_id, status, error.clone())
+            .apply(tx, provider_id, report, error.clone())
             .await?;
     }
     Ok(known)
@@ -193,27 +193,39 @@ pub async fn sent_this_month(tx: &TenantTx) -> Result<u64> {
     Ok(replies + campaign)
 }
 
-/// Where a delivery status stands in the order a message goes through; none for the
-/// statuses nothing follows (failed, bounced, cancelled, received).
-fn delivery_rank(status: &str) -> Option<u8> {
-    match status {
-        "queued" | "pending" => Some(0),
-        "sending" => Some(1),
-        "sent" => Some(2),
-        "delivered" => Some(3),
-        "read" => Some(4),
-        _ => None,
+tianguis_kernel::stored_enum! {
+    /// What a provider reports about a message it took.
+    pub enum DeliveryReport {
+        Sent = "sent",
+        Delivered = "delivered",
+        Read = "read",
+        Failed = "failed",
     }
 }
 
-/// Whether a provider's status report moves a message (or campaign recipient) on: statuses
-/// only go forward, so a late `delivered` after `read` changes nothing; `failed` ends a
-/// message not yet read.
-pub fn status_advances(current: &str, reported: &str) -> bool {
-    match delivery_rank(current) {
-        None | Some(4) => false,
-        Some(_) if reported == "failed" => true,
-        Some(now) => delivery_rank(reported).is_some_and(|next| next > now),
+/// A message's place on its way out: queued (0), sending, sent, delivered, read (4); none
+/// for the statuses nothing follows (failed, bounced, cancelled, received).
+pub type DeliveryRank = Option<u8>;
+
+impl DeliveryReport {
+    fn rank(self) -> DeliveryRank {
+        match self {
+            DeliveryReport::Sent => Some(2),
+            DeliveryReport::Delivered => Some(3),
+            DeliveryReport::Read => Some(4),
+            DeliveryReport::Failed => None,
+        }
+    }
+
+    /// Whether the report moves a message (or campaign recipient) at `current` on: statuses
+    /// only go forward, so a late `delivered` after `read` changes nothing; `failed` ends a
+    /// message not yet read.
+    pub fn advances(self, current: DeliveryRank) -> bool {
+        match current {
+            None | Some(4) => false,
+            Some(_) if self == DeliveryReport::Failed => true,
+            Some(now) => self.rank().is_some_and(|next| next > now),
+        }
     }
 }
 
@@ -230,17 +242,19 @@ pub(crate) fn preview(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::status_advances;
+    use super::DeliveryReport::{Delivered, Failed, Read, Sent};
+    use super::messages::Status;
 
     #[test]
     fn statuses_only_move_forward_and_failure_ends_an_unread_message() {
-        assert!(status_advances("sent", "delivered"));
-        assert!(status_advances("delivered", "read"));
-        assert!(!status_advances("read", "delivered"));
-        assert!(!status_advances("delivered", "sent"));
-        assert!(status_advances("sent", "failed"));
-        assert!(!status_advances("read", "failed"));
-        assert!(!status_advances("failed", "read"));
-        assert!(!status_advances("bounced", "delivered"));
+        assert!(Delivered.advances(Status::Sent.delivery_rank()));
+        assert!(Read.advances(Status::Delivered.delivery_rank()));
+        assert!(!Delivered.advances(Status::Read.delivery_rank()));
+        assert!(!Sent.advances(Status::Delivered.delivery_rank()));
+        assert!(Failed.advances(Status::Sent.delivery_rank()));
+        assert!(Sent.advances(Status::Queued.delivery_rank()));
+        assert!(!Failed.advances(Status::Read.delivery_rank()));
+        assert!(!Read.advances(Status::Failed.delivery_rank()));
+        assert!(!Delivered.advances(Status::Received.delivery_rank()));
     }
 }

@@ -11,7 +11,10 @@ use tianguis_entity::crm::contacts;
 use tianguis_entity::messaging::{channels, conversations, message_templates, messages};
 use uuid::Uuid;
 
-use super::{ChannelKind, InboxChange, SERVICE_WINDOW, channels as channel_rules, publish};
+use super::{
+    ChannelKind, DeliveryRank, DeliveryReport, InboxChange, SERVICE_WINDOW,
+    channels as channel_rules, publish,
+};
 use crate::crm::timeline::{Contacts, TimelineEntry, TimelineItem, TimelineSource};
 use crate::db::TenantTx;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
@@ -82,6 +85,19 @@ tianguis_kernel::stored_enum! {
         Outbound = "outbound",
         /// A note only the team sees.
         Internal = "internal",
+    }
+}
+
+impl Status {
+    pub fn delivery_rank(self) -> DeliveryRank {
+        match self {
+            Status::Queued => Some(0),
+            Status::Sending => Some(1),
+            Status::Sent => Some(2),
+            Status::Delivered => Some(3),
+            Status::Read => Some(4),
+            Status::Failed | Status::Received => None,
+        }
     }
 }
 
@@ -561,7 +577,7 @@ pub(crate) async fn apply_status(
     tx: &mut TenantTx,
     channel_id: Uuid,
     provider_id: &str,
-    status: &str,
+    report: DeliveryReport,
     error: Option<String>,
 ) -> Result<bool> {
     let Some(message) = tx
@@ -573,18 +589,18 @@ pub(crate) async fn apply_status(
     else {
         return Ok(false);
     };
-    if !super::status_advances(&message.status, status) {
+    if !report.advances(Status::from_stored(&message.status)?.delivery_rank()) {
         return Ok(false);
     }
     let now = tx.now();
     let (id, conversation_id) = (message.id, message.conversation_id);
     let mut model: messages::ActiveModel = message.into();
-    model.status = Set(status.to_owned());
-    match status {
-        "delivered" => model.delivered_at = Set(Some(now)),
-        "read" => model.read_at = Set(Some(now)),
-        "failed" => model.error = Set(error),
-        _ => {}
+    model.status = Set(report.key().to_owned());
+    match report {
+        DeliveryReport::Delivered => model.delivered_at = Set(Some(now)),
+        DeliveryReport::Read => model.read_at = Set(Some(now)),
+        DeliveryReport::Failed => model.error = Set(error),
+        DeliveryReport::Sent => {}
     }
     tx.update(model).await?;
     publish(tx, InboxChange::MessageUpdated, conversation_id, Some(id));

@@ -12,8 +12,8 @@ use serde_json::json;
 use sha1::Sha1;
 use tianguis_entity::messaging::channels;
 
-use super::ChannelKind;
 use super::inbound::Inbound;
+use super::{ChannelKind, DeliveryReport};
 use crate::db::TenantTx;
 use crate::secrets::constant_time_eq;
 use crate::{Deps, Error, Result};
@@ -37,13 +37,10 @@ pub fn signature(auth_token: &str, url: &str, params: &BTreeMap<String, String>)
 }
 
 /// Twilio's status names in ours.
-fn status(twilio: &str) -> Option<&'static str> {
+fn status(twilio: &str) -> Option<DeliveryReport> {
     match twilio {
-        "sent" => Some("sent"),
-        "delivered" => Some("delivered"),
-        "read" => Some("read"),
-        "undelivered" | "failed" => Some("failed"),
-        _ => None,
+        "undelivered" => Some(DeliveryReport::Failed),
+        other => DeliveryReport::from_key(other),
     }
 }
 

@@ -32,6 +32,11 @@ impl LocalHub {
         }
     }
 
+    pub fn listeners(&self) -> usize {
+        let topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+        topics.values().map(|sender| sender.receiver_count()).sum()
+    }
+
     pub fn listen(&self, topic: &str) -> BoxStream<'static, Vec<u8>> {
         let receiver = {
             let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
@@ -70,6 +75,10 @@ impl PubSub for InProcessPubSub {
 
     async fn subscribe(&self, topic: &str) -> anyhow::Result<BoxStream<'static, Vec<u8>>> {
         Ok(self.hub.listen(topic))
+    }
+
+    fn listeners(&self) -> usize {
+        self.hub.listeners()
     }
 }
 
@@ -117,6 +126,10 @@ impl PubSub for RedisPubSub {
     async fn subscribe(&self, topic: &str) -> anyhow::Result<BoxStream<'static, Vec<u8>>> {
         Ok(self.hub.listen(topic))
     }
+
+    fn listeners(&self) -> usize {
+        self.hub.listeners()
+    }
 }
 
 #[cfg(test)]
@@ -125,6 +138,19 @@ mod tests {
 
     fn number(payload: &[u8]) -> usize {
         usize::from_le_bytes(payload.try_into().expect("eight bytes"))
+    }
+
+    #[tokio::test]
+    async fn listeners_count_live_subscriptions_until_they_are_dropped() {
+        let pubsub = InProcessPubSub::default();
+        assert_eq!(pubsub.listeners(), 0);
+        let first = pubsub.subscribe("a").await.expect("subscribed");
+        let second = pubsub.subscribe("b").await.expect("subscribed");
+        assert_eq!(pubsub.listeners(), 2);
+        drop(first);
+        assert_eq!(pubsub.listeners(), 1);
+        drop(second);
+        assert_eq!(pubsub.listeners(), 0);
     }
 
     #[tokio::test]

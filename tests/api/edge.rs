@@ -281,8 +281,11 @@ pub async fn next_message(ws: &mut Ws, wait: Duration) -> Option<Value> {
     }
 }
 
-/// A WebSocket signed in as `session`, acknowledged, with `query` subscribed as id "1".
+/// A WebSocket signed in as `session`, acknowledged, with `query` subscribed as id "1" and
+/// listening: the server reads a `subscribe` message in its own time, and an event published
+/// before it listens is not the subscription's.
 pub async fn subscribe(app: &TestApp, session: &Session, query: &str, variables: Value) -> Ws {
+    let listening = app.state.deps.pubsub.listeners();
     let mut ws = ws_connect(
         app,
         json!({ "authorization": format!("Bearer {}", session.access_token) }),
@@ -297,7 +300,13 @@ pub async fn subscribe(app: &TestApp, session: &Session, query: &str, variables:
         json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } }),
     )
     .await;
-    ws
+    for _ in 0..800 {
+        if app.state.deps.pubsub.listeners() > listening {
+            return ws;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the subscription never started listening");
 }
 
 async fn subscribe_to_audit(app: &TestApp, session: &Session) -> Ws {

@@ -12,6 +12,9 @@ use crate::registry::JobKind;
 pub trait PubSub: Send + Sync {
     async fn publish(&self, topic: &str, payload: Vec<u8>) -> anyhow::Result<()>;
     async fn subscribe(&self, topic: &str) -> anyhow::Result<BoxStream<'static, Vec<u8>>>;
+    /// How many live subscriptions this process holds; one counts from the moment a
+    /// message published to its topic reaches it.
+    fn listeners(&self) -> usize;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -286,6 +286,24 @@ pub async fn next_message(ws: &mut Ws, wait: Duration) -> Option<Value> {
 /// before it listens is not the subscription's.
 pub async fn subscribe(app: &TestApp, session: &Session, query: &str, variables: Value) -> Ws {
     let listening = app.state.deps.pubsub.listeners();
+    let ws = send_subscription(app, session, query, variables).await;
+    for _ in 0..800 {
+        if app.state.deps.pubsub.listeners() > listening {
+            return ws;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the subscription never started listening");
+}
+
+/// A WebSocket signed in as `session`, acknowledged, with `query` sent as subscription "1":
+/// for subscriptions the server is expected to refuse.
+pub async fn send_subscription(
+    app: &TestApp,
+    session: &Session,
+    query: &str,
+    variables: Value,
+) -> Ws {
     let mut ws = ws_connect(
         app,
         json!({ "authorization": format!("Bearer {}", session.access_token) }),
@@ -300,13 +318,7 @@ pub async fn subscribe(app: &TestApp, session: &Session, query: &str, variables:
         json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } }),
     )
     .await;
-    for _ in 0..800 {
-        if app.state.deps.pubsub.listeners() > listening {
-            return ws;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the subscription never started listening");
+    ws
 }
 
 async fn subscribe_to_audit(app: &TestApp, session: &Session) -> Ws {

@@ -1,6 +1,6 @@
 //! Another tenant can neither see nor touch a tenant's records, through any operation.
 
-use crate::edge::{next_message, subscribe};
+use crate::edge::{next_message, send_subscription, subscribe};
 use crate::fixtures::{automation::*, billing::*, crm::*, iot::*, marketing::*, messaging::*};
 use crate::helpers::*;
 use crate::messaging_double::inbound_text;
@@ -903,7 +903,7 @@ async fn another_tenant_can_neither_see_nor_touch_a_device_nor_hear_it() {
         assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
     }
     // B cannot listen to A's device either.
-    let mut ws = subscribe_to_device(&app, &b, &device).await;
+    let mut ws = send_subscription(&app, &b, DEVICE_TELEMETRY, json!({ "d": device })).await;
     let refused = next_message(&mut ws, Duration::from_secs(10))
         .await
         .expect("answer");

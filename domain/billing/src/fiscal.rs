@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use sea_orm::ActiveValue::Set;
 use tianguis_entity::billing::fiscal_profiles;
 use uuid::Uuid;
 
@@ -10,7 +10,6 @@ use super::cfdi::Element;
 use super::csd::{CertificateInfo, Csd};
 use crate::audit;
 use crate::db::TenantTx;
-use crate::db::stamped;
 use crate::ports::{PacAccount, PacError, Stamped};
 use crate::rules::required_text;
 use crate::rules::{postal_code, rfc, tax_regime};
@@ -88,7 +87,6 @@ pub async fn set(deps: &Deps, ctx: &TenantCtx, input: ProfileInput) -> Result<Fi
         ));
     }
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let now = tx.now();
     let existing = tx.select::<fiscal_profiles::Entity>().one(&*tx).await?;
     let pac_password = input
         .pac_password
@@ -108,20 +106,17 @@ pub async fn set(deps: &Deps, ctx: &TenantCtx, input: ProfileInput) -> Result<Fi
             }
             model
         }
-        None => stamped(
-            now,
-            fiscal_profiles::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                tenant_id: Set(ctx.tenant_id),
-                certificate: Set(None),
-                certificate_number: Set(None),
-                certificate_valid_from: Set(None),
-                certificate_valid_until: Set(None),
-                private_key_sealed: Set(None),
-                pac_password_sealed: Set(None),
-                ..Default::default()
-            },
-        ),
+        None => fiscal_profiles::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            certificate: Set(None),
+            certificate_number: Set(None),
+            certificate_valid_from: Set(None),
+            certificate_valid_until: Set(None),
+            private_key_sealed: Set(None),
+            pac_password_sealed: Set(None),
+            ..Default::default()
+        },
     };
     model.rfc = Set(rfc);
     model.legal_name = Set(legal_name);
@@ -138,7 +133,7 @@ pub async fn set(deps: &Deps, ctx: &TenantCtx, input: ProfileInput) -> Result<Fi
     }
     let profile = match model.id.is_unchanged() {
         true => tx.update(model).await?,
-        false => model.insert(&*tx).await?,
+        false => tx.insert(model).await?,
     };
     audit::record(
         &mut tx,

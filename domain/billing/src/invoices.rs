@@ -331,42 +331,39 @@ async fn insert_draft(
     let id = Uuid::now_v7();
     let currency = catalogs::currency(input.currency.as_deref().unwrap_or("MXN"))?;
     let folio = crate::numbering::next_number(tx, &format!("cfdi:{}", profile.series), now).await?;
-    let mut model = stamped(
-        now,
-        invoices::ActiveModel {
-            id: Set(id),
-            tenant_id: Set(ctx.tenant_id),
-            series: Set(profile.series.clone()),
-            folio: Set(folio),
-            status: Set(Status::Draft.key().into()),
-            proposal_id: Set(proposal_id),
-            contact_id: Set(None),
-            company_id: Set(None),
-            receiver_rfc: Set(String::new()),
-            receiver_name: Set(String::new()),
-            receiver_regime: Set(String::new()),
-            receiver_postal_code: Set(String::new()),
-            receiver_email: Set(None),
-            cfdi_use: Set("G03".into()),
-            payment_method: Set("PUE".into()),
-            payment_form: Set("03".into()),
-            currency: Set(currency),
-            exchange_rate: Set(None),
-            export_code: Set("01".into()),
-            paid_minor: Set(0),
-            uuid: Set(None),
-            issued_at: Set(None),
-            stamped_at: Set(None),
-            xml: Set(None),
-            pac_error_code: Set(None),
-            pac_error_message: Set(None),
-            cancellation_motive: Set(None),
-            substituted_by: Set(None),
-            cancelled_at: Set(None),
-            created_by: Set(ctx.actor_user()),
-            ..Default::default()
-        },
-    );
+    let mut model = invoices::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(ctx.tenant_id),
+        series: Set(profile.series.clone()),
+        folio: Set(folio),
+        status: Set(Status::Draft.key().into()),
+        proposal_id: Set(proposal_id),
+        contact_id: Set(None),
+        company_id: Set(None),
+        receiver_rfc: Set(String::new()),
+        receiver_name: Set(String::new()),
+        receiver_regime: Set(String::new()),
+        receiver_postal_code: Set(String::new()),
+        receiver_email: Set(None),
+        cfdi_use: Set("G03".into()),
+        payment_method: Set("PUE".into()),
+        payment_form: Set("03".into()),
+        currency: Set(currency),
+        exchange_rate: Set(None),
+        export_code: Set("01".into()),
+        paid_minor: Set(0),
+        uuid: Set(None),
+        issued_at: Set(None),
+        stamped_at: Set(None),
+        xml: Set(None),
+        pac_error_code: Set(None),
+        pac_error_message: Set(None),
+        cancellation_motive: Set(None),
+        substituted_by: Set(None),
+        cancelled_at: Set(None),
+        created_by: Set(ctx.actor_user()),
+        ..Default::default()
+    };
     receiver_from_records(tx, &mut model, &input).await?;
     if let Some(r) = &input.receiver {
         apply_receiver(&mut model, r)?;
@@ -376,7 +373,7 @@ async fn insert_draft(
         return Err(Error::invalid("items", "an invoice has at least one item"));
     };
     let rows = price(&mut model, inputs, now)?;
-    let invoice = model.insert(&**tx).await?;
+    let invoice = tx.insert(model).await?;
     items::Entity::insert_many(rows).exec(&**tx).await?;
     audit::record(
         tx,

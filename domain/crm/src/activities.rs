@@ -5,14 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
 };
 use tianguis_entity::crm::{activities, companies, contacts, leads};
 use uuid::Uuid;
 
 use super::rules;
-use crate::db::stamped;
 use crate::db::{TenantTx, raw};
 use crate::page::{Page, PageRequest, SortDirection, paginate_by};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -118,29 +116,24 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Resul
     };
     let now = deps.clock.now();
     let occurred_at = input.occurred_at.unwrap_or(now);
-    let mut model = stamped(
-        now,
-        activities::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(ctx.tenant_id),
-            kind: Set(kind.key().to_owned()),
-            subject: Set(subject),
-            body: Set(
-                rules::optional_text(input.body.as_deref(), "body", 20_000)?.unwrap_or_default()
-            ),
-            contact_id: Set(None),
-            company_id: Set(None),
-            lead_id: Set(None),
-            author_id: Set(ctx.actor_user()),
-            assignee_id: Set(assignee),
-            due_at: Set(due_at),
-            done_at: Set(None),
-            occurred_at: Set(occurred_at),
-            ..Default::default()
-        },
-    );
+    let mut model = activities::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(ctx.tenant_id),
+        kind: Set(kind.key().to_owned()),
+        subject: Set(subject),
+        body: Set(rules::optional_text(input.body.as_deref(), "body", 20_000)?.unwrap_or_default()),
+        contact_id: Set(None),
+        company_id: Set(None),
+        lead_id: Set(None),
+        author_id: Set(ctx.actor_user()),
+        assignee_id: Set(assignee),
+        due_at: Set(due_at),
+        done_at: Set(None),
+        occurred_at: Set(occurred_at),
+        ..Default::default()
+    };
     link(&tx, &mut model, &input).await?;
-    let activity = model.insert(&*tx).await?;
+    let activity = tx.insert(model).await?;
     if let Some(lead) = activity.lead_id {
         let last = (!is_task).then_some(occurred_at);
         super::leads::rescore_lead(&tx, lead, last, now).await?;

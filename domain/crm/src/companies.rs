@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
 };
 use tianguis_entity::crm::companies;
 use uuid::Uuid;
@@ -16,7 +15,6 @@ use super::rules;
 use super::search;
 use crate::db::Current;
 use crate::db::TenantTx;
-use crate::db::stamped;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 use crate::{audit, rules::required_text};
@@ -152,30 +150,26 @@ pub async fn create(
     ctx.require(Permission::CrmContactsWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let region = super::tenant_region(&*tx, ctx.tenant_id).await?;
-    let now = deps.clock.now();
-    let mut model = stamped(
-        now,
-        companies::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(ctx.tenant_id),
-            name: Set(String::new()),
-            legal_name: Set(None),
-            rfc: Set(None),
-            tax_regime: Set(None),
-            postal_code: Set(None),
-            email: Set(None),
-            phone: Set(None),
-            website: Set(None),
-            city: Set(None),
-            owner_id: Set(ctx.actor_user()),
-            tags: Set(serde_json::json!([])),
-            custom_fields: Set(serde_json::json!({})),
-            is_customer: Set(false),
-            customer_since: Set(None),
-            search_text: Set(String::new()),
-            ..Default::default()
-        },
-    );
+    let mut model = companies::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(ctx.tenant_id),
+        name: Set(String::new()),
+        legal_name: Set(None),
+        rfc: Set(None),
+        tax_regime: Set(None),
+        postal_code: Set(None),
+        email: Set(None),
+        phone: Set(None),
+        website: Set(None),
+        city: Set(None),
+        owner_id: Set(ctx.actor_user()),
+        tags: Set(serde_json::json!([])),
+        custom_fields: Set(serde_json::json!({})),
+        is_customer: Set(false),
+        customer_since: Set(None),
+        search_text: Set(String::new()),
+        ..Default::default()
+    };
     if input.name.is_none() {
         return Err(Error::invalid("name", "name is required"));
     }
@@ -183,7 +177,7 @@ pub async fn create(
     if !allow_duplicate && let Some((field, existing)) = duplicate_of(&tx, &model).await? {
         return Err(Error::duplicate(field, existing, "company"));
     }
-    let company = model.insert(&*tx).await?;
+    let company = tx.insert(model).await?;
     audit::record(
         &mut tx,
         ctx,

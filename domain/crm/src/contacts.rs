@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter,
 };
 use tianguis_entity::crm::{activities, companies, contacts, leads, proposals};
 use tianguis_entity::tenancy::memberships;
@@ -18,7 +18,6 @@ use super::rules;
 use super::search;
 use crate::db::Current;
 use crate::db::TenantTx;
-use crate::db::stamped;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
 use crate::{audit, rules::required_text};
@@ -177,34 +176,30 @@ pub async fn create(
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     crate::plans::ensure_room(&tx, &CONTACTS).await?;
     let region = super::tenant_region(&*tx, ctx.tenant_id).await?;
-    let now = deps.clock.now();
-    let mut model = stamped(
-        now,
-        contacts::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(ctx.tenant_id),
-            first_name: Set(String::new()),
-            last_name: Set(String::new()),
-            email: Set(None),
-            phone: Set(None),
-            rfc: Set(None),
-            job_title: Set(None),
-            city: Set(None),
-            company_id: Set(None),
-            owner_id: Set(ctx.actor_user()),
-            tags: Set(serde_json::json!([])),
-            custom_fields: Set(serde_json::json!({})),
-            is_customer: Set(false),
-            customer_since: Set(None),
-            search_text: Set(String::new()),
-            ..Default::default()
-        },
-    );
+    let mut model = contacts::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(ctx.tenant_id),
+        first_name: Set(String::new()),
+        last_name: Set(String::new()),
+        email: Set(None),
+        phone: Set(None),
+        rfc: Set(None),
+        job_title: Set(None),
+        city: Set(None),
+        company_id: Set(None),
+        owner_id: Set(ctx.actor_user()),
+        tags: Set(serde_json::json!([])),
+        custom_fields: Set(serde_json::json!({})),
+        is_customer: Set(false),
+        customer_since: Set(None),
+        search_text: Set(String::new()),
+        ..Default::default()
+    };
     apply(&tx, &region.country, &mut model, input, None).await?;
     if !allow_duplicate && let Some((field, existing)) = duplicate_of(&tx, &model, None).await? {
         return Err(Error::duplicate(field, existing, "contact"));
     }
-    let contact = model.insert(&*tx).await?;
+    let contact = tx.insert(model).await?;
     audit::record(
         &mut tx,
         ctx,

@@ -240,37 +240,34 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewLead) -> Result<Lead
     };
     let now = deps.clock.now();
     let outcome = Outcome::from_stored(&stage.outcome)?;
-    let mut model = stamped(
-        now,
-        leads::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(ctx.tenant_id),
-            title: Set(String::new()),
-            contact_id: Set(None),
-            company_id: Set(None),
-            source: Set(Source::Other.key().to_owned()),
-            owner_id: Set(ctx.actor_user()),
-            value_minor: Set(0),
-            currency: Set(region.currency.clone()),
-            expected_close_on: Set(None),
-            pipeline_id: Set(pipeline.id),
-            stage_id: Set(stage.id),
-            status: Set(outcome.key().to_owned()),
-            lost_reason: Set(None),
-            next_follow_up_at: Set(None),
-            tags: Set(serde_json::json!([])),
-            custom_fields: Set(serde_json::json!({})),
-            score: Set(0),
-            score_reasons: Set(serde_json::json!([])),
-            last_activity_at: Set(None),
-            closed_at: Set((outcome != Outcome::Open).then_some(now)),
-            ..Default::default()
-        },
-    );
+    let mut model = leads::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(ctx.tenant_id),
+        title: Set(String::new()),
+        contact_id: Set(None),
+        company_id: Set(None),
+        source: Set(Source::Other.key().to_owned()),
+        owner_id: Set(ctx.actor_user()),
+        value_minor: Set(0),
+        currency: Set(region.currency.clone()),
+        expected_close_on: Set(None),
+        pipeline_id: Set(pipeline.id),
+        stage_id: Set(stage.id),
+        status: Set(outcome.key().to_owned()),
+        lost_reason: Set(None),
+        next_follow_up_at: Set(None),
+        tags: Set(serde_json::json!([])),
+        custom_fields: Set(serde_json::json!({})),
+        score: Set(0),
+        score_reasons: Set(serde_json::json!([])),
+        last_activity_at: Set(None),
+        closed_at: Set((outcome != Outcome::Open).then_some(now)),
+        ..Default::default()
+    };
     apply(&tx, &mut model, input.fields, None).await?;
     let config = scoring_config(&tx).await?;
     rescore(&tx, &mut model, &config, now).await?;
-    let lead = model.insert(&*tx).await?;
+    let lead = tx.insert(model).await?;
     record_stage_change(&tx, ctx, lead.id, None, stage.id).await?;
     audit::record(
         &mut tx,

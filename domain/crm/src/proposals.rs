@@ -307,50 +307,45 @@ pub async fn create(
         input.items.clone().unwrap_or_default(),
         now,
     )?;
-    let mut model = stamped(
-        now,
-        proposals::ActiveModel {
-            id: Set(id),
-            tenant_id: Set(ctx.tenant_id),
-            number: Set(String::new()),
-            series: Set(series.clone()),
-            title: Set(title),
-            lead_id: Set(None),
-            contact_id: Set(None),
-            company_id: Set(None),
-            currency: Set(currency),
-            status: Set(Status::Draft.key().to_owned()),
-            valid_until: Set(valid_until),
-            notes: Set(
-                rules::optional_text(input.notes.as_deref(), "notes", 5000)?.unwrap_or_default()
-            ),
-            subtotal_minor: Set(0),
-            discount_minor: Set(0),
-            tax_minor: Set(0),
-            withheld_minor: Set(0),
-            total_minor: Set(0),
-            public_token_hash: Set(None),
-            recipient_email: Set(None),
-            view_count: Set(0),
-            sent_at: Set(None),
-            first_viewed_at: Set(None),
-            decided_at: Set(None),
-            accepted_by: Set(None),
-            rejection_reason: Set(None),
-            checkout_id: Set(None),
-            checkout_url: Set(None),
-            payment_intent: Set(None),
-            paid_at: Set(None),
-            created_by: Set(ctx.actor_user()),
-            ..Default::default()
-        },
-    );
+    let mut model = proposals::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(ctx.tenant_id),
+        number: Set(String::new()),
+        series: Set(series.clone()),
+        title: Set(title),
+        lead_id: Set(None),
+        contact_id: Set(None),
+        company_id: Set(None),
+        currency: Set(currency),
+        status: Set(Status::Draft.key().to_owned()),
+        valid_until: Set(valid_until),
+        notes: Set(rules::optional_text(input.notes.as_deref(), "notes", 5000)?.unwrap_or_default()),
+        subtotal_minor: Set(0),
+        discount_minor: Set(0),
+        tax_minor: Set(0),
+        withheld_minor: Set(0),
+        total_minor: Set(0),
+        public_token_hash: Set(None),
+        recipient_email: Set(None),
+        view_count: Set(0),
+        sent_at: Set(None),
+        first_viewed_at: Set(None),
+        decided_at: Set(None),
+        accepted_by: Set(None),
+        rejection_reason: Set(None),
+        checkout_id: Set(None),
+        checkout_url: Set(None),
+        payment_intent: Set(None),
+        paid_at: Set(None),
+        created_by: Set(ctx.actor_user()),
+        ..Default::default()
+    };
     parties(&tx, &mut model, &input).await?;
     set_totals(&mut model, &priced.totals);
     let year = today.year();
     let sequence = crate::numbering::next_number(&tx, &format!("{series}-{year}"), now).await?;
     model.number = Set(format!("{series}-{year}-{sequence:04}"));
-    let proposal = model.insert(&*tx).await?;
+    let proposal = tx.insert(model).await?;
     items::Entity::insert_many(priced.rows).exec(&*tx).await?;
     audit::record(
         &mut tx,

@@ -235,24 +235,20 @@ pub async fn create_rule(
             (None, Some(id))
         }
     };
-    let now = tx.now();
-    let mut model = stamped(
-        now,
-        alert_rules::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(ctx.tenant_id),
-            name: Set(String::new()),
-            device_id: Set(device_id),
-            profile_id: Set(profile_id),
-            severity: Set(severity.key().into()),
-            condition: Set(serde_json::Value::Null),
-            notify_emails: Set(serde_json::json!([])),
-            enabled: Set(true),
-            ..Default::default()
-        },
-    );
+    let mut model = alert_rules::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(ctx.tenant_id),
+        name: Set(String::new()),
+        device_id: Set(device_id),
+        profile_id: Set(profile_id),
+        severity: Set(severity.key().into()),
+        condition: Set(serde_json::Value::Null),
+        notify_emails: Set(serde_json::json!([])),
+        enabled: Set(true),
+        ..Default::default()
+    };
     apply(&mut model, input)?;
-    let rule = model.insert(&*tx).await?;
+    let rule = tx.insert(model).await?;
     audit::record(
         &mut tx,
         ctx,

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use tianguis_entity::iot::{device_profiles as profiles, devices};
@@ -13,7 +13,6 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::db::TenantTx;
-use crate::db::stamped;
 use crate::error::conflict_on;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::secrets::{random_token, sha256_hex};
@@ -286,26 +285,23 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: DeviceInput) -> Result<
     let (token, hash) = new_token();
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     crate::plans::ensure_room(&tx, &DEVICES).await?;
-    let mut model = stamped(
-        now,
-        devices::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(ctx.tenant_id),
-            name: Set(String::new()),
-            device_type: Set("sensor".into()),
-            location: Set(None),
-            tags: Set(serde_json::json!([])),
-            metadata: Set(serde_json::json!({})),
-            profile_id: Set(None),
-            token_hash: Set(Some(hash)),
-            token_issued_at: Set(Some(now)),
-            last_seen_at: Set(None),
-            online: Set(false),
-            ..Default::default()
-        },
-    );
+    let mut model = devices::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(ctx.tenant_id),
+        name: Set(String::new()),
+        device_type: Set("sensor".into()),
+        location: Set(None),
+        tags: Set(serde_json::json!([])),
+        metadata: Set(serde_json::json!({})),
+        profile_id: Set(None),
+        token_hash: Set(Some(hash)),
+        token_issued_at: Set(Some(now)),
+        last_seen_at: Set(None),
+        online: Set(false),
+        ..Default::default()
+    };
     apply(&tx, &mut model, input).await?;
-    let device = model.insert(&*tx).await?;
+    let device = tx.insert(model).await?;
     audit::record(
         &mut tx,
         ctx,

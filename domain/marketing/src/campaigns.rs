@@ -13,8 +13,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::json;
 use tianguis_entity::crm::contacts;
@@ -155,34 +155,30 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: CampaignInput) -> Resul
         ));
     };
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let now = tx.now();
-    let mut model = stamped(
-        now,
-        campaigns::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(ctx.tenant_id),
-            name: Set(String::new()),
-            channel_id: Set(channel_id),
-            segment_id: Set(segment_id),
-            status: Set(Status::Draft.key().to_owned()),
-            subject: Set(None),
-            body: Set(None),
-            template_id: Set(None),
-            template_variables: Set(json!([])),
-            batch_size: Set(deps
-                .settings::<MessagingSettings>()?
-                .campaign_batch_size
-                .clamp(1, MAX_BATCH as u32) as i32),
-            scheduled_at: Set(None),
-            started_at: Set(None),
-            completed_at: Set(None),
-            recipient_count: Set(0),
-            created_by: Set(ctx.actor_user()),
-            ..Default::default()
-        },
-    );
+    let mut model = campaigns::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(ctx.tenant_id),
+        name: Set(String::new()),
+        channel_id: Set(channel_id),
+        segment_id: Set(segment_id),
+        status: Set(Status::Draft.key().to_owned()),
+        subject: Set(None),
+        body: Set(None),
+        template_id: Set(None),
+        template_variables: Set(json!([])),
+        batch_size: Set(deps
+            .settings::<MessagingSettings>()?
+            .campaign_batch_size
+            .clamp(1, MAX_BATCH as u32) as i32),
+        scheduled_at: Set(None),
+        started_at: Set(None),
+        completed_at: Set(None),
+        recipient_count: Set(0),
+        created_by: Set(ctx.actor_user()),
+        ..Default::default()
+    };
     apply(&tx, &mut model, input).await?;
-    let campaign = model.insert(&*tx).await?;
+    let campaign = tx.insert(model).await?;
     audit::record(
         &mut tx,
         ctx,

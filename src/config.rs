@@ -5,6 +5,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use tianguis_domain::tenancy::login_throttle::LoginThrottle;
 
 use tianguis_api::EdgeSettings;
 use tianguis_domain::automation::webhooks::WebhookSettings;
@@ -53,6 +54,10 @@ pub struct Config {
     pub encryption_key: Option<Secret>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How failed log-ins slow down and lock.
+    pub login_throttle: LoginThrottle,
+    /// How long a replica trusts what it read about a session without a change notice.
+    pub access_cache_ttl: Duration,
     pub log_filter: String,
     pub log_format: LogFormat,
     pub shutdown_grace: Duration,
@@ -386,6 +391,12 @@ impl Config {
                 env.parse::<u64>("TIANGUIS_REFRESH_TOKEN_TTL_DAYS", 30, "a number of days")?
                     * 86_400,
             ),
+            login_throttle: LoginThrottle::default(),
+            access_cache_ttl: Duration::from_secs(env.parse(
+                "TIANGUIS_ACCESS_CACHE_SECS",
+                30,
+                "a number of seconds",
+            )?),
             log_filter: env
                 .raw("TIANGUIS_LOG")
                 .unwrap_or_else(|| "info,sqlx=warn,sea_orm=warn".to_owned()),

@@ -23,6 +23,7 @@ use tianguis_domain::iot::writer::TelemetryWriter;
 use tianguis_domain::messaging::MessagingSettings;
 use tianguis_domain::plans::Plan;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
+use tianguis_domain::tenancy::access_cache::{self, AccessCache};
 use tianguis_domain::tenancy::auth::AuthSettings;
 use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
@@ -95,7 +96,9 @@ impl Components {
                 jwt_secret.expose().as_bytes(),
                 config.access_token_ttl,
                 config.refresh_token_ttl,
+                config.login_throttle.clone(),
             ));
+            r.provide(AccessCache::new(config.access_cache_ttl));
             r.provide(config.webhooks.clone());
             r.provide(MessagingSettings {
                 whatsapp_app_secret: config
@@ -166,6 +169,9 @@ impl Components {
             rate_limiter: rate_limiter.clone(),
             registry: Arc::new(registry),
         };
+        access_cache::follow_access_changes(&deps)
+            .await
+            .context("following access changes")?;
         let schema = tianguis_api::graphql::build_schema(&config.edge, Some(deps.clone()));
         let job_metrics = JobMetrics::default();
         // Rules are evaluated after each stored batch, in the background.

@@ -399,3 +399,209 @@ async fn stored_secrets_are_encrypted() {
         assert_eq!(app.state.deps.secrets.open(&stored).expect("opens"), plain);
     }
 }
+
+/// A throttle quick enough for a test: one free failure, locked at the third.
+fn quick_throttle(config: &mut tianguis::Config) {
+    config.login_throttle.free_failures = 1;
+    config.login_throttle.lock_after = 3;
+    config.login_throttle.base_delay = std::time::Duration::from_millis(1);
+    config.login_throttle.max_delay = std::time::Duration::from_millis(4);
+}
+
+#[tokio::test]
+async fn repeated_failed_log_ins_lock_the_account_alike_whether_it_exists_and_tell_its_owner() {
+    let sink = crate::mail_sink::SmtpSink::start();
+    let url = sink.url.clone();
+    let mut sink = sink;
+    let app = TestApp::spawn_with(move |c| {
+        quick_throttle(c);
+        c.smtp_url = Some(tianguis::config::Secret::new(url));
+    })
+    .await;
+    let owner = app.sign_up().await;
+    let nobody = format!("{}@example.mx", unique("nobody"));
+    let attempt = |email: String, password: &'static str| {
+        let app = &app;
+        async move {
+            app.gql(
+                None,
+                LOG_IN,
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await
+        }
+    };
+    for email in [owner.email.clone(), nobody.clone()] {
+        let mut answers = Vec::new();
+        for _ in 0..3 {
+            let body = attempt(email.clone(), "not-the-password-1").await;
+            answers.push(error_ext(&body, "reason"));
+        }
+        assert_eq!(answers, ["INVALID_CREDENTIALS"; 3], "{email}");
+        // Locked: even the right password is refused until the window ends.
+        let locked = attempt(email.clone(), PASSWORD).await;
+        assert_eq!(error_code(&locked), "RATE_LIMITED", "{email}: {locked}");
+        assert!(locked["errors"][0]["extensions"]["retryAfter"].as_u64() > Some(0));
+    }
+    // The owner's mail holds the sign-up's verification, then the notice.
+    let mut subjects = Vec::new();
+    while !subjects
+        .iter()
+        .any(|s: &String| s.contains("Pausamos") || s.contains("paused"))
+    {
+        assert!(subjects.len() < 3, "no lock-out notice among {subjects:?}");
+        let mail = sink.next_to(&owner.email).await;
+        subjects.push(mail.header("Subject").unwrap_or_default());
+    }
+
+    // Another account from the same address is not held by the first one's lock.
+    let other = app.sign_up().await;
+    app.ok(
+        None,
+        LOG_IN,
+        json!({ "input": { "email": other.email, "password": PASSWORD } }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn failed_log_ins_from_one_address_are_limited_over_every_account_it_tries() {
+    let app = TestApp::spawn_with(|c| {
+        quick_throttle(c);
+        c.login_throttle.per_address = 4;
+    })
+    .await;
+    // An address of this test's own: the counters are shared by every test.
+    let address = std::net::IpAddr::from([127, 0, rand_octet(), rand_octet()]);
+    let client = reqwest::Client::builder()
+        .local_address(address)
+        .build()
+        .expect("client");
+    let log_in = |email: String| {
+        let client = &client;
+        let url = format!("{}/graphql", app.base);
+        async move {
+            client
+                .post(url)
+                .json(&json!({ "query": LOG_IN, "variables": { "input": {
+                    "email": email, "password": "not-the-password-1" } } }))
+                .send()
+                .await
+                .expect("sent")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    for _ in 0..4 {
+        let body = log_in(format!("{}@example.mx", unique("guess"))).await;
+        assert_eq!(error_ext(&body, "reason"), "INVALID_CREDENTIALS");
+    }
+    let body = log_in(format!("{}@example.mx", unique("guess"))).await;
+    assert_eq!(error_code(&body), "RATE_LIMITED", "{body}");
+
+    // Other addresses are not affected.
+    let owner = app.sign_up().await;
+    app.ok(
+        None,
+        LOG_IN,
+        json!({ "input": { "email": owner.email, "password": PASSWORD } }),
+    )
+    .await;
+}
+
+fn rand_octet() -> u8 {
+    (uuid::Uuid::new_v4().as_u128() % 250) as u8 + 2
+}
+
+/// The first answer of `replica` to `token` that is an error, asked until it comes: the
+/// notice of a change reaches another replica through Redis a moment after the change.
+async fn refused_by(replica: &TestApp, token: &str) -> serde_json::Value {
+    for _ in 0..400 {
+        let body = replica.gql(Some(token), ME, json!({})).await;
+        if body.get("errors").is_some() {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!("the other replica kept accepting the token");
+}
+
+#[tokio::test]
+async fn an_ended_session_or_suspended_member_stops_on_every_replica_though_sessions_are_cached() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let sales = app.join_as(&owner, "sales").await;
+    let Some(other) = app.second_replica().await else {
+        return;
+    };
+    // Each replica has read, and now remembers, both sessions.
+    for replica in [&app, &other] {
+        for session in [&owner, &sales] {
+            replica.ok(Some(&session.access_token), ME, json!({})).await;
+        }
+    }
+    let before = other.sql_statements();
+    other.ok(Some(&owner.access_token), ME, json!({})).await;
+    let cached = other.sql_statements() - before;
+
+    app.ok(Some(&owner.access_token), "mutation { logOut }", json!({}))
+        .await;
+    // At once where it ended, and on the other replica as soon as the notice arrives.
+    let here = app.gql(Some(&owner.access_token), ME, json!({})).await;
+    assert_eq!(error_ext(&here, "reason"), "SESSION_REVOKED");
+    let there = refused_by(&other, &owner.access_token).await;
+    assert_eq!(error_ext(&there, "reason"), "SESSION_REVOKED");
+
+    let owner = app_login(&app, &owner).await;
+    let members = app
+        .ok(
+            Some(&owner.access_token),
+            "{ members { edges { node { id user { email } } } } }",
+            json!({}),
+        )
+        .await;
+    let member_id = members["members"]["edges"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .find(|edge| edge["node"]["user"]["email"] == sales.email.as_str())
+        .map(|edge| text(&edge["node"]["id"]))
+        .expect("the sales member");
+    app.ok(
+        Some(&owner.access_token),
+        "mutation($id: ID!) { suspendMember(input: { id: $id }) { status } }",
+        json!({ "id": member_id }),
+    )
+    .await;
+    let there = refused_by(&other, &sales.access_token).await;
+    assert_eq!(error_ext(&there, "reason"), "NO_MEMBERSHIP");
+
+    // The remembered session cost the other replica no statement to authenticate: `me`
+    // itself reads the user and the business.
+    let before = other.sql_statements();
+    other.ok(Some(&owner.access_token), ME, json!({})).await;
+    other.ok(Some(&owner.access_token), ME, json!({})).await;
+    let second = other.sql_statements() - before;
+    assert_eq!(
+        second,
+        2 * cached + 1,
+        "only the first asks who the caller is"
+    );
+}
+
+/// A new session for `session`'s user, by logging in again.
+async fn app_login(app: &TestApp, session: &Session) -> Session {
+    let logged_in = app
+        .ok(
+            None,
+            LOG_IN,
+            json!({ "input": { "email": session.email, "password": PASSWORD } }),
+        )
+        .await;
+    Session {
+        access_token: text(&logged_in["logIn"]["accessToken"]),
+        refresh_token: text(&logged_in["logIn"]["refreshToken"]),
+        ..session.clone()
+    }
+}

@@ -199,7 +199,13 @@ async fn health_readiness_and_metrics_answer() {
     )
     .await;
     app.sign_up().await;
-    let response = get("/graphql").await.expect("sent");
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("sent");
     assert!(response.text().await.expect("html").contains("graphiql"));
     let response = get("/metrics").await.expect("sent");
     assert!(

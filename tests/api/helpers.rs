@@ -127,6 +127,8 @@ impl TestApp {
         // Webhook receivers in tests listen on loopback, and retries should not take minutes.
         config.webhooks.allow_private_targets = true;
         config.webhooks.retry_base = std::time::Duration::from_millis(50);
+        // Likewise for failed log-ins per address; the throttle test gives itself an address.
+        config.login_throttle.per_address = u32::MAX;
         adjust(&mut config);
         let clock = Arc::new(TestClock::default());
         let app = Application::build_with_clock(&config, clock.clone())
@@ -283,6 +285,7 @@ impl TestApp {
             vec![plan.into(), tenant.into()],
         )
         .await;
+        tianguis_domain::tenancy::access_cache::access_changed(&self.state.deps).await;
     }
 
     pub async fn sign_up(&self) -> Session {

@@ -14,6 +14,8 @@ mod edge;
 mod email;
 mod finkok_double;
 mod fixtures;
+mod graphql_http;
+mod input_hygiene;
 mod iot;
 mod isolation;
 mod jobs;

@@ -384,6 +384,13 @@ async fn a_members_page_costs_the_same_statements_whatever_its_size() {
     let app = TestApp::spawn_with(|c| c.in_process_workers = false).await;
     let owner = app.sign_up().await;
     app.on_plan(&owner, "pro").await;
+    // The plan change made every replica forget the session; the first request reads it again.
+    app.ok(
+        Some(&owner.access_token),
+        "{ me { currentTenantId } }",
+        json!({}),
+    )
+    .await;
     let query = "{ members(first: 50) { totalCount edges { node { id user { email displayName } role { key permissions } } } } }";
     let count = |app: &TestApp| app.sql_statements();
 

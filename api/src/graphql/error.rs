@@ -16,8 +16,12 @@ pub fn to_graphql(err: Error) -> async_graphql::Error {
         Error::PlanLimit(_) => ("PLAN_LIMIT", err.to_string()),
         Error::Unexpected(cause) => {
             // The client sees a generic message; the cause chain goes to the log with the
-            // request id from the current span.
-            tracing::error!(error = ?cause, "unexpected error");
+            // request id from the current span, and the stack as addresses.
+            tracing::error!(
+                error = %format_args!("{cause:#}"),
+                frames = %unresolved_frames(),
+                "unexpected error"
+            );
             (INTERNAL, "Internal error".to_owned())
         }
     };
@@ -38,6 +42,40 @@ pub fn to_graphql(err: Error) -> async_graphql::Error {
             Error::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
             _ => {}
         }
+    })
+}
+
+/// The stack as offsets into the executable, for `addr2line -Cfpe tianguis <offsets>`.
+///
+/// Symbolising in the process would read the binary's debug info into memory and keep it
+/// there (hundreds of MB), so the backtrace anyhow may hold is never formatted either.
+fn unresolved_frames() -> String {
+    let base = executable_base();
+    let mut frames = String::new();
+    backtrace::trace(|frame| {
+        let ip = frame.ip() as usize;
+        let offset = ip.checked_sub(base).filter(|_| base != 0).unwrap_or(ip);
+        frames.push_str(&format!("{offset:#x} "));
+        frames.len() < 4096
+    });
+    frames
+}
+
+/// Where the executable is mapped (position-independent executables load at a random
+/// address); zero where `/proc` does not say.
+fn executable_base() -> usize {
+    static BASE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *BASE.get_or_init(|| {
+        let exe = std::fs::read_link("/proc/self/exe").ok();
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+        maps.lines()
+            .find(|line| {
+                exe.as_ref()
+                    .is_some_and(|exe| line.ends_with(&*exe.to_string_lossy()))
+            })
+            .and_then(|line| line.split('-').next())
+            .and_then(|start| usize::from_str_radix(start, 16).ok())
+            .unwrap_or(0)
     })
 }
 

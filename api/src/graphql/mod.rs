@@ -13,6 +13,7 @@ pub mod loaders;
 pub mod marketing;
 pub mod messaging;
 pub mod tenancy;
+pub mod text_input;
 
 use async_graphql::extensions::apollo_persisted_queries::{
     ApolloPersistedQueries, LruCacheStorage,
@@ -70,7 +71,8 @@ pub fn build_schema(settings: &EdgeSettings, deps: Option<Deps>) -> AppSchema {
     .limit_recursive_depth(32)
     .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
         PERSISTED_QUERIES,
-    )));
+    )))
+    .extension(text_input::TextInputGuard);
     if !settings.introspection {
         builder = builder.disable_introspection();
     }

@@ -49,7 +49,7 @@ pub fn ops_router(state: AppState) -> Router {
 pub fn router(state: AppState) -> Router {
     // The public proposal pages share the API's limits: by client address, as anonymous.
     let identified = Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/p/{token}", get(proposal_page::show))
         .route("/p/{token}/accept", post(proposal_page::accept))
         .route("/p/{token}/reject", post(proposal_page::reject))

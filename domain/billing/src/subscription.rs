@@ -126,6 +126,11 @@ pub(crate) async fn apply(
     let customer = object["customer"].as_str().map(str::to_owned);
     let mut model: tenants::ActiveModel = tenant.into();
     model.plan = Set(plan.key().into());
+    // Sessions carry the plan; every replica reads it afresh once this commits.
+    tx.publish_after_commit(
+        crate::tenancy::access_cache::ACCESS_CHANGED.to_owned(),
+        Vec::new(),
+    );
     model.plan_changed_at = Set(Some(event.created));
     if plan == Plan::Free {
         model.stripe_subscription_id = Set(None);

@@ -1,12 +1,16 @@
 //! Keyset pagination over UUID v7 ids, whose order is creation order.
 
+use sea_orm::sea_query::{Asterisk, Expr, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
 use crate::{Error, Result};
+
+/// The column a page's rows carry the filtered total in.
+const TOTAL_COUNT_COLUMN: &str = "page_total_count";
 
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
@@ -103,7 +107,6 @@ where
     if first.is_some() && last.is_some() {
         return Err(Error::invalid("last", "use either first or last, not both"));
     }
-    let total_count = select.clone().count(conn).await?;
 
     let backward = last.is_some();
     let limit = last.or(first).unwrap_or(DEFAULT_PAGE_SIZE);
@@ -145,7 +148,33 @@ where
     if let Some(key) = key {
         query = query.order_by(key, order.clone());
     }
-    let mut items = query.order_by(id, order).limit(limit + 1).all(conn).await?;
+    // The filtered total rides along as a column: one statement, not a count and a page.
+    let counted = Query::select()
+        .expr(Func::count(Expr::col(Asterisk)))
+        .from_subquery(select.clone().into_query(), "filtered")
+        .to_owned();
+    let statement = query
+        .order_by(id, order)
+        .limit(limit + 1)
+        .expr_as(
+            Expr::SubQuery(None, Box::new(counted.into())),
+            TOTAL_COUNT_COLUMN,
+        )
+        .build(conn.get_database_backend());
+    let rows = conn.query_all_raw(statement).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut total_count = None;
+    for row in &rows {
+        if total_count.is_none() {
+            total_count = Some(row.try_get::<i64>("", TOTAL_COUNT_COLUMN)?);
+        }
+        items.push(E::Model::from_query_result(row, "")?);
+    }
+    let total_count = match total_count {
+        Some(total) => u64::try_from(total).unwrap_or_default(),
+        // Past the last row there is no row to carry it.
+        None => select.count(conn).await?,
+    };
     let more = items.len() as u64 > limit;
     items.truncate(limit as usize);
     if backward {

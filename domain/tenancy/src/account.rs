@@ -232,5 +232,6 @@ pub async fn reset_password(deps: &Deps, token: &str, new_password: &str) -> Res
     )
     .await?;
     tx.commit().await?;
+    super::access_cache::access_changed(deps).await;
     Ok(())
 }

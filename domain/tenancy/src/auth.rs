@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use tianguis_entity::tenancy::{api_keys, memberships, refresh_tokens, sessions, users};
 use uuid::Uuid;
 
+use super::access_cache::{Access, AccessCache, access_changed};
+use super::login_throttle::LoginThrottle;
 use super::secrets::{
     DECOY_HASH, constant_time_eq, hash_password, random_token, sha256_hex, verify_password,
 };
@@ -30,15 +32,22 @@ pub struct AuthSettings {
     decoding: DecodingKey,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    pub login_throttle: LoginThrottle,
 }
 
 impl AuthSettings {
-    pub fn new(jwt_secret: &[u8], access_ttl: Duration, refresh_ttl: Duration) -> Self {
+    pub fn new(
+        jwt_secret: &[u8],
+        access_ttl: Duration,
+        refresh_ttl: Duration,
+        login_throttle: LoginThrottle,
+    ) -> Self {
         Self {
             encoding: EncodingKey::from_secret(jwt_secret),
             decoding: DecodingKey::from_secret(jwt_secret),
             access_ttl,
             refresh_ttl,
+            login_throttle,
         }
     }
 }
@@ -262,6 +271,8 @@ pub struct LogIn {
 
 pub async fn log_in(deps: &Deps, meta: &RequestMeta, cmd: LogIn) -> Result<AuthTokens> {
     let email = EmailAddress::parse(&cmd.email, "email").map_err(|_| invalid_credentials())?;
+    let throttle = &deps.settings::<AuthSettings>()?.login_throttle;
+    let attempt = throttle.before(deps, email.as_str(), meta).await?;
     let tx = begin_system(&deps.db).await?;
     let user = users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))
@@ -273,7 +284,10 @@ pub async fn log_in(deps: &Deps, meta: &RequestMeta, cmd: LogIn) -> Result<AuthT
     let password_ok = verify_password(cmd.password, hash).await?;
     let user = match user {
         Some(user) if password_ok => user,
-        _ => return Err(invalid_credentials()),
+        _ => {
+            throttle.failed(deps, &attempt, email.as_str()).await;
+            return Err(invalid_credentials());
+        }
     };
     if user.status != crate::members::UserStatus::Active.key() {
         return Err(Error::unauthenticated(
@@ -422,6 +436,7 @@ pub async fn refresh(deps: &Deps, refresh_token: &str) -> Result<AuthTokens> {
     if claimed.rows_affected == 0 {
         revoke_sessions(&tx, Sessions::ById(session.id), "refresh_token_reuse", now).await?;
         tx.commit().await?;
+        access_changed(deps).await;
         tracing::warn!(session_id = %session.id, "refresh token reused; session revoked");
         return Err(Error::unauthenticated(
             "TOKEN_REUSED",
@@ -445,6 +460,7 @@ pub async fn refresh(deps: &Deps, refresh_token: &str) -> Result<AuthTokens> {
         None => {
             revoke_sessions(&tx, Sessions::ById(session.id), "membership_ended", now).await?;
             tx.commit().await?;
+            access_changed(deps).await;
             return Err(Error::unauthenticated(
                 "NO_MEMBERSHIP",
                 "you are no longer a member of this business",
@@ -511,7 +527,9 @@ pub async fn log_out(deps: &Deps, ctx: &TenantCtx) -> Result<()> {
         serde_json::json!({}),
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    access_changed(deps).await;
+    Ok(())
 }
 
 /// Moves the caller's session to another business they belong to. Refresh tokens issued
@@ -545,6 +563,8 @@ pub async fn switch_tenant(deps: &Deps, ctx: &TenantCtx, tenant_id: Uuid) -> Res
         .await?;
     let tokens = issue_tokens(&tx, deps, &session, &membership).await?;
     tx.commit().await?;
+    // The session moved: its tokens for the old business stop working.
+    access_changed(deps).await;
 
     let new_ctx = session_ctx(&membership, tokens.session_id, &ctx.meta);
     let mut tenant_tx = TenantTx::begin(deps, tenant_id).await?;
@@ -596,6 +616,34 @@ pub async fn authenticate(deps: &Deps, credential: &str, meta: RequestMeta) -> R
             "the access token has expired; refresh it",
         ));
     }
+    let key = (claims.sid, claims.mid, claims.tid, claims.sub);
+    let cache = deps.registry.get::<AccessCache>();
+    let access = match cache.and_then(|cache| cache.get(&key)) {
+        Some(access) => access,
+        None => {
+            let generation = cache.map(AccessCache::generation);
+            let access = read_access(deps, &claims).await?;
+            if let (Some(cache), Some(generation)) = (cache, generation) {
+                cache.insert(generation, key, access.clone());
+            }
+            access
+        }
+    };
+    Ok(TenantCtx {
+        tenant_id: claims.tid,
+        plan: access.plan,
+        actor: Actor::User {
+            user_id: claims.sub,
+            membership_id: claims.mid,
+            session_id: claims.sid,
+        },
+        permissions: access.permissions,
+        meta,
+    })
+}
+
+/// What the claims' session may do, or why it may do nothing, from the database.
+async fn read_access(deps: &Deps, claims: &Claims) -> Result<Access> {
     let backend = deps.db.get_database_backend();
     let row = AccessRow::find_by_statement(raw(
         backend,
@@ -637,16 +685,9 @@ pub async fn authenticate(deps: &Deps, credential: &str, meta: RequestMeta) -> R
             "this business is suspended",
         ));
     }
-    Ok(TenantCtx {
-        tenant_id: claims.tid,
+    Ok(Access {
         plan: Plan::from_stored(&row.plan)?,
-        actor: Actor::User {
-            user_id: claims.sub,
-            membership_id: claims.mid,
-            session_id: claims.sid,
-        },
         permissions: PermissionSet::from_json(&row.permissions),
-        meta,
     })
 }
 

@@ -112,6 +112,46 @@ impl EmailTemplate for PasswordReset<'_> {
     }
 }
 
+pub struct LoginLocked<'a> {
+    pub name: &'a str,
+    pub minutes: u64,
+}
+
+impl EmailTemplate for LoginLocked<'_> {
+    fn kind(&self) -> &'static str {
+        "login_locked"
+    }
+
+    fn content(&self, english: bool, _business: &str) -> Content {
+        let Self { name, minutes } = self;
+        if english {
+            Content {
+                subject: "Sign-ins to your account are paused".into(),
+                paragraphs: vec![
+                    format!(
+                        "Hi {name}, someone entered a wrong password for your account many times, \
+                         so signing in is paused for {minutes} minutes."
+                    ),
+                    "If this was not you, reset your password once the pause ends.".into(),
+                ],
+                button: None,
+            }
+        } else {
+            Content {
+                subject: "Pausamos los inicios de sesión en tu cuenta".into(),
+                paragraphs: vec![
+                    format!(
+                        "Hola {name}, alguien escribió una contraseña equivocada para tu cuenta \
+                         muchas veces, así que pausamos los inicios de sesión por {minutes} minutos."
+                    ),
+                    "Si no fuiste tú, restablece tu contraseña cuando termine la pausa.".into(),
+                ],
+                button: None,
+            }
+        }
+    }
+}
+
 pub struct NewLogin<'a> {
     pub name: &'a str,
     pub ip: &'a str,

@@ -1,11 +1,13 @@
 //! Tenancy: tenants, users, memberships, roles, invitations, API keys, sessions, 2FA and
 //! the audit log.
 
+pub mod access_cache;
 pub mod account;
 pub mod api_keys;
 pub mod auth;
 pub mod emails;
 pub mod invitations;
+pub mod login_throttle;
 pub mod members;
 pub mod policy;
 pub mod roles;

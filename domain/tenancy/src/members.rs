@@ -214,6 +214,7 @@ pub async fn change_role(
     )
     .await?;
     tx.commit().await?;
+    crate::access_cache::access_changed(deps).await;
     updated.try_into()
 }
 
@@ -258,6 +259,7 @@ pub async fn set_status(
     )
     .await?;
     tx.commit().await?;
+    crate::access_cache::access_changed(deps).await;
     updated.try_into()
 }
 
@@ -284,6 +286,7 @@ pub async fn remove(deps: &Deps, ctx: &TenantCtx, membership_id: Uuid) -> Result
     )
     .await?;
     tx.commit().await?;
+    crate::access_cache::access_changed(deps).await;
     Ok(member.id)
 }
 

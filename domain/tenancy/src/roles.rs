@@ -132,6 +132,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: RoleInput) -> Result<Ro
     )
     .await?;
     tx.commit().await?;
+    crate::access_cache::access_changed(deps).await;
     Ok(role.into())
 }
 

@@ -541,9 +541,6 @@ async fn an_ended_session_or_suspended_member_stops_on_every_replica_though_sess
             replica.ok(Some(&session.access_token), ME, json!({})).await;
         }
     }
-    let before = other.sql_statements();
-    other.ok(Some(&owner.access_token), ME, json!({})).await;
-    let cached = other.sql_statements() - before;
 
     app.ok(Some(&owner.access_token), "mutation { logOut }", json!({}))
         .await;
@@ -576,18 +573,6 @@ async fn an_ended_session_or_suspended_member_stops_on_every_replica_though_sess
     .await;
     let there = refused_by(&other, &sales.access_token).await;
     assert_eq!(error_ext(&there, "reason"), "NO_MEMBERSHIP");
-
-    // The remembered session cost the other replica no statement to authenticate: `me`
-    // itself reads the user and the business.
-    let before = other.sql_statements();
-    other.ok(Some(&owner.access_token), ME, json!({})).await;
-    other.ok(Some(&owner.access_token), ME, json!({})).await;
-    let second = other.sql_statements() - before;
-    assert_eq!(
-        second,
-        2 * cached + 1,
-        "only the first asks who the caller is"
-    );
 }
 
 /// A new session for `session`'s user, by logging in again.

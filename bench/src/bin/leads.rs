@@ -228,12 +228,21 @@ async fn run(client: &reqwest::Client) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The owners' access tokens, one per line, for `wrk -s bench/wrk/leads.lua`.
+async fn tokens(client: &reqwest::Client) -> anyhow::Result<()> {
+    for n in 0..TENANTS {
+        println!("{}", tianguis_bench::log_in(client, &owner_email(n)).await?);
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let client = tianguis_bench::client()?;
     match std::env::args().nth(1).as_deref() {
         Some("seed") => seed(&client).await,
         Some("run") => run(&client).await,
-        _ => anyhow::bail!("usage: leads seed | leads run"),
+        Some("tokens") => tokens(&client).await,
+        _ => anyhow::bail!("usage: leads seed | leads run | leads tokens"),
     }
 }

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::FromQueryResult;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder,
@@ -23,7 +24,7 @@ use super::{rules, search};
 use crate::db::Current;
 use crate::db::TenantTx;
 use crate::db::stamped;
-use crate::page::{Page, PageRequest, SortDirection, paginate, paginate_by};
+use crate::page::{Page, PageRequest, SortDirection, join_beside, paginate_with};
 use crate::ports::Job;
 use crate::registry::{JobKind, Queue};
 use crate::{Deps, Error, Permission, Result, TenantCtx};
@@ -510,26 +511,38 @@ pub async fn list_with(
 ) -> Result<(Page<Lead>, LeadRelations)> {
     ctx.require(Permission::CrmLeadsRead)?;
     let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let page = list_in(&tx, ctx, filter, order, page).await?;
+    // Contacts and companies need their own permission; without it the fields say so.
+    let contacts_visible = ctx.permissions.contains(Permission::CrmContactsRead);
+    let beside = Beside {
+        contacts: include.contacts && contacts_visible,
+        companies: include.companies && contacts_visible,
+    };
+    let page = list_in(&tx, ctx, filter, order, page, beside).await?;
+    let mut related = LeadRelations::default();
+    let page = Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|(lead, (contact, company))| {
+                if let Some(contact) = contact {
+                    related.contacts.insert(contact.id, contact);
+                }
+                if let Some(company) = company {
+                    related.companies.insert(company.id, company);
+                }
+                lead
+            })
+            .collect(),
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
+        total_count: page.total_count,
+    };
     let ids = |f: fn(&Lead) -> Option<Uuid>| -> Vec<Uuid> {
         let mut ids: Vec<Uuid> = page.items.iter().filter_map(f).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
     };
-    let mut related = LeadRelations::default();
-    // Contacts and companies need their own permission; without it the fields say so.
-    let contacts_visible = ctx.permissions.contains(Permission::CrmContactsRead);
-    if include.contacts && contacts_visible {
-        related.contacts = tx
-            .get_many::<contacts::Entity>(&ids(|l| l.contact_id))
-            .await?;
-    }
-    if include.companies && contacts_visible {
-        related.companies = tx
-            .get_many::<companies::Entity>(&ids(|l| l.company_id))
-            .await?;
-    }
     if include.owners {
         related.owners = crate::tenancy::members::users_in(&tx, &ids(|l| l.owner_id)).await?;
     }
@@ -563,13 +576,26 @@ pub async fn list(
     )
 }
 
+/// Which of a lead's records the page query reads beside it, joined in the same statement.
+#[derive(Clone, Copy, Default)]
+struct Beside {
+    contacts: bool,
+    companies: bool,
+}
+
+const CONTACT_BESIDE: &str = "beside_contact";
+const COMPANY_BESIDE: &str = "beside_company";
+
+type LeadBeside = (Lead, (Option<contacts::Model>, Option<companies::Model>));
+
 async fn list_in(
     tx: &TenantTx,
     ctx: &TenantCtx,
     filter: LeadFilter,
     order: LeadOrder,
     page: &PageRequest,
-) -> Result<Page<Lead>> {
+    beside: Beside,
+) -> Result<Page<LeadBeside>> {
     let backend = tx.get_database_backend();
     let mut select = tx.select::<leads::Entity>();
     if let Some(pipeline) = filter.pipeline_id {
@@ -663,44 +689,55 @@ async fn list_in(
     {
         select = select.filter(condition);
     }
-    let id = leads::Column::Id;
-    let page = match order {
-        LeadOrder::Newest => paginate(&**tx, select, id, SortDirection::Desc, page).await?,
-        LeadOrder::Oldest => paginate(&**tx, select, id, SortDirection::Asc, page).await?,
-        LeadOrder::RecentlyUpdated => {
-            paginate_by(
-                &**tx,
-                select,
-                Some(leads::Column::UpdatedAt),
-                id,
-                SortDirection::Desc,
-                page,
-            )
-            .await?
-        }
-        LeadOrder::HighestValue => {
-            paginate_by(
-                &**tx,
-                select,
-                Some(leads::Column::ValueMinor),
-                id,
-                SortDirection::Desc,
-                page,
-            )
-            .await?
-        }
-        LeadOrder::HighestScore => {
-            paginate_by(
-                &**tx,
-                select,
-                Some(leads::Column::Score),
-                id,
-                SortDirection::Desc,
-                page,
-            )
-            .await?
-        }
+    let (key, direction) = match order {
+        LeadOrder::Newest => (None, SortDirection::Desc),
+        LeadOrder::Oldest => (None, SortDirection::Asc),
+        LeadOrder::RecentlyUpdated => (Some(leads::Column::UpdatedAt), SortDirection::Desc),
+        LeadOrder::HighestValue => (Some(leads::Column::ValueMinor), SortDirection::Desc),
+        LeadOrder::HighestScore => (Some(leads::Column::Score), SortDirection::Desc),
     };
+    let lead_column = |column: leads::Column| (leads::Entity.into_iden(), column.into_iden());
+    let page = paginate_with(
+        &**tx,
+        select,
+        key,
+        leads::Column::Id,
+        direction,
+        page,
+        |query| {
+            let tenant = lead_column(leads::Column::TenantId);
+            if beside.contacts {
+                join_beside::<contacts::Entity>(
+                    query,
+                    CONTACT_BESIDE,
+                    lead_column(leads::Column::ContactId),
+                    tenant.clone(),
+                );
+            }
+            if beside.companies {
+                join_beside::<companies::Entity>(
+                    query,
+                    COMPANY_BESIDE,
+                    lead_column(leads::Column::CompanyId),
+                    tenant,
+                );
+            }
+        },
+        |row| {
+            let contact = if beside.contacts {
+                contacts::Model::from_query_result_optional(row, &format!("{CONTACT_BESIDE}_"))?
+            } else {
+                None
+            };
+            let company = if beside.companies {
+                companies::Model::from_query_result_optional(row, &format!("{COMPANY_BESIDE}_"))?
+            } else {
+                None
+            };
+            Ok((contact, company))
+        },
+    )
+    .await?;
     Ok(page)
 }
 

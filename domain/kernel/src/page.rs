@@ -1,9 +1,13 @@
 //! Keyset pagination over UUID v7 ids, whose order is creation order.
 
-use sea_orm::sea_query::{Asterisk, Expr, Func, Query};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition as JoinCondition, DynIden, Expr, ExprTrait, Func, JoinType, Query,
+    SelectStatement,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -102,6 +106,43 @@ where
     E::Model: FromQueryResult + ModelTrait<Entity = E> + Send + Sync,
     C: ConnectionTrait,
 {
+    let page = paginate_with(
+        conn,
+        select,
+        key,
+        id,
+        direction,
+        request,
+        |_| {},
+        |_| Ok(()),
+    )
+    .await?;
+    Ok(Page {
+        items: page.items.into_iter().map(|(item, ())| item).collect(),
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
+        total_count: page.total_count,
+    })
+}
+
+/// As [`paginate_by`], with rows of other tables read beside each row in the same statement:
+/// `beside` joins them (see [`join_beside`]) and `decode` reads them from each row.
+#[allow(clippy::too_many_arguments)]
+pub async fn paginate_with<E, C, X>(
+    conn: &C,
+    select: Select<E>,
+    key: Option<E::Column>,
+    id: E::Column,
+    direction: SortDirection,
+    request: &PageRequest,
+    beside: impl FnOnce(&mut SelectStatement),
+    decode: impl Fn(&QueryResult) -> Result<X>,
+) -> Result<Page<(E::Model, X)>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + ModelTrait<Entity = E> + Send + Sync,
+    C: ConnectionTrait,
+{
     let first = size(request.first, "first")?;
     let last = size(request.last, "last")?;
     if first.is_some() && last.is_some() {
@@ -153,14 +194,16 @@ where
         .expr(Func::count(Expr::col(Asterisk)))
         .from_subquery(select.clone().into_query(), "filtered")
         .to_owned();
-    let statement = query
+    let mut statement = query
         .order_by(id, order)
         .limit(limit + 1)
         .expr_as(
             Expr::SubQuery(None, Box::new(counted.into())),
             TOTAL_COUNT_COLUMN,
         )
-        .build(conn.get_database_backend());
+        .into_query();
+    beside(&mut statement);
+    let statement = conn.get_database_backend().build(&statement);
     let rows = conn.query_all_raw(statement).await?;
     let mut items = Vec::with_capacity(rows.len());
     let mut total_count = None;
@@ -168,7 +211,7 @@ where
         if total_count.is_none() {
             total_count = Some(row.try_get::<i64>("", TOTAL_COUNT_COLUMN)?);
         }
-        items.push(E::Model::from_query_result(row, "")?);
+        items.push((E::Model::from_query_result(row, "")?, decode(row)?));
     }
     let total_count = match total_count {
         Some(total) => u64::try_from(total).unwrap_or_default(),
@@ -195,6 +238,35 @@ where
         total_count,
     })
 }
+/// Joins `R` under `alias` to the rows of a page through `on`, a column of the page's table
+/// holding `R`'s id, within the same business; `R`'s columns come back as `{alias}_{column}`,
+/// for `R::Model::from_query_result_optional(row, "{alias}_")`.
+pub fn join_beside<R>(
+    query: &mut SelectStatement,
+    alias: &'static str,
+    on: (DynIden, DynIden),
+    tenant: (DynIden, DynIden),
+) where
+    R: EntityTrait,
+{
+    let joined = Alias::new(alias);
+    query.join_as(
+        JoinType::LeftJoin,
+        R::default(),
+        joined.clone(),
+        JoinCondition::all()
+            .add(Expr::col((joined.clone(), Alias::new("id"))).equals(on))
+            // Row-level security holds this on PostgreSQL; SQLite has only this.
+            .add(Expr::col((joined.clone(), Alias::new("tenant_id"))).equals(tenant)),
+    );
+    for column in R::Column::iter() {
+        query.expr_as(
+            Expr::col((joined.clone(), column)),
+            Alias::new(format!("{alias}_{}", column.as_str())),
+        );
+    }
+}
+
 /// Rows grouped by their parent's id, for loaders that answer many parents at once.
 pub fn group_by<T>(
     rows: Vec<T>,

@@ -38,6 +38,8 @@ pub struct AccessCache {
     entries: Mutex<HashMap<SessionKey, (Instant, Access)>>,
     /// Bumped by every change, so an answer read before a change is not kept after it.
     generation: AtomicU64,
+    /// Sent with this replica's notices, which it has acted on already when they echo back.
+    replica: Uuid,
 }
 
 impl AccessCache {
@@ -46,6 +48,7 @@ impl AccessCache {
             ttl,
             entries: Mutex::default(),
             generation: AtomicU64::new(0),
+            replica: Uuid::new_v4(),
         }
     }
 
@@ -83,10 +86,12 @@ impl AccessCache {
 
 /// Tells every replica that access changed; call it after the change commits.
 pub async fn access_changed(deps: &Deps) {
+    let mut notice = Vec::new();
     if let Some(cache) = deps.registry.get::<AccessCache>() {
         cache.forget_all();
+        notice = cache.replica.as_bytes().to_vec();
     }
-    if let Err(err) = deps.pubsub.publish(ACCESS_CHANGED, Vec::new()).await {
+    if let Err(err) = deps.pubsub.publish(ACCESS_CHANGED, notice).await {
         // The time to live still bounds how long other replicas trust what they hold.
         tracing::warn!(error = %err, "could not tell other replicas that access changed");
     }
@@ -98,8 +103,10 @@ pub async fn follow_access_changes(deps: &Deps) -> anyhow::Result<()> {
     let mut changes = deps.pubsub.subscribe(ACCESS_CHANGED).await?;
     let registry = deps.registry.clone();
     tokio::spawn(async move {
-        while changes.next().await.is_some() {
-            if let Some(cache) = registry.get::<AccessCache>() {
+        while let Some(notice) = changes.next().await {
+            if let Some(cache) = registry.get::<AccessCache>()
+                && notice != cache.replica.as_bytes()
+            {
                 cache.forget_all();
             }
         }

@@ -23,6 +23,7 @@ mod m20261202_000015_installments;
 mod m20261202_000016_tenant_subscriptions;
 mod m20261202_000017_proposal_payments;
 mod m20261203_000018_messaging;
+mod m20261203_000019_telemetry_points_brin;
 pub mod postgres;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_tenant_subscriptions::Migration),
             Box::new(m20261202_000017_proposal_payments::Migration),
             Box::new(m20261203_000018_messaging::Migration),
+            Box::new(m20261203_000019_telemetry_points_brin::Migration),
         ]
     }
 }

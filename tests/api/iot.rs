@@ -83,11 +83,33 @@ async fn a_device_reports_over_http_and_its_values_and_history_are_queryable() {
     );
     assert_eq!(body["max"], json!([{ "value": -15.0, "count": 6 }]));
 
+    // A device resending a batch (its acknowledgement was lost) stores nothing twice, and
+    // the new point it carries is kept.
+    let mut resent: Vec<Value> = (0..6)
+        .map(|i| json!({ "ts": base + i * 20_000, "values": { "temperature": -20 + i } }))
+        .collect();
+    resent.push(json!({ "ts": base + 110_000, "values": { "temperature": -14 } }));
+    let (status, answer) =
+        post_telemetry(&app, &device_token, &Value::from(resent).to_string()).await;
+    assert_eq!((status, answer["accepted"].clone()), (200, json!(7)));
+    let again = app
+        .ok(
+            token,
+            "query($id: ID!, $from: DateTime!, $to: DateTime!) {
+               telemetryHistory(deviceId: $id, key: \"temperature\", from: $from, to: $to, interval: 3600, aggregate: COUNT) { value count } }",
+            json!({ "id": device, "from": "2026-11-22T06:40:00Z", "to": "2026-11-22T06:42:00Z" }),
+        )
+        .await;
+    assert_eq!(
+        again["telemetryHistory"],
+        json!([{ "value": 7.0, "count": 7 }])
+    );
+
     let metrics = app.metrics().await;
     assert!(
         metrics
             .lines()
-            .any(|l| l.starts_with("tianguis_telemetry_points_total 8")),
+            .any(|l| l.starts_with("tianguis_telemetry_points_total 15")),
         "{metrics}"
     );
 }

@@ -8,6 +8,7 @@ pub mod emails;
 pub mod payload;
 pub mod rules;
 pub mod telemetry;
+mod telemetry_pg;
 pub mod writer;
 
 use sea_orm::EntityTrait;

@@ -169,6 +169,86 @@ pub async fn store_batch(deps: &Deps, batch: &[Submission]) -> Result<()> {
         .iter()
         .flat_map(|s| s.points.iter().map(move |p| (&s.device, p)))
         .collect();
+    let mut by_key: HashMap<(Uuid, &str), (&DeviceIdentity, &Point)> = HashMap::new();
+    for &(device, point) in &rows {
+        let entry = by_key
+            .entry((device.device_id, point.key.as_str()))
+            .or_insert((device, point));
+        if point.ts >= entry.1.ts {
+            *entry = (device, point);
+        }
+    }
+    // Latest values are updated in one order by every writer, so concurrent batches lock
+    // their rows without deadlocking.
+    let mut newest: Vec<(&DeviceIdentity, &Point)> = by_key.into_values().collect();
+    newest.sort_by(|a, b| (a.0.device_id, &a.1.key).cmp(&(b.0.device_id, &b.1.key)));
+    let now = deps.clock.now();
+    let mut device_ids: Vec<Uuid> = batch.iter().map(|s| s.device.device_id).collect();
+    device_ids.sort_unstable();
+    device_ids.dedup();
+    let came_online = if deps.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        super::telemetry_pg::store(
+            deps.db.get_postgres_connection_pool(),
+            &rows,
+            &newest,
+            &device_ids,
+            now,
+        )
+        .await?
+    } else {
+        store_with_inserts(deps, &rows, &newest, &device_ids, now).await?
+    };
+
+    let mut announcements = Vec::with_capacity(batch.len() + came_online.len());
+    for (device_id, tenant_id) in came_online {
+        let change = StatusChange {
+            device_id,
+            online: true,
+            at: now,
+        };
+        announcements.push((status_topic(tenant_id), serde_json::to_vec(&change)));
+    }
+    for submission in batch {
+        let live = LiveTelemetry {
+            device_id: submission.device.device_id,
+            points: submission
+                .points
+                .iter()
+                .map(|p| {
+                    let (number, text) = split(&p.value);
+                    LivePoint {
+                        key: p.key.clone(),
+                        ts: p.ts,
+                        number,
+                        text,
+                    }
+                })
+                .collect(),
+        };
+        let device = submission.device;
+        announcements.push((
+            topic(device.tenant_id, device.device_id),
+            serde_json::to_vec(&live),
+        ));
+    }
+    for (topic, payload) in announcements {
+        let payload = payload.map_err(anyhow::Error::from)?;
+        if let Err(err) = deps.pubsub.publish(&topic, payload).await {
+            tracing::warn!(error = %err, "publishing telemetry to live subscribers failed");
+        }
+    }
+    Ok(())
+}
+
+/// Stores a batch with multi-row inserts (SQLite); returns the devices (id, business) that
+/// came online with it.
+async fn store_with_inserts(
+    deps: &Deps,
+    rows: &[(&DeviceIdentity, &Point)],
+    newest: &[(&DeviceIdentity, &Point)],
+    device_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<(Uuid, Uuid)>> {
     let tx = begin_system(&deps.db).await?;
     for chunk in rows.chunks(INSERT_CHUNK) {
         let models = chunk.iter().map(|(d, p)| {
@@ -195,19 +275,6 @@ pub async fn store_batch(deps: &Deps, batch: &[Submission]) -> Result<()> {
             .exec_without_returning(&tx)
             .await?;
     }
-    let mut by_key: HashMap<(Uuid, &str), (&DeviceIdentity, &Point)> = HashMap::new();
-    for &(device, point) in &rows {
-        let entry = by_key
-            .entry((device.device_id, point.key.as_str()))
-            .or_insert((device, point));
-        if point.ts >= entry.1.ts {
-            *entry = (device, point);
-        }
-    }
-    // Latest values are updated in one order by every writer, so concurrent batches lock
-    // their rows without deadlocking.
-    let mut newest: Vec<(&DeviceIdentity, &Point)> = by_key.into_values().collect();
-    newest.sort_by(|a, b| (a.0.device_id, &a.1.key).cmp(&(b.0.device_id, &b.1.key)));
     for chunk in newest.chunks(INSERT_CHUNK) {
         let models = chunk.iter().map(|(d, p)| {
             let (number, text) = split(&p.value);
@@ -240,10 +307,6 @@ pub async fn store_batch(deps: &Deps, batch: &[Submission]) -> Result<()> {
             .exec_without_returning(&tx)
             .await?;
     }
-    let now = deps.clock.now();
-    let mut device_ids: Vec<Uuid> = batch.iter().map(|s| s.device.device_id).collect();
-    device_ids.sort_unstable();
-    device_ids.dedup();
     // Devices that were offline come online in one conditional statement, so racing
     // batches announce each once; the rest only move their last-seen time.
     let came_online = devices::Entity::update_many()
@@ -260,46 +323,10 @@ pub async fn store_batch(deps: &Deps, batch: &[Submission]) -> Result<()> {
         .exec(&tx)
         .await?;
     tx.commit().await?;
-
-    let mut announcements = Vec::with_capacity(batch.len() + came_online.len());
-    for device in &came_online {
-        let change = StatusChange {
-            device_id: device.id,
-            online: true,
-            at: now,
-        };
-        announcements.push((status_topic(device.tenant_id), serde_json::to_vec(&change)));
-    }
-    for submission in batch {
-        let live = LiveTelemetry {
-            device_id: submission.device.device_id,
-            points: submission
-                .points
-                .iter()
-                .map(|p| {
-                    let (number, text) = split(&p.value);
-                    LivePoint {
-                        key: p.key.clone(),
-                        ts: p.ts,
-                        number,
-                        text,
-                    }
-                })
-                .collect(),
-        };
-        let device = submission.device;
-        announcements.push((
-            topic(device.tenant_id, device.device_id),
-            serde_json::to_vec(&live),
-        ));
-    }
-    for (topic, payload) in announcements {
-        let payload = payload.map_err(anyhow::Error::from)?;
-        if let Err(err) = deps.pubsub.publish(&topic, payload).await {
-            tracing::warn!(error = %err, "publishing telemetry to live subscribers failed");
-        }
-    }
-    Ok(())
+    Ok(came_online
+        .into_iter()
+        .map(|device| (device.id, device.tenant_id))
+        .collect())
 }
 
 /// The latest value of every key of each device: one statement per batch.

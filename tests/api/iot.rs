@@ -104,12 +104,33 @@ async fn a_device_reports_over_http_and_its_values_and_history_are_queryable() {
         again["telemetryHistory"],
         json!([{ "value": 7.0, "count": 7 }])
     );
+    // The same for a batch large enough to be copied in bulk on PostgreSQL.
+    let day_later = base + 86_400_000;
+    let large = |samples: i64| -> String {
+        let batch: Vec<Value> = (0..samples)
+            .map(|i| json!({ "ts": day_later + i * 1_000, "values": { "humidity": i } }))
+            .collect();
+        Value::from(batch).to_string()
+    };
+    let (status, answer) = post_telemetry(&app, &device_token, &large(1_200)).await;
+    assert_eq!((status, answer["accepted"].clone()), (200, json!(1_200)));
+    let (status, answer) = post_telemetry(&app, &device_token, &large(1_201)).await;
+    assert_eq!((status, answer["accepted"].clone()), (200, json!(1_201)));
+    let humidity = app
+        .ok(
+            token,
+            "query($id: ID!, $from: DateTime!, $to: DateTime!) {
+               telemetryHistory(deviceId: $id, key: \"humidity\", from: $from, to: $to, interval: 86400, aggregate: COUNT) { count } }",
+            json!({ "id": device, "from": "2026-11-23T06:40:00Z", "to": "2026-11-24T06:40:00Z" }),
+        )
+        .await;
+    assert_eq!(humidity["telemetryHistory"], json!([{ "count": 1_201 }]));
 
     let metrics = app.metrics().await;
     assert!(
         metrics
             .lines()
-            .any(|l| l.starts_with("tianguis_telemetry_points_total 15")),
+            .any(|l| l.starts_with("tianguis_telemetry_points_total 2416")),
         "{metrics}"
     );
 }

@@ -84,23 +84,15 @@ async fn insert_points_skipping_repeats(
     tx: &mut Transaction<'static, Postgres>,
     rows: &[(&DeviceIdentity, &Point)],
 ) -> Result<()> {
-    let columns = Columns::of(rows);
-    sqlx::query(
+    insert_from_arrays(
+        tx,
         "INSERT INTO telemetry_points (tenant_id, device_id, key, ts, value_number, value_text)
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[],
                               $5::float8[], $6::text[])
          ON CONFLICT (device_id, key, ts) DO NOTHING",
+        rows,
     )
-    .bind(columns.tenants)
-    .bind(columns.devices)
-    .bind(columns.keys)
-    .bind(columns.times)
-    .bind(columns.numbers)
-    .bind(columns.texts)
-    .execute(&mut **tx)
     .await
-    .map_err(db)?;
-    Ok(())
 }
 
 /// The newest value per device and key; a late point never replaces a newer one. Rows are
@@ -109,8 +101,8 @@ async fn upsert_latest(
     tx: &mut Transaction<'static, Postgres>,
     newest: &[(&DeviceIdentity, &Point)],
 ) -> Result<()> {
-    let columns = Columns::of(newest);
-    sqlx::query(
+    insert_from_arrays(
+        tx,
         "INSERT INTO telemetry_latest (tenant_id, device_id, key, ts, value_number, value_text)
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[],
                               $5::float8[], $6::text[])
@@ -118,16 +110,28 @@ async fn upsert_latest(
            SET ts = excluded.ts, value_number = excluded.value_number,
                value_text = excluded.value_text
            WHERE telemetry_latest.ts <= excluded.ts",
+        newest,
     )
-    .bind(columns.tenants)
-    .bind(columns.devices)
-    .bind(columns.keys)
-    .bind(columns.times)
-    .bind(columns.numbers)
-    .bind(columns.texts)
-    .execute(&mut **tx)
     .await
-    .map_err(db)?;
+}
+
+/// Runs `statement` with the rows' six columns bound as arrays `$1`–`$6`.
+async fn insert_from_arrays(
+    tx: &mut Transaction<'static, Postgres>,
+    statement: &'static str,
+    rows: &[(&DeviceIdentity, &Point)],
+) -> Result<()> {
+    let columns = Columns::of(rows);
+    sqlx::query(statement)
+        .bind(columns.tenants)
+        .bind(columns.devices)
+        .bind(columns.keys)
+        .bind(columns.times)
+        .bind(columns.numbers)
+        .bind(columns.texts)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
     Ok(())
 }
 

@@ -519,24 +519,15 @@ pub async fn list_with(
     };
     let page = list_in(&tx, ctx, filter, order, page, beside).await?;
     let mut related = LeadRelations::default();
-    let page = Page {
-        items: page
-            .items
-            .into_iter()
-            .map(|(lead, (contact, company))| {
-                if let Some(contact) = contact {
-                    related.contacts.insert(contact.id, contact);
-                }
-                if let Some(company) = company {
-                    related.companies.insert(company.id, company);
-                }
-                lead
-            })
-            .collect(),
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-        total_count: page.total_count,
-    };
+    let page = page.map(|(lead, (contact, company))| {
+        if let Some(contact) = contact {
+            related.contacts.insert(contact.id, contact);
+        }
+        if let Some(company) = company {
+            related.companies.insert(company.id, company);
+        }
+        lead
+    });
     let ids = |f: fn(&Lead) -> Option<Uuid>| -> Vec<Uuid> {
         let mut ids: Vec<Uuid> = page.items.iter().filter_map(f).collect();
         ids.sort_unstable();

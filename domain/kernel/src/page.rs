@@ -117,12 +117,7 @@ where
         |_| Ok(()),
     )
     .await?;
-    Ok(Page {
-        items: page.items.into_iter().map(|(item, ())| item).collect(),
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-        total_count: page.total_count,
-    })
+    Ok(page.map(|(item, ())| item))
 }
 
 /// As [`paginate_by`], with rows of other tables read beside each row in the same statement:

@@ -114,6 +114,26 @@ pub(crate) async fn queue_verification<C: ConnectionTrait>(
 ) -> Result<Job> {
     let token = issue_token(conn, deps, user.id, VERIFY_EMAIL, VERIFY_TTL).await?;
     let link = link(deps, "verify-email", &token);
+    queue_account_email(
+        conn,
+        deps,
+        user,
+        &crate::emails::VerifyEmail {
+            name: &user.display_name,
+            link: &link,
+        },
+    )
+    .await
+}
+
+/// Queues an email about the person's account rather than one business, in Tianguis's own
+/// branding; returns the job that sends it.
+pub(crate) async fn queue_account_email<C: ConnectionTrait>(
+    conn: &C,
+    deps: &Deps,
+    user: &users::Model,
+    template: &dyn email::EmailTemplate,
+) -> Result<Job> {
     email::queue(
         conn,
         NewEmail {
@@ -122,10 +142,7 @@ pub(crate) async fn queue_verification<C: ConnectionTrait>(
             to: &user.email,
             locale: &user.locale,
             branding: &Branding::tianguis(),
-            template: &crate::emails::VerifyEmail {
-                name: &user.display_name,
-                link: &link,
-            },
+            template,
         },
     )
     .await
@@ -180,18 +197,13 @@ pub async fn request_password_reset(deps: &Deps, email: &str) -> Result<()> {
     };
     let token = issue_token(&tx, deps, user.id, RESET_PASSWORD, RESET_TTL).await?;
     let link = link(deps, "reset-password", &token);
-    let job = email::queue(
+    let job = queue_account_email(
         &tx,
-        NewEmail {
-            at: deps.clock.now(),
-            tenant_id: None,
-            to: &user.email,
-            locale: &user.locale,
-            branding: &Branding::tianguis(),
-            template: &crate::emails::PasswordReset {
-                name: &user.display_name,
-                link: &link,
-            },
+        deps,
+        &user,
+        &crate::emails::PasswordReset {
+            name: &user.display_name,
+            link: &link,
         },
     )
     .await?;

@@ -11,7 +11,6 @@ use std::time::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tianguis_entity::tenancy::users;
 
-use crate::email::{self, Branding, NewEmail};
 use crate::ports::RateDecision;
 use crate::secrets::sha256_hex;
 use crate::{Deps, Error, RequestMeta, Result};
@@ -141,18 +140,13 @@ async fn notify_lock_out(deps: &Deps, email: &str, minutes: u64) -> Result<()> {
     else {
         return Ok(());
     };
-    let job = email::queue(
+    let job = crate::account::queue_account_email(
         &tx,
-        NewEmail {
-            at: deps.clock.now(),
-            tenant_id: None,
-            to: &user.email,
-            locale: &user.locale,
-            branding: &Branding::tianguis(),
-            template: &crate::emails::LoginLocked {
-                name: &user.display_name,
-                minutes,
-            },
+        deps,
+        &user,
+        &crate::emails::LoginLocked {
+            name: &user.display_name,
+            minutes,
         },
     )
     .await?;

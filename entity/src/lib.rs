@@ -5,6 +5,7 @@
 
 pub mod automation;
 pub mod billing;
+pub mod commerce;
 pub mod crm;
 pub mod email;
 pub mod events;

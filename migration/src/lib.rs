@@ -24,6 +24,7 @@ mod m20261202_000016_tenant_subscriptions;
 mod m20261202_000017_proposal_payments;
 mod m20261203_000018_messaging;
 mod m20261203_000019_telemetry_points_brin;
+mod m20261203_000020_commerce;
 pub mod postgres;
 
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_proposal_payments::Migration),
             Box::new(m20261203_000018_messaging::Migration),
             Box::new(m20261203_000019_telemetry_points_brin::Migration),
+            Box::new(m20261203_000020_commerce::Migration),
         ]
     }
 }

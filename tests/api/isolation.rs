@@ -1,7 +1,9 @@
 //! Another tenant can neither see nor touch a tenant's records, through any operation.
 
 use crate::edge::{next_message, send_subscription, subscribe};
-use crate::fixtures::{automation::*, billing::*, crm::*, iot::*, marketing::*, messaging::*};
+use crate::fixtures::{
+    automation::*, billing::*, commerce::*, crm::*, iot::*, marketing::*, messaging::*,
+};
 use crate::helpers::*;
 use crate::messaging_double::inbound_text;
 use crate::webhook_receiver::Receiver;
@@ -994,5 +996,170 @@ async fn another_tenant_can_neither_see_nor_touch_webhooks() {
     assert_eq!(
         a_view["webhookEndpoints"]["edges"][0]["node"]["enabled"],
         true
+    );
+}
+
+#[tokio::test]
+async fn another_tenant_can_neither_see_nor_touch_commerce_records() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app).await;
+    let a = &shop.owner;
+    let a_token = Some(a.access_token.as_str());
+    let category = app
+        .ok(
+            a_token,
+            "mutation { createProductCategory(input: { name: \"Secreta\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let category = text(&category["createProductCategory"]["id"]);
+    let sku = unique("SEC");
+    let (product, variant) = product(
+        &app,
+        a,
+        json!({ "name": "Secreto", "categoryId": category, "variants": [{ "sku": sku, "price": "10" }] }),
+    )
+    .await;
+    receive(&app, a, &shop.location, &variant, "5", "4").await;
+    let sold = app
+        .ok(
+            a_token,
+            CREATE_TICKET,
+            json!({ "input": cash_sale(&shop.session, &variant, "1", "10") }),
+        )
+        .await;
+    let ticket = text(&sold["createTicket"]["id"]);
+    let line = text(&sold["createTicket"]["lines"][0]["id"]);
+
+    let b = shop_of(&app, app.sign_up().await).await;
+    let token = Some(b.owner.access_token.as_str());
+    let lists = app
+        .ok(
+            token,
+            "{ products { totalCount } productCategories { id } stockLocations { id } registers { id }
+               stockLevels { totalCount } stockMovements { totalCount } cashSessions { totalCount } tickets { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(lists["products"]["totalCount"], 0);
+    assert_eq!(lists["productCategories"], json!([]));
+    assert_eq!(
+        lists["stockLocations"].as_array().map(Vec::len),
+        Some(1),
+        "only B's own"
+    );
+    assert_eq!(
+        lists["registers"].as_array().map(Vec::len),
+        Some(1),
+        "only B's own"
+    );
+    assert_eq!(lists["stockLevels"]["totalCount"], 0);
+    assert_eq!(lists["stockMovements"]["totalCount"], 0);
+    assert_eq!(lists["cashSessions"]["totalCount"], 1, "only B's own");
+    assert_eq!(lists["tickets"]["totalCount"], 0);
+    for (query, variables) in [
+        (
+            "query($id: ID!) { product(id: $id) { id } }",
+            json!({ "id": product }),
+        ),
+        (
+            "query($c: String!) { variantByCode(code: $c) { id } }",
+            json!({ "c": sku }),
+        ),
+        (
+            "query($id: ID!) { ticket(id: $id) { id } }",
+            json!({ "id": ticket }),
+        ),
+        (
+            "query($id: ID!) { ticketReceipt(id: $id) { text } }",
+            json!({ "id": ticket }),
+        ),
+        (
+            "query($id: ID!) { cashSession(id: $id) { id } }",
+            json!({ "id": shop.session }),
+        ),
+        (
+            "mutation($id: ID!) { updateProduct(input: { id: $id, name: \"x\" }) { id } }",
+            json!({ "id": product }),
+        ),
+        (
+            "mutation($id: ID!) { updateProductVariant(input: { id: $id, price: \"1\" }) { id } }",
+            json!({ "id": variant }),
+        ),
+        (
+            "mutation($id: ID!) { addProductVariant(input: { productId: $id, variant: { sku: \"B-1\", price: \"1\" } }) { id } }",
+            json!({ "id": product }),
+        ),
+        (
+            "mutation($id: ID!) { updateProductCategory(input: { id: $id, name: \"x\" }) { id } }",
+            json!({ "id": category }),
+        ),
+        (
+            "mutation($id: ID!) { deleteProductCategory(input: { id: $id }) }",
+            json!({ "id": category }),
+        ),
+        (
+            "mutation($id: ID!) { updateStockLocation(input: { id: $id, name: \"x\" }) { id } }",
+            json!({ "id": shop.location }),
+        ),
+        (
+            "mutation($id: ID!) { updateRegister(input: { id: $id, name: \"x\" }) { id } }",
+            json!({ "id": shop.register }),
+        ),
+        (
+            "mutation($id: ID!) { openCashSession(input: { registerId: $id, openingFloat: \"0\" }) { id } }",
+            json!({ "id": shop.register }),
+        ),
+        (
+            "mutation($id: ID!) { closeCashSession(input: { id: $id, counted: [] }) { id } }",
+            json!({ "id": shop.session }),
+        ),
+    ] {
+        let body = app.gql(token, query, variables).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+    // B cannot move A's stock, sell A's goods, or give back A's ticket.
+    for (query, variables, field) in [
+        (
+            "mutation($l: ID!, $v: ID!) { adjustStock(input: { locationId: $l, variantId: $v, quantity: \"-1\", reason: \"x\" }) { id } }",
+            json!({ "l": b.location, "v": variant }),
+            "variantId",
+        ),
+        (
+            "mutation($l: ID!, $v: ID!) { receiveStock(input: { locationId: $l, lines: [{ variantId: $v, quantity: \"1\", unitCost: \"1\" }] }) { id } }",
+            json!({ "l": shop.location, "v": variant }),
+            "locationId",
+        ),
+        (
+            CREATE_TICKET,
+            json!({ "input": cash_sale(&b.session, &variant, "1", "10") }),
+            "variantId",
+        ),
+        (
+            CREATE_TICKET,
+            json!({ "input": cash_sale(&shop.session, &variant, "1", "10") }),
+            "sessionId",
+        ),
+        (
+            "mutation($t: ID!, $s: ID!, $l: ID!) { returnTicket(input: { ticketId: $t, sessionId: $s, idempotencyKey: \"b-return-1\", lines: [{ lineId: $l, quantity: \"1\" }] }) { id } }",
+            json!({ "t": ticket, "s": b.session, "l": line }),
+            "ticketId",
+        ),
+    ] {
+        let body = app.gql(token, query, variables).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{query}: {body}");
+        assert_eq!(error_ext(&body, "field"), field, "{query}: {body}");
+    }
+    // A's records are as A left them.
+    let a_view = app
+        .ok(
+            a_token,
+            "query($id: ID!) { product(id: $id) { name category { name } variants { onHand } } }",
+            json!({ "id": product }),
+        )
+        .await;
+    assert_eq!(
+        a_view["product"],
+        json!({ "name": "Secreto", "category": { "name": "Secreta" }, "variants": [{ "onHand": "4" }] })
     );
 }

@@ -9,6 +9,7 @@ mod auth;
 mod billing;
 mod browser;
 mod campaigns;
+mod commerce;
 mod crm;
 mod edge;
 mod email;

@@ -17,6 +17,7 @@ async fn each_system_role_gets_exactly_its_permissions() {
         ("agent", false, false, true),
         ("analyst", false, true, true),
         ("viewer", false, false, false),
+        ("cashier", false, false, false),
     ];
     for (role, roles_write, audit_read, users_read) in expectations {
         let member = app.join_as(&owner, role).await;
@@ -154,13 +155,13 @@ async fn custom_roles_are_created_changed_and_deleted_with_their_rules() {
     let created = app
         .ok(
             token,
-            "mutation { createRole(input: { name: \"Cajero\", permissions: [\"commerce.orders.write\"] }) { id key isSystem permissions } }",
+            "mutation { createRole(input: { name: \"Cajero\", permissions: [\"pos.operate\"] }) { id key isSystem permissions } }",
             json!({}),
         )
         .await;
     let role = &created["createRole"];
     assert_eq!(role["isSystem"], false);
-    assert_eq!(role["permissions"], json!(["commerce.orders.write"]));
+    assert_eq!(role["permissions"], json!(["pos.operate"]));
     let id = text(&role["id"]);
 
     let unknown = app
@@ -170,13 +171,13 @@ async fn custom_roles_are_created_changed_and_deleted_with_their_rules() {
     let updated = app
         .ok(
             token,
-            "mutation($id: ID!) { updateRole(input: { id: $id, name: \"Caja\", permissions: [\"commerce.orders.read\"] }) { name permissions } }",
+            "mutation($id: ID!) { updateRole(input: { id: $id, name: \"Caja\", permissions: [\"commerce.read\"] }) { name permissions } }",
             json!({ "id": id }),
         )
         .await;
     assert_eq!(
         updated["updateRole"]["permissions"],
-        json!(["commerce.orders.read"])
+        json!(["commerce.read"])
     );
 
     let system = app.role_id(&owner, "viewer").await;

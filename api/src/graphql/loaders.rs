@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use tianguis_domain::tenancy::{members, roles};
 use tianguis_domain::{Deps, TenantCtx};
-use tianguis_domain::{billing, crm, iot, marketing, messaging};
+use tianguis_domain::{billing, commerce, crm, iot, marketing, messaging};
 use uuid::Uuid;
 
 use super::error::to_graphql;
@@ -95,6 +95,16 @@ loaders! {
     OptOutsLoader: Vec<messaging::ChannelKind> => messaging::channels::opt_outs_of,
     SegmentLoader: marketing::segments::Segment => marketing::segments::by_ids,
     CampaignMetricsLoader: marketing::campaigns::Metrics => marketing::campaigns::metrics,
+    CategoryLoader: commerce::catalog::Category => commerce::catalog::categories_by_ids,
+    ProductLoader: commerce::catalog::Product => commerce::catalog::products_by_ids,
+    VariantLoader: commerce::catalog::Variant => commerce::catalog::variants_by_ids,
+    ProductVariantsLoader: Vec<commerce::catalog::Variant> => commerce::catalog::variants_of,
+    VariantStockLoader: Vec<commerce::stock::StockLevel> => commerce::stock::levels_of,
+    LocationLoader: commerce::stock::Location => commerce::stock::locations_by_ids,
+    RegisterLoader: commerce::pos::Register => commerce::pos::registers_by_ids,
+    SessionExpectedLoader: commerce::pos::ByMethod => commerce::pos::expected_by_sessions,
+    TicketLinesLoader: Vec<commerce::pos::TicketLine> => commerce::pos::lines_of,
+    TicketPaymentsLoader: Vec<commerce::pos::TicketPayment> => commerce::pos::payments_of,
 }
 
 /// Loads `key` through the request's loader `L`, batched with every other key asked for

@@ -2,6 +2,7 @@
 
 pub mod automation;
 pub mod billing;
+pub mod commerce;
 pub mod common;
 pub mod connection;
 pub mod context;
@@ -29,6 +30,7 @@ pub struct Query(
     crm::CrmQuery,
     billing::BillingQuery,
     iot::IotQuery,
+    commerce::CommerceQuery,
     messaging::MessagingQuery,
     marketing::MarketingQuery,
     automation::AutomationQuery,
@@ -41,6 +43,7 @@ pub struct Mutation(
     crm::CrmMutation,
     billing::BillingMutation,
     iot::IotMutation,
+    commerce::CommerceMutation,
     messaging::MessagingMutation,
     marketing::MarketingMutation,
     automation::AutomationMutation,

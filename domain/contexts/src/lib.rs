@@ -4,9 +4,9 @@
 
 pub use tianguis_kernel::*;
 pub use {
-    tianguis_automation as automation, tianguis_billing as billing, tianguis_crm as crm,
-    tianguis_iot as iot, tianguis_marketing as marketing, tianguis_messaging as messaging,
-    tianguis_tenancy as tenancy,
+    tianguis_automation as automation, tianguis_billing as billing, tianguis_commerce as commerce,
+    tianguis_crm as crm, tianguis_iot as iot, tianguis_marketing as marketing,
+    tianguis_messaging as messaging, tianguis_tenancy as tenancy,
 };
 
 /// Every context's job kinds, consumers, sweeps and hooks, with `settings` (each context's
@@ -22,6 +22,7 @@ pub fn registry(settings: impl FnOnce(&mut Registry)) -> Registry {
     marketing::register(&mut registry);
     iot::register(&mut registry);
     automation::register(&mut registry);
+    commerce::register(&mut registry);
     registry
 }
 
@@ -46,6 +47,7 @@ mod crate_graph {
         ),
         ("iot", &["entity", "kernel", "tenancy"]),
         ("automation", &["entity", "kernel", "tenancy"]),
+        ("commerce", &["entity", "kernel", "tenancy", "crm"]),
         (
             "contexts",
             &[
@@ -57,6 +59,7 @@ mod crate_graph {
                 "marketing",
                 "iot",
                 "automation",
+                "commerce",
             ],
         ),
     ];

@@ -10,6 +10,8 @@
 //! | subscribe | `v1/devices/me/commands/request/+` | `{"method", "params"}`, one topic per command id |
 //! | publish | `v1/devices/me/commands/response/{id}` | any JSON result, or `{"error": …}` |
 //! | subscribe | `v1/devices/me/errors` | `{"code", "message", "topic"}` for each refused message |
+//! | publish | `v1/devices/me/prepaid/charge` | a card reader's charge (`http::prepaid`) |
+//! | subscribe | `v1/devices/me/prepaid/charge/response` | the charge's answer, approved or declined |
 //!
 //! QoS 0 and 1 are honoured; a QoS 1 telemetry message is acknowledged once its points are
 //! committed. Commands go out at QoS 1 and count as delivered when the device acknowledges
@@ -44,6 +46,8 @@ pub const TELEMETRY_TOPIC: &str = "v1/devices/me/telemetry";
 pub const COMMAND_REQUEST_PREFIX: &str = "v1/devices/me/commands/request/";
 pub const COMMAND_RESPONSE_PREFIX: &str = "v1/devices/me/commands/response/";
 pub const ERRORS_TOPIC: &str = "v1/devices/me/errors";
+pub const PREPAID_CHARGE_TOPIC: &str = "v1/devices/me/prepaid/charge";
+pub const PREPAID_ANSWER_TOPIC: &str = "v1/devices/me/prepaid/charge/response";
 
 /// The largest packet a device may send; bigger ones end the connection.
 const MAX_PACKET_BYTES: usize = 1024 * 1024;
@@ -224,6 +228,7 @@ impl MqttEndpoint {
             next_packet_id: 0,
             commands_subscribed: false,
             errors_subscribed: false,
+            answers_subscribed: false,
             in_flight: HashMap::new(),
             sent: HashSet::new(),
         };
@@ -249,6 +254,8 @@ struct DeviceSession<'a> {
     next_packet_id: u16,
     commands_subscribed: bool,
     errors_subscribed: bool,
+    /// Whether the device hears the answers to its prepaid charges.
+    answers_subscribed: bool,
     /// Commands sent and not yet acknowledged, by packet id.
     in_flight: HashMap<u16, Uuid>,
     /// Commands already sent on this connection, so a pending one announced twice goes once.
@@ -330,6 +337,10 @@ impl DeviceSession<'_> {
                             self.errors_subscribed = true;
                             granted
                         }
+                        PREPAID_ANSWER_TOPIC => {
+                            self.answers_subscribed = true;
+                            granted
+                        }
                         _ => SubscribeReasonCode::Failure,
                     });
                 }
@@ -356,6 +367,8 @@ impl DeviceSession<'_> {
                         self.commands_subscribed = false;
                     } else if filter == ERRORS_TOPIC {
                         self.errors_subscribed = false;
+                    } else if filter == PREPAID_ANSWER_TOPIC {
+                        self.answers_subscribed = false;
                     }
                 }
                 write_packet(
@@ -394,6 +407,21 @@ impl DeviceSession<'_> {
                 }
                 Err(refusal) => Err(refusal),
             }
+        } else if publish.topic == PREPAID_CHARGE_TOPIC {
+            match crate::http::prepaid::charge(state, self.device, &publish.payload).await {
+                Ok(answer) => {
+                    if self.answers_subscribed {
+                        let answer = Publish::new(
+                            PREPAID_ANSWER_TOPIC,
+                            QoS::AtMostOnce,
+                            serde_json::to_vec(&answer)?,
+                        );
+                        write_packet(&mut self.socket, &Packet::Publish(answer)).await?;
+                    }
+                    Ok(())
+                }
+                Err(refusal) => Err(refusal),
+            }
         } else if let Some(id) = publish.topic.strip_prefix(COMMAND_RESPONSE_PREFIX) {
             let answered = match Uuid::parse_str(id) {
                 Ok(id) => commands::complete(&state.deps, self.device, id, &publish.payload).await,
@@ -420,7 +448,7 @@ impl DeviceSession<'_> {
             Err(Refusal::Invalid {
                 code: "UNKNOWN_TOPIC",
                 message: format!(
-                    "devices publish to {TELEMETRY_TOPIC} or {COMMAND_RESPONSE_PREFIX}{{id}}"
+                    "devices publish to {TELEMETRY_TOPIC}, {PREPAID_CHARGE_TOPIC} or {COMMAND_RESPONSE_PREFIX}{{id}}"
                 ),
             })
         };

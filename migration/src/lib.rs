@@ -25,6 +25,7 @@ mod m20261202_000017_proposal_payments;
 mod m20261203_000018_messaging;
 mod m20261203_000019_telemetry_points_brin;
 mod m20261203_000020_commerce;
+mod m20261203_000021_prepaid_cards;
 pub mod postgres;
 
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_messaging::Migration),
             Box::new(m20261203_000019_telemetry_points_brin::Migration),
             Box::new(m20261203_000020_commerce::Migration),
+            Box::new(m20261203_000021_prepaid_cards::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ mod mail_sink;
 mod messaging;
 mod messaging_double;
 mod mqtt;
+mod prepaid;
 mod proposals;
 mod rls;
 mod stripe;

@@ -3,6 +3,7 @@
 mod auth;
 mod graphql;
 mod health;
+pub(crate) mod prepaid;
 mod proposal_page;
 mod stripe;
 mod telemetry;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identified)
         .route("/graphql/ws", get(graphql::websocket))
         .route("/api/v1/telemetry", post(telemetry::ingest))
+        .route("/api/v1/prepaid/charges", post(prepaid::receive))
         .route("/webhooks/stripe", post(stripe::receive))
         .route(
             "/webhooks/whatsapp",

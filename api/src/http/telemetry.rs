@@ -39,7 +39,7 @@ fn refused(refusal: &Refusal) -> Response {
     response
 }
 
-fn device_token(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn device_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

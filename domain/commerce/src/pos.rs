@@ -26,7 +26,7 @@ use crate::db::{TenantTx, stamped, tenant_region};
 use crate::error::conflict_on;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::stock::{Move, MovementKind, active_location, apply_moves, variants_with_products};
-use crate::{Deps, Error, Permission, Result, TenantCtx, audit};
+use crate::{Deps, Error, Permission, Result, TenantCtx, audit, prepaid};
 
 pub use cash_sessions::Model as CashSession;
 pub use registers::Model as Register;
@@ -54,6 +54,8 @@ tianguis_kernel::stored_enum! {
         /// A card on the store's terminal; the terminal's reference is kept.
         Card = "card",
         Transfer = "transfer",
+        /// A prepaid card of the business, charged on the spot.
+        PrepaidCard = "prepaid_card",
     }
 }
 
@@ -306,33 +308,67 @@ async fn own_session(
 
 /// Per method, what the session's tickets took in (less refunds); cash adds the float.
 async fn expected_of(tx: &TenantTx, session: &CashSession) -> Result<ByMethod> {
-    #[derive(FromQueryResult)]
-    struct Sum {
-        method: String,
-        amount: Option<i64>,
+    let mut expected = ByMethod::new();
+    expected.insert(
+        PaymentMethod::Cash.key().into(),
+        session.opening_float_minor,
+    );
+    for taken in takings(tx, &[session.id]).await? {
+        *expected.entry(taken.method).or_default() += taken.amount.unwrap_or(0);
     }
-    let sums = ticket_payments::Entity::find()
+    Ok(expected)
+}
+
+#[derive(FromQueryResult)]
+struct Taken {
+    session_id: Uuid,
+    method: String,
+    amount: Option<i64>,
+}
+
+/// Per session and method, the money that came into the till: tickets' payments (less
+/// refunds) and prepaid top-ups. Prepaid card payments move no money, so they are left out.
+/// Two statements.
+async fn takings(tx: &TenantTx, sessions: &[Uuid]) -> Result<Vec<Taken>> {
+    use tianguis_entity::commerce::prepaid_entries as entries;
+    if sessions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut taken = ticket_payments::Entity::find()
         .select_only()
+        .column(ticket_payments::Column::SessionId)
         .column(ticket_payments::Column::Method)
         // PostgreSQL sums bigints as numeric: cast back to read an i64.
         .column_as(
             Expr::cust("CAST(SUM(ticket_payments.amount_minor) AS BIGINT)"),
             "amount",
         )
-        .filter(ticket_payments::Column::TenantId.eq(session.tenant_id))
-        .filter(ticket_payments::Column::SessionId.eq(session.id))
+        .filter(ticket_payments::Column::TenantId.eq(tx.tenant_id()))
+        .filter(ticket_payments::Column::SessionId.is_in(sessions.iter().copied()))
+        .filter(ticket_payments::Column::Method.ne(PaymentMethod::PrepaidCard.key()))
+        .group_by(ticket_payments::Column::SessionId)
         .group_by(ticket_payments::Column::Method)
-        .into_model::<Sum>()
+        .into_model::<Taken>()
         .all(&**tx)
         .await?;
-    let mut expected: ByMethod = sums
-        .into_iter()
-        .map(|s| (s.method, s.amount.unwrap_or(0)))
-        .collect();
-    *expected
-        .entry(PaymentMethod::Cash.key().into())
-        .or_default() += session.opening_float_minor;
-    Ok(expected)
+    let top_ups = entries::Entity::find()
+        .select_only()
+        .column(entries::Column::SessionId)
+        .column(entries::Column::Method)
+        .column_as(
+            Expr::cust("CAST(SUM(prepaid_entries.amount_minor) AS BIGINT)"),
+            "amount",
+        )
+        .filter(entries::Column::TenantId.eq(tx.tenant_id()))
+        .filter(entries::Column::SessionId.is_in(sessions.iter().copied()))
+        .filter(entries::Column::Kind.eq(crate::prepaid::EntryKind::TopUp.key()))
+        .group_by(entries::Column::SessionId)
+        .group_by(entries::Column::Method)
+        .into_model::<Taken>()
+        .all(&**tx)
+        .await?;
+    taken.extend(top_ups);
+    Ok(taken)
 }
 
 /// A figure per method as stored in a session's JSON.
@@ -366,37 +402,12 @@ pub async fn expected_by_sessions(
     if let Sight::Own(user) = sight {
         sessions.retain(|_, s| s.cashier_id == user);
     }
-    #[derive(FromQueryResult)]
-    struct Sum {
-        session_id: Uuid,
-        method: String,
-        amount: Option<i64>,
-    }
     let open: Vec<Uuid> = sessions
         .values()
         .filter(|s| s.expected.is_none())
         .map(|s| s.id)
         .collect();
-    let sums = if open.is_empty() {
-        Vec::new()
-    } else {
-        ticket_payments::Entity::find()
-            .select_only()
-            .column(ticket_payments::Column::SessionId)
-            .column(ticket_payments::Column::Method)
-            // PostgreSQL sums bigints as numeric: cast back to read an i64.
-            .column_as(
-                Expr::cust("CAST(SUM(ticket_payments.amount_minor) AS BIGINT)"),
-                "amount",
-            )
-            .filter(ticket_payments::Column::TenantId.eq(ctx.tenant_id))
-            .filter(ticket_payments::Column::SessionId.is_in(open))
-            .group_by(ticket_payments::Column::SessionId)
-            .group_by(ticket_payments::Column::Method)
-            .into_model::<Sum>()
-            .all(&*tx)
-            .await?
-    };
+    let sums = takings(&tx, &open).await?;
     tx.commit().await?;
     let mut found: HashMap<Uuid, ByMethod> = HashMap::new();
     for session in sessions.values() {
@@ -476,6 +487,8 @@ pub struct PaymentInput {
     /// For cash, what the customer handed over; the change comes out of it.
     pub amount: Decimal,
     pub reference: Option<String>,
+    /// For a prepaid card: its UID.
+    pub card_uid: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -552,7 +565,7 @@ async fn with_parts(tx: &TenantTx, ticket: Ticket) -> Result<Recorded> {
 }
 
 /// The open session the caller sells in, at an active register.
-async fn selling_session(tx: &TenantTx, id: Uuid, cashier: Uuid) -> Result<CashSession> {
+pub(crate) async fn selling_session(tx: &TenantTx, id: Uuid, cashier: Uuid) -> Result<CashSession> {
     let session = tx
         .get::<cash_sessions::Entity>(id, "cash session")
         .await
@@ -814,7 +827,11 @@ async fn record_sale(
                     method: Set(method.key().into()),
                     amount_minor: Set(*kept),
                     tendered_minor: Set(*tendered),
-                    reference: Set(optional_text(given.reference.as_deref(), "reference", 100)?),
+                    reference: Set(optional_text(
+                        given.reference.as_deref().or(given.card_uid.as_deref()),
+                        "reference",
+                        100,
+                    )?),
                     ..Default::default()
                 },
             )
@@ -855,6 +872,33 @@ async fn record_sale(
         })
         .collect();
     apply_moves(deps, &mut tx, ctx, &moves, "lines").await?;
+    for (index, ((method, kept, _), given)) in
+        settlement.kept.iter().zip(&input.payments).enumerate()
+    {
+        if *method != PaymentMethod::PrepaidCard {
+            continue;
+        }
+        let uid = prepaid_uid(given.card_uid.as_deref())?;
+        let links = prepaid::Links {
+            session_id: Some(session.id),
+            ticket_id: Some(ticket_id),
+            actor_id: Some(cashier),
+            ..prepaid::Links::default()
+        };
+        let transaction = format!("ticket:{ticket_id}:{index}");
+        if let prepaid::Charged::Declined { reason, balance } =
+            prepaid::charge_in(&tx, &uid, *kept, transaction, links).await?
+        {
+            return Err(Error::conflict(
+                "payments",
+                format!(
+                    "the card {uid} was declined ({}); it holds {}",
+                    reason.code(),
+                    from_minor(balance, &currency)
+                ),
+            ));
+        }
+    }
     audit::record(
         &mut tx,
         ctx,
@@ -979,6 +1023,8 @@ pub struct ReturnInput {
     pub lines: Vec<ReturnLine>,
     pub refund_method: PaymentMethod,
     pub reference: Option<String>,
+    /// For a refund to a prepaid card: its UID.
+    pub card_uid: Option<String>,
     /// Whether the goods go back on the shelf (false for damaged goods).
     pub restock: bool,
     pub reason: Option<String>,
@@ -1117,7 +1163,11 @@ async fn record_return(
             method: Set(input.refund_method.key().into()),
             amount_minor: Set(total),
             tendered_minor: Set(None),
-            reference: Set(optional_text(input.reference.as_deref(), "reference", 100)?),
+            reference: Set(optional_text(
+                input.reference.as_deref().or(input.card_uid.as_deref()),
+                "reference",
+                100,
+            )?),
             ..Default::default()
         },
     )
@@ -1154,6 +1204,16 @@ async fn record_return(
         })
         .collect();
     apply_moves(deps, &mut tx, ctx, &moves, "lines").await?;
+    if input.refund_method == PaymentMethod::PrepaidCard {
+        let uid = prepaid_uid(input.card_uid.as_deref())?;
+        let links = prepaid::Links {
+            session_id: Some(session.id),
+            ticket_id: Some(ticket_id),
+            actor_id: Some(cashier),
+            ..prepaid::Links::default()
+        };
+        prepaid::refund_in(&tx, &uid, -total, format!("ticket:{ticket_id}:0"), links).await?;
+    }
     audit::record(
         &mut tx,
         ctx,
@@ -1172,6 +1232,13 @@ async fn record_return(
         lines,
         payments: vec![payment],
     })
+}
+
+/// The card a prepaid payment or refund names.
+fn prepaid_uid(uid: Option<&str>) -> Result<String> {
+    let uid = uid
+        .ok_or_else(|| Error::invalid("cardUid", "a prepaid card payment names the card's UID"))?;
+    prepaid::card_uid(uid, "cardUid")
 }
 
 /// `amount × part / whole`, rounded half away from zero.
@@ -1362,6 +1429,7 @@ pub fn render_receipt(business: &str, register: &str, timezone: &str, r: &Record
             Some(PaymentMethod::Cash) => "Efectivo",
             Some(PaymentMethod::Card) => "Tarjeta",
             Some(PaymentMethod::Transfer) => "Transferencia",
+            Some(PaymentMethod::PrepaidCard) => "Tarjeta prepago",
             None => p.method.as_str(),
         };
         rows.push(two_columns(

@@ -1,6 +1,8 @@
 //! Commerce: the catalog, stock and its ledger, registers, cash sessions and tickets.
 
 pub mod cash_sessions;
+pub mod prepaid_cards;
+pub mod prepaid_entries;
 pub mod product_categories;
 pub mod product_variants;
 pub mod products;
@@ -14,6 +16,8 @@ pub mod tickets;
 
 crate::tenant_owned!(
     cash_sessions,
+    prepaid_cards,
+    prepaid_entries,
     product_categories,
     product_variants,
     products,

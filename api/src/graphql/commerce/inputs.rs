@@ -251,6 +251,8 @@ pub struct TicketPaymentInput {
     pub amount: Decimal,
     /// The terminal's or the bank's reference.
     pub reference: Option<String>,
+    /// For PREPAID_CARD: the card's UID.
+    pub card_uid: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -282,6 +284,8 @@ pub struct ReturnTicketInput {
     #[graphql(default_with = "PaymentMethod::Cash")]
     pub refund_method: PaymentMethod,
     pub reference: Option<String>,
+    /// For a refund to a PREPAID_CARD: the card's UID.
+    pub card_uid: Option<String>,
     /// False for damaged goods that do not go back on the shelf.
     #[graphql(default = true)]
     pub restock: bool,
@@ -295,4 +299,31 @@ pub struct TicketFilter {
     pub kind: Option<TicketKind>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct IssuePrepaidCardInput {
+    /// The tag's UID or the QR's text.
+    pub uid: String,
+    pub contact_id: Option<ID>,
+    pub label: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct TopUpPrepaidCardInput {
+    pub card_id: ID,
+    /// The cashier's open session, whose drawer takes the money.
+    pub session_id: ID,
+    pub amount: Decimal,
+    #[graphql(default_with = "PaymentMethod::Cash")]
+    pub method: PaymentMethod,
+    /// The till's id for this top-up: sending it again loads the card once.
+    pub transaction_id: String,
+}
+
+#[derive(InputObject)]
+pub struct BlockPrepaidCardInput {
+    pub id: ID,
+    /// An active card that takes the blocked card's balance.
+    pub move_to_card_id: Option<ID>,
 }

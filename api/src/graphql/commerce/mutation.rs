@@ -1,7 +1,7 @@
 //! Commerce's GraphQL mutations.
 
 use async_graphql::{Context, ID, Object};
-use tianguis_domain::commerce::{catalog, pos, stock};
+use tianguis_domain::commerce::{catalog, pos, prepaid, stock};
 
 use crate::graphql::commerce::*;
 use crate::graphql::common::{maybe, maybe_id, optional_id};
@@ -391,6 +391,7 @@ impl CommerceMutation {
                 method: p.method.into(),
                 amount: p.amount,
                 reference: p.reference,
+                card_uid: p.card_uid,
             })
             .collect();
         let ticket = pos::TicketInput {
@@ -430,6 +431,7 @@ impl CommerceMutation {
             lines,
             refund_method: input.refund_method.into(),
             reference: input.reference,
+            card_uid: input.card_uid,
             restock: input.restock,
             reason: input.reason,
         };
@@ -437,6 +439,57 @@ impl CommerceMutation {
             .await
             .gql()?;
         recorded(ctx, r).await
+    }
+
+    /// Issues a prepaid card with a zero balance.
+    async fn issue_prepaid_card(
+        &self,
+        ctx: &Context<'_>,
+        input: IssuePrepaidCardInput,
+    ) -> async_graphql::Result<PrepaidCard> {
+        let contact = optional_id(input.contact_id.as_ref(), "contactId")?;
+        Ok(PrepaidCard(
+            prepaid::issue(deps(ctx)?, tenant(ctx)?, &input.uid, contact, input.label)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Loads money onto a card at the till; the same transaction id loads it once.
+    async fn top_up_prepaid_card(
+        &self,
+        ctx: &Context<'_>,
+        input: TopUpPrepaidCardInput,
+    ) -> async_graphql::Result<PrepaidCard> {
+        let card = parse_id(&input.card_id, "cardId")?;
+        let session = parse_id(&input.session_id, "sessionId")?;
+        let (card, _) = prepaid::top_up(
+            deps(ctx)?,
+            tenant(ctx)?,
+            card,
+            session,
+            input.amount,
+            input.method.into(),
+            &input.transaction_id,
+        )
+        .await
+        .gql()?;
+        Ok(PrepaidCard(card))
+    }
+
+    /// Blocks a lost card, moving its balance to another card when one is named.
+    async fn block_prepaid_card(
+        &self,
+        ctx: &Context<'_>,
+        input: BlockPrepaidCardInput,
+    ) -> async_graphql::Result<PrepaidCard> {
+        let id = parse_id(&input.id, "id")?;
+        let target = optional_id(input.move_to_card_id.as_ref(), "moveToCardId")?;
+        Ok(PrepaidCard(
+            prepaid::block(deps(ctx)?, tenant(ctx)?, id, target)
+                .await
+                .gql()?,
+        ))
     }
 }
 

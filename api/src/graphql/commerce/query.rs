@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use tianguis_domain::commerce::{catalog, pos, stock};
+use tianguis_domain::commerce::{catalog, pos, prepaid, stock};
 
 use crate::graphql::commerce::*;
 use crate::graphql::common::optional_id;
@@ -219,5 +219,64 @@ impl CommerceQuery {
             text: receipt.text,
             html: receipt.html,
         })
+    }
+
+    async fn prepaid_card(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<PrepaidCard> {
+        let id = parse_id(&id, "id")?;
+        Ok(PrepaidCard(
+            prepaid::get(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    /// The card with this UID, as a reader or the till scans it.
+    async fn prepaid_card_by_uid(
+        &self,
+        ctx: &Context<'_>,
+        uid: String,
+    ) -> async_graphql::Result<PrepaidCard> {
+        Ok(PrepaidCard(
+            prepaid::get_by_uid(deps(ctx)?, tenant(ctx)?, &uid)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Prepaid cards, newest first.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn prepaid_cards(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PrepaidCard>> {
+        let page = page_request(first, after, last, before)?;
+        let page = prepaid::list(deps(ctx)?, tenant(ctx)?, &page).await.gql()?;
+        Ok(connection(page, |c| c.id, PrepaidCard))
+    }
+
+    /// A card's ledger, newest first.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn prepaid_card_entries(
+        &self,
+        ctx: &Context<'_>,
+        card_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PrepaidEntry>> {
+        let card = parse_id(&card_id, "cardId")?;
+        let page = page_request(first, after, last, before)?;
+        let deps = deps(ctx)?;
+        let tenant = tenant(ctx)?;
+        let currency = prepaid::get(deps, tenant, card).await.gql()?.currency;
+        let page = prepaid::entries(deps, tenant, card, &page).await.gql()?;
+        Ok(connection(
+            page,
+            |e| e.id,
+            |e| PrepaidEntry(e, currency.clone()),
+        ))
     }
 }

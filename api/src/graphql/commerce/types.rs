@@ -8,6 +8,7 @@ use tianguis_domain::commerce::catalog::{self, ProductKind as Kind, ProductStatu
 use tianguis_domain::commerce::pos::{
     self, PaymentMethod as Method, SessionStatus, TicketKind as TKind,
 };
+use tianguis_domain::commerce::prepaid;
 use tianguis_domain::commerce::stock::{self, LocationKind as LKind, MovementKind};
 use tianguis_domain::pricing;
 
@@ -91,6 +92,101 @@ pub enum PaymentMethod {
     /// On the store's card terminal.
     Card,
     Transfer,
+    /// A prepaid card of the business.
+    PrepaidCard,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prepaid::CardStatus")]
+pub enum PrepaidCardStatus {
+    Active,
+    /// Lost or retired: it cannot be charged or loaded.
+    Blocked,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "prepaid::EntryKind")]
+pub enum PrepaidEntryKind {
+    TopUp,
+    Charge,
+    Refund,
+    TransferIn,
+    TransferOut,
+}
+
+pub struct PrepaidCard(pub prepaid::Card);
+
+#[Object]
+impl PrepaidCard {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    /// The tag's UID or the QR's text.
+    async fn uid(&self) -> &str {
+        &self.0.uid
+    }
+    async fn label(&self) -> Option<&str> {
+        self.0.label.as_deref()
+    }
+    async fn status(&self) -> async_graphql::Result<PrepaidCardStatus> {
+        stored(prepaid::CardStatus::from_stored, &self.0.status)
+    }
+    async fn balance(&self) -> Money {
+        money(self.0.balance_minor, &self.0.currency)
+    }
+    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
+        Ok(load_opt::<ContactLoader>(ctx, self.0.contact_id)
+            .await?
+            .map(Contact))
+    }
+    /// The card a blocked card's balance went to.
+    async fn replaced_by_id(&self) -> Option<ID> {
+        self.0.replaced_by.map(Into::into)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct PrepaidEntry(pub prepaid::Entry, pub String);
+
+#[Object]
+impl PrepaidEntry {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    async fn kind(&self) -> async_graphql::Result<PrepaidEntryKind> {
+        stored(prepaid::EntryKind::from_stored, &self.0.kind)
+    }
+    /// Negative when money left the card.
+    async fn amount(&self) -> Money {
+        money(self.0.amount_minor, &self.1)
+    }
+    async fn balance_after(&self) -> Money {
+        money(self.0.balance_after_minor, &self.1)
+    }
+    /// The reader's or till's id for the operation.
+    async fn transaction_id(&self) -> &str {
+        &self.0.transaction_id
+    }
+    /// How a top-up was paid.
+    async fn method(&self) -> async_graphql::Result<Option<PaymentMethod>> {
+        self.0
+            .method
+            .as_deref()
+            .map(|m| stored(Method::from_stored, m))
+            .transpose()
+    }
+    async fn ticket_id(&self) -> Option<ID> {
+        self.0.ticket_id.map(Into::into)
+    }
+    /// The reader that charged the card.
+    async fn device_id(&self) -> Option<ID> {
+        self.0.device_id.map(Into::into)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
 }
 
 pub struct ProductCategory(pub catalog::Category);

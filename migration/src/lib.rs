@@ -26,6 +26,7 @@ mod m20261203_000018_messaging;
 mod m20261203_000019_telemetry_points_brin;
 mod m20261203_000020_commerce;
 mod m20261203_000021_prepaid_cards;
+mod m20261203_000022_purchasing;
 pub mod postgres;
 
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_telemetry_points_brin::Migration),
             Box::new(m20261203_000020_commerce::Migration),
             Box::new(m20261203_000021_prepaid_cards::Migration),
+            Box::new(m20261203_000022_purchasing::Migration),
         ]
     }
 }

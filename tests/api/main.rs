@@ -26,6 +26,7 @@ mod messaging_double;
 mod mqtt;
 mod prepaid;
 mod proposals;
+mod purchasing;
 mod rls;
 mod stripe;
 mod stripe_double;

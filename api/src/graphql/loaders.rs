@@ -105,6 +105,9 @@ loaders! {
     SessionExpectedLoader: commerce::pos::ByMethod => commerce::pos::expected_by_sessions,
     TicketLinesLoader: Vec<commerce::pos::TicketLine> => commerce::pos::lines_of,
     TicketPaymentsLoader: Vec<commerce::pos::TicketPayment> => commerce::pos::payments_of,
+    SupplierLoader: commerce::purchasing::Supplier => commerce::purchasing::suppliers_by_ids,
+    SupplierPayableLoader: tianguis_domain::money::Money => commerce::purchasing::payables_of,
+    PurchaseOrderLinesLoader: Vec<commerce::purchasing::PurchaseOrderLine> => commerce::purchasing::lines_of,
 }
 
 /// Loads `key` through the request's loader `L`, batched with every other key asked for

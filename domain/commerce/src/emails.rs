@@ -45,3 +45,58 @@ impl EmailTemplate for LowStock<'_> {
         }
     }
 }
+
+/// A purchase order, to its supplier.
+pub struct PurchaseOrderSent<'a> {
+    pub number: i64,
+    /// One per line: quantity, product, SKU and cost.
+    pub lines: &'a [String],
+    pub total: &'a str,
+    pub currency: &'a str,
+    pub expected_on: Option<chrono::NaiveDate>,
+    pub notes: Option<&'a str>,
+}
+
+impl EmailTemplate for PurchaseOrderSent<'_> {
+    fn kind(&self) -> &'static str {
+        "purchase_order_sent"
+    }
+
+    fn content(&self, english: bool, business: &str) -> Content {
+        let Self {
+            number,
+            lines,
+            total,
+            currency,
+            expected_on,
+            notes,
+        } = self;
+        let mut paragraphs = Vec::with_capacity(lines.len() + 4);
+        if english {
+            paragraphs.push(format!("{business} orders the following:"));
+        } else {
+            paragraphs.push(format!("{business} le solicita lo siguiente:"));
+        }
+        paragraphs.extend(lines.iter().cloned());
+        paragraphs.push(format!("Total: {total} {currency}"));
+        if let Some(date) = expected_on {
+            paragraphs.push(if english {
+                format!("Expected on {date}.")
+            } else {
+                format!("Fecha de entrega esperada: {date}.")
+            });
+        }
+        if let Some(notes) = notes {
+            paragraphs.push((*notes).to_owned());
+        }
+        Content {
+            subject: if english {
+                format!("Purchase order {number} from {business}")
+            } else {
+                format!("Orden de compra {number} de {business}")
+            },
+            paragraphs,
+            button: None,
+        }
+    }
+}

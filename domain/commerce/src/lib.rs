@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod emails;
 pub mod pos;
 pub mod prepaid;
+pub mod purchasing;
 pub mod stock;
 
 // The kernel and the contexts this one builds on, reachable as `crate::…` in its modules.

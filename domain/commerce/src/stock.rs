@@ -434,7 +434,7 @@ pub async fn receive(
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let location = active_location(&tx, location_id, "locationId").await?;
     let ids: Vec<Uuid> = lines.iter().map(|l| l.variant_id).collect();
-    let (mut variants, products) = variants_with_products(&tx, &ids, "variantId").await?;
+    let (variants, products) = variants_with_products(&tx, &ids, "variantId").await?;
     let mut parsed = Vec::with_capacity(lines.len());
     for line in &lines {
         let variant = &variants[&line.variant_id];
@@ -443,27 +443,7 @@ pub async fn receive(
         let cost = money_minor(line.unit_cost, &variant.currency, "unitCost")?;
         parsed.push((line.variant_id, quantity, cost));
     }
-    for (variant_id, quantity, cost) in &parsed {
-        let variant = variants.get_mut(variant_id).expect("read above");
-        variant.cost_minor = take_in_cost(&tx, variant, *quantity, *cost).await?;
-    }
-    let moves: Vec<Move> = parsed
-        .iter()
-        .map(|(variant_id, quantity, cost)| {
-            let variant = &variants[variant_id];
-            Move {
-                variant,
-                product: &products[&variant.product_id],
-                location: &location,
-                kind: MovementKind::Receipt,
-                quantity_milli: *quantity,
-                unit_cost_minor: *cost,
-                reason: reason.clone(),
-                reference_id: None,
-            }
-        })
-        .collect();
-    let rows = apply_moves(deps, &mut tx, ctx, &moves, "lines").await?;
+    let rows = receive_in(deps, &mut tx, ctx, &location, &parsed, reason, None).await?;
     audit::record(
         &mut tx,
         ctx,
@@ -474,6 +454,42 @@ pub async fn receive(
     .await?;
     tx.commit().await?;
     Ok(rows)
+}
+
+/// Posts receipts of (variant, thousandths, unit cost) at a location inside the caller's
+/// transaction: each variant's average cost takes them in, then the levels go up.
+pub(crate) async fn receive_in(
+    deps: &Deps,
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    location: &Location,
+    lines: &[(Uuid, i64, i64)],
+    reason: Option<String>,
+    reference_id: Option<Uuid>,
+) -> Result<Vec<Movement>> {
+    let ids: Vec<Uuid> = lines.iter().map(|(id, _, _)| *id).collect();
+    let (mut variants, products) = variants_with_products(tx, &ids, "variantId").await?;
+    for (variant_id, quantity, cost) in lines {
+        let variant = variants.get_mut(variant_id).expect("read above");
+        variant.cost_minor = take_in_cost(tx, variant, *quantity, *cost).await?;
+    }
+    let moves: Vec<Move> = lines
+        .iter()
+        .map(|(variant_id, quantity, cost)| {
+            let variant = &variants[variant_id];
+            Move {
+                variant,
+                product: &products[&variant.product_id],
+                location,
+                kind: MovementKind::Receipt,
+                quantity_milli: *quantity,
+                unit_cost_minor: *cost,
+                reason: reason.clone(),
+                reference_id,
+            }
+        })
+        .collect();
+    apply_moves(deps, tx, ctx, &moves, "lines").await
 }
 
 /// The variant's new average cost once `quantity` more at `cost` is in, written in place.

@@ -6,10 +6,14 @@ pub mod prepaid_entries;
 pub mod product_categories;
 pub mod product_variants;
 pub mod products;
+pub mod purchase_order_lines;
+pub mod purchase_orders;
 pub mod registers;
 pub mod stock_levels;
 pub mod stock_locations;
 pub mod stock_movements;
+pub mod supplier_payments;
+pub mod suppliers;
 pub mod ticket_lines;
 pub mod ticket_payments;
 pub mod tickets;
@@ -21,10 +25,14 @@ crate::tenant_owned!(
     product_categories,
     product_variants,
     products,
+    purchase_order_lines,
+    purchase_orders,
     registers,
     stock_levels,
     stock_locations,
     stock_movements,
+    supplier_payments,
+    suppliers,
     ticket_lines,
     ticket_payments,
     tickets

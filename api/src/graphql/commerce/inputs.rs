@@ -327,3 +327,84 @@ pub struct BlockPrepaidCardInput {
     /// An active card that takes the blocked card's balance.
     pub move_to_card_id: Option<ID>,
 }
+
+#[derive(InputObject)]
+pub struct CreateSupplierInput {
+    pub name: String,
+    pub rfc: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub contact_name: Option<String>,
+    #[graphql(default)]
+    pub payment_terms_days: i32,
+}
+
+#[derive(InputObject)]
+pub struct UpdateSupplierInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub rfc: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<String>,
+    pub contact_name: MaybeUndefined<String>,
+    pub payment_terms_days: Option<i32>,
+    pub active: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct PurchaseOrderLineInput {
+    pub variant_id: ID,
+    pub quantity: Decimal,
+    pub unit_cost: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct CreatePurchaseOrderInput {
+    pub supplier_id: ID,
+    /// Where the goods will be received.
+    pub location_id: ID,
+    pub lines: Vec<PurchaseOrderLineInput>,
+    pub expected_on: Option<chrono::NaiveDate>,
+    pub notes: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdatePurchaseOrderInput {
+    pub id: ID,
+    /// Replaces every line.
+    pub lines: Option<Vec<PurchaseOrderLineInput>>,
+    pub expected_on: MaybeUndefined<chrono::NaiveDate>,
+    pub notes: MaybeUndefined<String>,
+}
+
+#[derive(InputObject)]
+pub struct ReceivedLineInput {
+    pub line_id: ID,
+    pub quantity: Decimal,
+    /// The cost on the supplier's invoice, when it differs from the order's.
+    pub unit_cost: Option<Decimal>,
+}
+
+#[derive(InputObject)]
+pub struct ReceivePurchaseOrderInput {
+    pub id: ID,
+    pub lines: Vec<ReceivedLineInput>,
+}
+
+#[derive(InputObject, Default)]
+pub struct PurchaseOrderFilter {
+    pub supplier_id: Option<ID>,
+    pub status: Option<PurchaseOrderStatus>,
+}
+
+#[derive(InputObject)]
+pub struct RecordSupplierPaymentInput {
+    pub supplier_id: ID,
+    pub purchase_order_id: Option<ID>,
+    pub amount: Decimal,
+    #[graphql(default_with = "PaymentMethod::Transfer")]
+    pub method: PaymentMethod,
+    pub reference: Option<String>,
+    /// Today when absent.
+    pub paid_on: Option<chrono::NaiveDate>,
+}

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use tianguis_domain::commerce::{catalog, pos, prepaid, stock};
+use tianguis_domain::commerce::{catalog, pos, prepaid, purchasing, stock};
 
 use crate::graphql::commerce::*;
 use crate::graphql::common::optional_id;
@@ -278,5 +278,87 @@ impl CommerceQuery {
             |e| e.id,
             |e| PrepaidEntry(e, currency.clone()),
         ))
+    }
+
+    async fn supplier(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Supplier> {
+        let id = parse_id(&id, "id")?;
+        Ok(Supplier(
+            purchasing::get_supplier(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Suppliers, newest first; `search` matches the name, RFC or email.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn suppliers(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Supplier>> {
+        let page = page_request(first, after, last, before)?;
+        let page = purchasing::list_suppliers(deps(ctx)?, tenant(ctx)?, search, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |s| s.id, Supplier))
+    }
+
+    async fn purchase_order(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<PurchaseOrder> {
+        let id = parse_id(&id, "id")?;
+        Ok(PurchaseOrder(
+            purchasing::get_order(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Purchase orders, newest first.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn purchase_orders(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PurchaseOrderFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<PurchaseOrder>> {
+        let f = filter.unwrap_or_default();
+        let filter = purchasing::OrderFilter {
+            supplier_id: optional_id(f.supplier_id.as_ref(), "supplierId")?,
+            status: f.status.map(Into::into),
+        };
+        let page = page_request(first, after, last, before)?;
+        let page = purchasing::list_orders(deps(ctx)?, tenant(ctx)?, filter, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |o| o.id, PurchaseOrder))
+    }
+
+    /// A supplier's payments, newest first.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn supplier_payments(
+        &self,
+        ctx: &Context<'_>,
+        supplier_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<SupplierPayment>> {
+        let supplier = parse_id(&supplier_id, "supplierId")?;
+        let page = page_request(first, after, last, before)?;
+        let page = purchasing::payments(deps(ctx)?, tenant(ctx)?, supplier, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |p| p.id, SupplierPayment))
     }
 }

@@ -27,6 +27,7 @@ mod m20261203_000019_telemetry_points_brin;
 mod m20261203_000020_commerce;
 mod m20261203_000021_prepaid_cards;
 mod m20261203_000022_purchasing;
+mod m20261203_000023_stock_counts;
 pub mod postgres;
 
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_commerce::Migration),
             Box::new(m20261203_000021_prepaid_cards::Migration),
             Box::new(m20261203_000022_purchasing::Migration),
+            Box::new(m20261203_000023_stock_counts::Migration),
         ]
     }
 }

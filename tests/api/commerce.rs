@@ -733,3 +733,93 @@ async fn the_free_plan_includes_a_hundred_products() {
         .await;
     assert_eq!(error_code(&one_more), "PLAN_LIMIT", "{one_more}");
 }
+
+#[tokio::test]
+async fn a_stocktake_is_counted_reviewed_and_posted_as_adjustments_at_once() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app).await;
+    let owner = &shop.owner;
+    let token = Some(owner.access_token.as_str());
+    let (_, shirts) = piece(&app, owner, "99").await;
+    let (_, caps) = piece(&app, owner, "50").await;
+    let (_, socks) = piece(&app, owner, "20").await;
+    receive(&app, owner, &shop.location, &shirts, "10", "40").await;
+    receive(&app, owner, &shop.location, &caps, "4", "20").await;
+    receive(&app, owner, &shop.location, &socks, "7", "5").await;
+    let started = app
+        .ok(token, "mutation($l: ID!) { startStockCount(input: { locationId: $l, note: \"Cierre de mes\" }) { id status } }", json!({ "l": shop.location }))
+        .await;
+    let count = text(&started["startStockCount"]["id"]);
+    let record = "mutation($id: ID!, $lines: [CountedLineInput!]!) { recordStockCount(input: { id: $id, lines: $lines }) {
+        variant { id } counted onHand difference } }";
+    app.ok(token, record, json!({ "id": count, "lines": [{ "variantId": shirts, "quantity": "9" }, { "variantId": caps, "quantity": "5" }] }))
+        .await;
+    // A recount replaces the figure; a sale meanwhile is seen by the review.
+    let reviewed = app
+        .ok(
+            token,
+            record,
+            json!({ "id": count, "lines": [{ "variantId": shirts, "quantity": "8" }] }),
+        )
+        .await;
+    assert_eq!(
+        reviewed["recordStockCount"].as_array().map(Vec::len),
+        Some(2)
+    );
+    app.ok(
+        token,
+        CREATE_TICKET,
+        json!({ "input": cash_sale(&shop.session, &caps, "1", "50") }),
+    )
+    .await;
+    let lines = app
+        .ok(token, "query($id: ID!) { stockCountLines(id: $id) { variant { id } counted onHand difference } }", json!({ "id": count }))
+        .await;
+    let by_variant = |variant: &str| -> Value {
+        lines["stockCountLines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .find(|l| l["variant"]["id"] == variant)
+            .cloned()
+            .expect("a line")
+    };
+    assert_eq!(by_variant(&shirts)["difference"], "-2");
+    assert_eq!(by_variant(&caps)["difference"], "2");
+    let cashier = app.join_as(owner, "cashier").await;
+    let refused = app
+        .gql(
+            Some(&cashier.access_token),
+            "mutation($id: ID!) { postStockCount(input: { id: $id }) { status } }",
+            json!({ "id": count }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    let posted = app
+        .ok(
+            token,
+            "mutation($id: ID!) { postStockCount(input: { id: $id }) { status postedAt } }",
+            json!({ "id": count }),
+        )
+        .await;
+    assert_eq!(posted["postStockCount"]["status"], "POSTED");
+    assert_eq!(on_hand(&app, owner, &shirts).await, "8");
+    assert_eq!(on_hand(&app, owner, &caps).await, "5");
+    assert_eq!(
+        on_hand(&app, owner, &socks).await,
+        "7",
+        "uncounted variants stay as they are"
+    );
+    let adjustments = app
+        .ok(token, "query($r: ID!) { stockMovements(filter: { referenceId: $r, kind: ADJUSTMENT }) { totalCount } }", json!({ "r": count }))
+        .await;
+    assert_eq!(adjustments["stockMovements"]["totalCount"], 2);
+    let again = app
+        .gql(
+            token,
+            record,
+            json!({ "id": count, "lines": [{ "variantId": socks, "quantity": "1" }] }),
+        )
+        .await;
+    assert_eq!(error_ext(&again, "field"), "id", "a posted count is closed");
+}

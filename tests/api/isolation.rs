@@ -1030,6 +1030,14 @@ async fn another_tenant_can_neither_see_nor_touch_commerce_records() {
         .await;
     let ticket = text(&sold["createTicket"]["id"]);
     let line = text(&sold["createTicket"]["lines"][0]["id"]);
+    let count = app
+        .ok(
+            a_token,
+            "mutation($l: ID!) { startStockCount(input: { locationId: $l }) { id } }",
+            json!({ "l": shop.location }),
+        )
+        .await;
+    let count = text(&count["startStockCount"]["id"]);
 
     let b = shop_of(&app, app.sign_up().await).await;
     let token = Some(b.owner.access_token.as_str());
@@ -1037,7 +1045,8 @@ async fn another_tenant_can_neither_see_nor_touch_commerce_records() {
         .ok(
             token,
             "{ products { totalCount } productCategories { id } stockLocations { id } registers { id }
-               stockLevels { totalCount } stockMovements { totalCount } cashSessions { totalCount } tickets { totalCount } }",
+               stockLevels { totalCount } stockMovements { totalCount } cashSessions { totalCount } tickets { totalCount }
+               stockCounts { totalCount } }",
             json!({}),
         )
         .await;
@@ -1057,6 +1066,7 @@ async fn another_tenant_can_neither_see_nor_touch_commerce_records() {
     assert_eq!(lists["stockMovements"]["totalCount"], 0);
     assert_eq!(lists["cashSessions"]["totalCount"], 1, "only B's own");
     assert_eq!(lists["tickets"]["totalCount"], 0);
+    assert_eq!(lists["stockCounts"]["totalCount"], 0);
     for (query, variables) in [
         (
             "query($id: ID!) { product(id: $id) { id } }",
@@ -1113,6 +1123,26 @@ async fn another_tenant_can_neither_see_nor_touch_commerce_records() {
         (
             "mutation($id: ID!) { closeCashSession(input: { id: $id, counted: [] }) { id } }",
             json!({ "id": shop.session }),
+        ),
+        (
+            "query($id: ID!) { stockCount(id: $id) { id } }",
+            json!({ "id": count }),
+        ),
+        (
+            "query($id: ID!) { stockCountLines(id: $id) { counted } }",
+            json!({ "id": count }),
+        ),
+        (
+            "mutation($id: ID!, $v: ID!) { recordStockCount(input: { id: $id, lines: [{ variantId: $v, quantity: \"0\" }] }) { counted } }",
+            json!({ "id": count, "v": variant }),
+        ),
+        (
+            "mutation($id: ID!) { postStockCount(input: { id: $id }) { id } }",
+            json!({ "id": count }),
+        ),
+        (
+            "mutation($id: ID!) { cancelStockCount(input: { id: $id }) { id } }",
+            json!({ "id": count }),
         ),
     ] {
         let body = app.gql(token, query, variables).await;

@@ -3,6 +3,7 @@
 
 pub mod amounts;
 pub mod catalog;
+pub mod counts;
 pub mod emails;
 pub mod pos;
 pub mod prepaid;

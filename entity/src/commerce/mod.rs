@@ -9,6 +9,8 @@ pub mod products;
 pub mod purchase_order_lines;
 pub mod purchase_orders;
 pub mod registers;
+pub mod stock_count_lines;
+pub mod stock_counts;
 pub mod stock_levels;
 pub mod stock_locations;
 pub mod stock_movements;
@@ -28,6 +30,8 @@ crate::tenant_owned!(
     purchase_order_lines,
     purchase_orders,
     registers,
+    stock_count_lines,
+    stock_counts,
     stock_levels,
     stock_locations,
     stock_movements,

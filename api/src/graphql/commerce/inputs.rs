@@ -408,3 +408,22 @@ pub struct RecordSupplierPaymentInput {
     /// Today when absent.
     pub paid_on: Option<chrono::NaiveDate>,
 }
+
+#[derive(InputObject)]
+pub struct StartStockCountInput {
+    pub location_id: ID,
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CountedLineInput {
+    pub variant_id: ID,
+    pub quantity: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct RecordStockCountInput {
+    pub id: ID,
+    /// Counting a variant again replaces its figure.
+    pub lines: Vec<CountedLineInput>,
+}

@@ -1,7 +1,7 @@
 //! Commerce's GraphQL mutations.
 
 use async_graphql::{Context, ID, Object};
-use tianguis_domain::commerce::{catalog, pos, prepaid, purchasing, stock};
+use tianguis_domain::commerce::{catalog, counts, pos, prepaid, purchasing, stock};
 
 use crate::graphql::commerce::*;
 use crate::graphql::common::{maybe, maybe_id, optional_id};
@@ -648,6 +648,64 @@ impl CommerceMutation {
             purchasing::record_payment(deps(ctx)?, tenant(ctx)?, payment)
                 .await
                 .gql()?,
+        ))
+    }
+
+    /// Starts counting a location.
+    async fn start_stock_count(
+        &self,
+        ctx: &Context<'_>,
+        input: StartStockCountInput,
+    ) -> async_graphql::Result<StockCount> {
+        let location = parse_id(&input.location_id, "locationId")?;
+        Ok(StockCount(
+            counts::start(deps(ctx)?, tenant(ctx)?, location, input.note)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Records counted quantities; answers every line with its difference so far.
+    async fn record_stock_count(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordStockCountInput,
+    ) -> async_graphql::Result<Vec<StockCountLine>> {
+        let id = parse_id(&input.id, "id")?;
+        let counted = input
+            .lines
+            .into_iter()
+            .map(|l| Ok((parse_id(&l.variant_id, "variantId")?, l.quantity)))
+            .collect::<async_graphql::Result<_>>()?;
+        Ok(counts::record(deps(ctx)?, tenant(ctx)?, id, counted)
+            .await
+            .gql()?
+            .into_iter()
+            .map(StockCountLine)
+            .collect())
+    }
+
+    /// Posts a stocktake's differences as adjustments, all at once.
+    async fn post_stock_count(
+        &self,
+        ctx: &Context<'_>,
+        input: ByIdInput,
+    ) -> async_graphql::Result<StockCount> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(StockCount(
+            counts::post(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    /// Drops an open stocktake without touching stock.
+    async fn cancel_stock_count(
+        &self,
+        ctx: &Context<'_>,
+        input: ByIdInput,
+    ) -> async_graphql::Result<StockCount> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(StockCount(
+            counts::cancel(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
         ))
     }
 }

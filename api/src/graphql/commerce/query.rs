@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 
-use tianguis_domain::commerce::{catalog, pos, prepaid, purchasing, stock};
+use tianguis_domain::commerce::{catalog, counts, pos, prepaid, purchasing, stock};
 
 use crate::graphql::commerce::*;
 use crate::graphql::common::optional_id;
@@ -360,5 +360,38 @@ impl CommerceQuery {
             .await
             .gql()?;
         Ok(connection(page, |p| p.id, SupplierPayment))
+    }
+
+    /// Stocktakes, newest first.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn stock_counts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<StockCount>> {
+        let page = page_request(first, after, last, before)?;
+        let page = counts::list(deps(ctx)?, tenant(ctx)?, &page).await.gql()?;
+        Ok(connection(page, |c| c.id, StockCount))
+    }
+
+    async fn stock_count(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<StockCount> {
+        let id = parse_id(&id, "id")?;
+        Ok(StockCount(
+            counts::review(deps(ctx)?, tenant(ctx)?, id).await.gql()?.0,
+        ))
+    }
+
+    /// A stocktake's lines beside what the ledger holds: the differences to review.
+    async fn stock_count_lines(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Vec<StockCountLine>> {
+        let id = parse_id(&id, "id")?;
+        let (_, lines) = counts::review(deps(ctx)?, tenant(ctx)?, id).await.gql()?;
+        Ok(lines.into_iter().map(StockCountLine).collect())
     }
 }

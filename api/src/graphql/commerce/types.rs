@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use tianguis_domain::commerce::amounts::{Unit, from_milli};
 use tianguis_domain::commerce::catalog::{self, ProductKind as Kind, ProductStatus as Status};
+use tianguis_domain::commerce::counts;
 use tianguis_domain::commerce::pos::{
     self, PaymentMethod as Method, SessionStatus, TicketKind as TKind,
 };
@@ -826,5 +827,64 @@ impl SupplierPayment {
     }
     async fn purchase_order_id(&self) -> Option<ID> {
         self.0.purchase_order_id.map(Into::into)
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "counts::CountStatus")]
+pub enum StockCountStatus {
+    /// Being counted.
+    Open,
+    /// Its differences are adjustments now.
+    Posted,
+    Cancelled,
+}
+
+pub struct StockCount(pub counts::StockCount);
+
+#[Object]
+impl StockCount {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    async fn status(&self) -> async_graphql::Result<StockCountStatus> {
+        stored(counts::CountStatus::from_stored, &self.0.status)
+    }
+    async fn location(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<StockLocation>> {
+        Ok(load::<LocationLoader>(ctx, self.0.location_id)
+            .await?
+            .map(StockLocation))
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn posted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.posted_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A counted variant beside what the ledger holds.
+pub struct StockCountLine(pub counts::Reviewed);
+
+#[Object]
+impl StockCountLine {
+    async fn variant(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProductVariant>> {
+        Ok(load::<VariantLoader>(ctx, self.0.line.variant_id)
+            .await?
+            .map(ProductVariant))
+    }
+    async fn counted(&self) -> Decimal {
+        from_milli(self.0.line.counted_milli)
+    }
+    /// On hand now while the count is open; on hand when it was posted afterwards.
+    async fn on_hand(&self) -> Decimal {
+        from_milli(self.0.on_hand_milli)
+    }
+    /// Counted minus on hand: what posting adjusts.
+    async fn difference(&self) -> Decimal {
+        from_milli(self.0.difference_milli())
     }
 }

@@ -536,7 +536,12 @@ async fn a_cashier_sells_only_in_their_own_session_and_sees_only_their_tickets()
         .await;
     assert_eq!(error_ext(&refused, "field"), "sessionId", "{refused}");
     let register = new_register(&app, owner, &shop.location).await;
+    let mine = "{ myOpenCashSession { id } }";
+    let none = app.ok(token, mine, json!({})).await;
+    assert_eq!(none["myOpenCashSession"], json!(null));
     let own = open_session(&app, &cashier, &register).await;
+    let resumed = app.ok(token, mine, json!({})).await;
+    assert_eq!(resumed["myOpenCashSession"]["id"], own.as_str());
     app.ok(
         token,
         CREATE_TICKET,

@@ -434,6 +434,21 @@ pub async fn expected_by_sessions(
     Ok(found)
 }
 
+/// The caller's open session, if any: a till reloads it after a restart.
+pub async fn my_open_session(deps: &Deps, ctx: &TenantCtx) -> Result<Option<CashSession>> {
+    let cashier = cashier(ctx)?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let found = tx
+        .select::<cash_sessions::Entity>()
+        .filter(cash_sessions::Column::CashierId.eq(cashier))
+        .filter(cash_sessions::Column::Status.eq(SessionStatus::Open.key()))
+        .order_by_desc(cash_sessions::Column::Id)
+        .one(&*tx)
+        .await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct SessionFilter {
     pub register_id: Option<Uuid>,

@@ -148,6 +148,17 @@ impl CommerceQuery {
             .collect())
     }
 
+    /// The caller's open cash session, if any: a till picks it up again after a restart.
+    async fn my_open_cash_session(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<CashSession>> {
+        Ok(pos::my_open_session(deps(ctx)?, tenant(ctx)?)
+            .await
+            .gql()?
+            .map(CashSession))
+    }
+
     async fn cash_session(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CashSession> {
         let id = parse_id(&id, "id")?;
         Ok(CashSession(

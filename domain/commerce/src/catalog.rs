@@ -808,11 +808,7 @@ pub async fn variants_of(
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    let mut grouped: HashMap<Uuid, Vec<Variant>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.product_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(crate::page::group_by(rows, |row| Some(row.product_id)))
 }
 
 /// The variant a till scans or types: its barcode or its SKU, exactly.

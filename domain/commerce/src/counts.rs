@@ -281,9 +281,5 @@ async fn lines_in(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Stock
         .order_by_asc(lines::Column::Id)
         .all(&**tx)
         .await?;
-    let mut grouped: HashMap<Uuid, Vec<StockCountLine>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.count_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(crate::page::group_by(rows, |row| Some(row.count_id)))
 }

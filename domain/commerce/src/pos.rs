@@ -1335,11 +1335,7 @@ pub async fn lines_of(
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    let mut grouped: HashMap<Uuid, Vec<TicketLine>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.ticket_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(crate::page::group_by(rows, |row| Some(row.ticket_id)))
 }
 
 /// Each ticket's payments: one statement per batch.
@@ -1357,11 +1353,7 @@ pub async fn payments_of(
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    let mut grouped: HashMap<Uuid, Vec<TicketPayment>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.ticket_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(crate::page::group_by(rows, |row| Some(row.ticket_id)))
 }
 
 // ---- the printed receipt ----

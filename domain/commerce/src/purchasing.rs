@@ -715,11 +715,9 @@ async fn lines_in(tx: &TenantTx, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<Purch
         .order_by_asc(lines::Column::Position)
         .all(&**tx)
         .await?;
-    let mut grouped: HashMap<Uuid, Vec<PurchaseOrderLine>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.purchase_order_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(crate::page::group_by(rows, |row| {
+        Some(row.purchase_order_id)
+    }))
 }
 
 /// Each order's lines: one statement per batch.

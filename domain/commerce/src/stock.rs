@@ -782,11 +782,7 @@ pub async fn levels_of(
         .all(&*tx)
         .await?;
     tx.commit().await?;
-    let mut grouped: HashMap<Uuid, Vec<StockLevel>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.variant_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(crate::page::group_by(rows, |row| Some(row.variant_id)))
 }
 
 #[derive(Clone, Debug, Default)]

@@ -28,6 +28,8 @@ mod m20261203_000020_commerce;
 mod m20261203_000021_prepaid_cards;
 mod m20261203_000022_purchasing;
 mod m20261203_000023_stock_counts;
+mod m20261203_000024_sales_orders;
+mod m20261203_000025_global_invoices;
 pub mod postgres;
 
 pub struct Migrator;
@@ -59,6 +61,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_prepaid_cards::Migration),
             Box::new(m20261203_000022_purchasing::Migration),
             Box::new(m20261203_000023_stock_counts::Migration),
+            Box::new(m20261203_000024_sales_orders::Migration),
+            Box::new(m20261203_000025_global_invoices::Migration),
         ]
     }
 }

@@ -1193,3 +1193,82 @@ async fn another_tenant_can_neither_see_nor_touch_commerce_records() {
         json!({ "name": "Secreto", "category": { "name": "Secreta" }, "variants": [{ "onHand": "4" }] })
     );
 }
+
+#[tokio::test]
+async fn another_tenant_can_neither_see_nor_touch_sales_orders() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app).await;
+    let a = &shop.owner;
+    let (_, variant) = product(
+        &app,
+        a,
+        json!({ "name": "Pedido", "variants": [{ "sku": unique("PED"), "price": "10" }] }),
+    )
+    .await;
+    receive(&app, a, &shop.location, &variant, "5", "4").await;
+    let order = crate::orders::create_order(
+        &app,
+        a,
+        json!({ "lines": [{ "variantId": variant, "quantity": "1" }] }),
+    )
+    .await;
+    let id = text(&order["id"]);
+    let line = text(&order["lines"][0]["id"]);
+
+    let b = shop_of(&app, app.sign_up().await).await;
+    let lists = app
+        .ok(
+            Some(&b.owner.access_token),
+            "{ salesOrders { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(lists["salesOrders"]["totalCount"], 0);
+    let seen = app
+        .gql(
+            Some(&b.owner.access_token),
+            "query($id: ID!) { salesOrder(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&seen), "NOT_FOUND", "{seen}");
+    for (name, input) in [
+        ("updateSalesOrder", json!({ "id": id, "notes": "x" })),
+        ("confirmSalesOrder", json!({ "id": id })),
+        ("fulfilSalesOrder", json!({ "id": id })),
+        ("cancelSalesOrder", json!({ "id": id })),
+        (
+            "returnSalesOrder",
+            json!({ "id": id, "lines": [{ "lineId": line, "quantity": "1" }] }),
+        ),
+        (
+            "recordSalesOrderPayment",
+            json!({ "id": id, "amount": "1", "method": "CASH" }),
+        ),
+        (
+            "refundSalesOrder",
+            json!({ "id": id, "amount": "1", "method": "CASH", "reason": "x" }),
+        ),
+    ] {
+        let body = crate::orders::order_mutation(&app, &b.owner, name, input).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{name}: {body}");
+    }
+    // B's order cannot take A's variant either.
+    let borrowed = app
+        .gql(
+            Some(&b.owner.access_token),
+            "mutation($v: ID!) { createSalesOrder(input: { lines: [{ variantId: $v, quantity: \"1\" }] }) { id } }",
+            json!({ "v": variant }),
+        )
+        .await;
+    assert_eq!(error_code(&borrowed), "BAD_USER_INPUT", "{borrowed}");
+    let untouched = app
+        .ok(
+            Some(&a.access_token),
+            "query($id: ID!) { salesOrder(id: $id) { status notes } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(untouched["salesOrder"]["status"], "DRAFT");
+    assert_eq!(untouched["salesOrder"]["notes"], Value::Null);
+}

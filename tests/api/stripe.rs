@@ -451,3 +451,97 @@ async fn a_proposal_paid_by_card_becomes_a_paid_invoice_once_stamped() {
     assert_eq!(invoice["invoice"]["payments"][0]["reference"], "pi_p");
     assert_eq!(invoice["invoice"]["payments"][0]["receipt"], Value::Null);
 }
+
+#[tokio::test]
+async fn an_order_is_paid_on_its_checkout_page_once_and_money_it_cannot_take_is_reported() {
+    use crate::fixtures::commerce::{piece, receive, shop};
+    let (app, double) = app_with_stripe().await;
+    let shop = shop(&app).await;
+    let owner = &shop.owner;
+    let token = Some(owner.access_token.as_str());
+    let (_, variant) = piece(&app, owner, "250").await;
+    receive(&app, owner, &shop.location, &variant, "3", "100").await;
+    let order = crate::orders::create_order(
+        &app,
+        owner,
+        json!({ "lines": [{ "variantId": variant, "quantity": "2" }] }),
+    )
+    .await;
+    let id = text(&order["id"]);
+    const ORDER_LINK: &str = "mutation($id: ID!) { salesOrderCheckoutLink(input: { id: $id }) { status checkoutUrl balanceDue { amount } } }";
+    let draft = app.gql(token, ORDER_LINK, json!({ "id": id })).await;
+    assert_eq!(error_code(&draft), "CONFLICT", "a draft is confirmed first");
+    crate::orders::order_mutation(&app, owner, "confirmSalesOrder", json!({ "id": id })).await;
+    let link = app.ok(token, ORDER_LINK, json!({ "id": id })).await;
+    assert!(
+        text(&link["salesOrderCheckoutLink"]["checkoutUrl"])
+            .starts_with("https://checkout.stripe.com/")
+    );
+    let created = double.created();
+    let form = created.last().expect("a Checkout Session");
+    assert_eq!(form["line_items[0][price_data][unit_amount]"], "50000");
+    assert_eq!(form["metadata[sales_order_id]"], id);
+    let metadata = json!({
+        "tenant_id": form["metadata[tenant_id]"],
+        "sales_order_id": id,
+    });
+    app.ok(token, ORDER_LINK, json!({ "id": id })).await;
+    assert_eq!(double.created().len(), 1, "the same balance, the same page");
+
+    let paid = event(
+        "evt_order_paid",
+        "checkout.session.completed",
+        completed("cs_o", "pi_o", 50_000, &metadata),
+    );
+    assert_eq!(signed(&app, &paid).await.0, StatusCode::OK);
+    let succeeded = event(
+        "evt_order_pi",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_o", "object": "payment_intent", "amount_received": 50_000, "currency": "mxn", "metadata": metadata }),
+    );
+    assert_eq!(signed(&app, &succeeded).await.0, StatusCode::OK);
+    let state = app
+        .ok(
+            token,
+            "query($id: ID!) { salesOrder(id: $id) { status paid { amount } payments { method reference amount { amount } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(state["salesOrder"]["status"], "PAID");
+    assert_eq!(state["salesOrder"]["paid"]["amount"], "500.00");
+    assert_eq!(
+        state["salesOrder"]["payments"],
+        json!([{ "method": "STRIPE", "reference": "pi_o", "amount": { "amount": "500.00" } }]),
+        "recorded once though reported twice"
+    );
+
+    // A second payment for an order already paid is kept in the audit log, not applied.
+    let twice = event(
+        "evt_order_paid_again",
+        "checkout.session.completed",
+        completed("cs_o2", "pi_o2", 50_000, &metadata),
+    );
+    let (status, body) = signed(&app, &twice).await;
+    assert_eq!(
+        (status, body["applied"].clone()),
+        (StatusCode::OK, json!(true))
+    );
+    let audit = app
+        .ok(
+            token,
+            "{ auditLogs(filter: { action: \"commerce.order.payment_unapplied\" }) { edges { node { data } } } }",
+            json!({}),
+        )
+        .await;
+    let entries = audit["auditLogs"]["edges"].as_array().expect("edges");
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["node"]["data"]["paymentIntent"], "pi_o2");
+    let paid = app
+        .ok(
+            token,
+            "query($id: ID!) { salesOrder(id: $id) { paid { amount } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(paid["salesOrder"]["paid"]["amount"], "500.00");
+}

@@ -108,6 +108,9 @@ loaders! {
     SupplierLoader: commerce::purchasing::Supplier => commerce::purchasing::suppliers_by_ids,
     SupplierPayableLoader: tianguis_domain::money::Money => commerce::purchasing::payables_of,
     PurchaseOrderLinesLoader: Vec<commerce::purchasing::PurchaseOrderLine> => commerce::purchasing::lines_of,
+    PriceListItemsLoader: Vec<commerce::price_lists::PriceListItem> => commerce::price_lists::items_of,
+    SalesOrderLinesLoader: Vec<commerce::orders::SalesOrderLine> => commerce::orders::lines_of,
+    SalesOrderPaymentsLoader: Vec<commerce::orders::SalesOrderPayment> => commerce::orders::payments_of,
 }
 
 /// Loads `key` through the request's loader `L`, batched with every other key asked for

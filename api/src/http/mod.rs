@@ -5,6 +5,7 @@ mod graphql;
 mod health;
 pub(crate) mod prepaid;
 mod proposal_page;
+mod self_invoice;
 mod stripe;
 mod telemetry;
 mod tracking;
@@ -48,12 +49,17 @@ pub fn ops_router(state: AppState) -> Router {
 }
 
 pub fn router(state: AppState) -> Router {
-    // The public proposal pages share the API's limits: by client address, as anonymous.
+    // The public proposal and self-invoicing pages share the API's limits: by client
+    // address, as anonymous.
     let identified = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/p/{token}", get(proposal_page::show))
         .route("/p/{token}/accept", post(proposal_page::accept))
         .route("/p/{token}/reject", post(proposal_page::reject))
+        .route(
+            "/facturar/{slug}",
+            get(self_invoice::show).post(self_invoice::submit),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::identify,

@@ -190,7 +190,8 @@ fn group(number: &str) -> String {
     }
 }
 
-fn shell(title: &str, color: &str, body: &str) -> String {
+/// A public page's HTML around `body`, in the business's colour; mobile first, no script.
+pub(crate) fn shell(title: &str, color: &str, body: &str) -> String {
     format!(
         r#"<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>{title}</title><style>
 body{{margin:0;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;background:#f4f4f5;color:#18181b}}
@@ -204,7 +205,7 @@ th,td{{padding:8px 4px;border-bottom:1px solid #e4e4e7;text-align:left;vertical-
 td.n,th.n{{text-align:right;white-space:nowrap}}
 .totals td{{border:none;padding:4px}}
 .totals tr.grand td{{font-size:18px;font-weight:700}}
-input,textarea{{width:100%;box-sizing:border-box;padding:12px;border:1px solid #d4d4d8;border-radius:8px;font-size:16px;margin:6px 0 12px}}
+input,textarea,select{{width:100%;box-sizing:border-box;padding:12px;border:1px solid #d4d4d8;border-radius:8px;font-size:16px;margin:6px 0 12px}}
 button{{width:100%;padding:14px;border:0;border-radius:8px;font-size:16px;font-weight:600;cursor:pointer}}
 .accept{{background:{color};color:#fff}}
 .reject{{background:#f4f4f5;color:#3f3f46}}

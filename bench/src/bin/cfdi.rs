@@ -74,6 +74,7 @@ fn invoice(folio: usize) -> Invoice {
             line("Curso", 9_999, Tax::Exempt, &[]),
         ],
         related: None,
+        global: None,
     }
 }
 

@@ -38,7 +38,11 @@ pub const CANCELLATION_PENDING: &str = "CANCELLATION_PENDING";
 pub const DEFAULT_PRODUCT_KEY: &str = "01010101";
 /// Unit of service.
 pub const DEFAULT_UNIT_KEY: &str = "E48";
+/// Items an invoice written by hand may have.
 const MAX_ITEMS: usize = 500;
+/// Items an invoice drawn from sales may have: a factura global has a line per ticket and
+/// tax rate.
+const MAX_DRAWN_ITEMS: usize = 20_000;
 
 tianguis_kernel::stored_enum! {
     pub enum Status {
@@ -71,6 +75,8 @@ pub struct ReceiverInput {
 
 #[derive(Clone, Debug)]
 pub struct ItemInput {
+    /// The catalog's product, when the line sells one.
+    pub product_id: Option<Uuid>,
     pub product_key: Option<String>,
     pub unit_key: Option<String>,
     pub sku: Option<String>,
@@ -133,10 +139,10 @@ fn price(
     let invoice_id = model.id.current()?;
     let currency = model.currency.current()?;
     let currency = currency.as_str();
-    if inputs.is_empty() || inputs.len() > MAX_ITEMS {
+    if inputs.is_empty() || inputs.len() > MAX_DRAWN_ITEMS {
         return Err(Error::invalid(
             "items",
-            format!("an invoice has 1 to {MAX_ITEMS} items"),
+            format!("an invoice has 1 to {MAX_DRAWN_ITEMS} items"),
         ));
     }
     let mut rows = Vec::with_capacity(inputs.len());
@@ -171,6 +177,7 @@ fn price(
                 tenant_id: Set(tenant_id),
                 invoice_id: Set(invoice_id),
                 position: Set(position as i32),
+                product_id: Set(input.product_id),
                 product_key: Set(line.product_key.clone()),
                 unit_key: Set(line.unit_key.clone()),
                 sku: Set(line.sku.clone()),
@@ -195,6 +202,12 @@ fn price(
     model.withheld_minor = Set(totals.withheld);
     model.total_minor = Set(totals.total);
     Ok(rows)
+}
+
+async fn check_products(tx: &TenantTx, inputs: &[ItemInput]) -> Result<()> {
+    let ids: Vec<Uuid> = inputs.iter().filter_map(|i| i.product_id).collect();
+    tx.check_references::<tianguis_entity::commerce::products::Entity>(&ids, "productId", "product")
+        .await
 }
 
 /// Fills the receiver from the company (or the contact) when the input names none.
@@ -320,7 +333,7 @@ fn event_data(i: &Invoice) -> serde_json::Value {
     })
 }
 
-async fn insert_draft(
+pub(crate) async fn insert_draft(
     tx: &mut TenantTx,
     ctx: &TenantCtx,
     input: InvoiceInput,
@@ -362,6 +375,9 @@ async fn insert_draft(
         substituted_by: Set(None),
         cancelled_at: Set(None),
         created_by: Set(ctx.actor_user()),
+        global_periodicity: Set(None),
+        global_months: Set(None),
+        global_year: Set(None),
         ..Default::default()
     };
     receiver_from_records(tx, &mut model, &input).await?;
@@ -372,9 +388,16 @@ async fn insert_draft(
     let Some(inputs) = input.items else {
         return Err(Error::invalid("items", "an invoice has at least one item"));
     };
+    check_products(tx, &inputs).await?;
     let rows = price(&mut model, inputs, now)?;
     let invoice = tx.insert(model).await?;
-    items::Entity::insert_many(rows).exec(&**tx).await?;
+    // In chunks, within the databases' limits on parameters per statement.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        items::Entity::insert_many(rows.by_ref().take(1_000))
+            .exec_without_returning(&**tx)
+            .await?;
+    }
     audit::record(
         tx,
         ctx,
@@ -386,8 +409,20 @@ async fn insert_draft(
     Ok(invoice)
 }
 
+/// An invoice's items as typed: at most [`MAX_ITEMS`].
+fn typed_items(input: &InvoiceInput) -> Result<()> {
+    if input.items.as_ref().is_some_and(|i| i.len() > MAX_ITEMS) {
+        return Err(Error::invalid(
+            "items",
+            format!("an invoice has 1 to {MAX_ITEMS} items"),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn create(deps: &Deps, ctx: &TenantCtx, input: InvoiceInput) -> Result<Invoice> {
     ctx.require(Permission::BillingInvoicesWrite)?;
+    typed_items(&input)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let invoice = insert_draft(&mut tx, ctx, input, None).await?;
     tx.commit().await?;
@@ -424,6 +459,7 @@ pub async fn draft_from_proposal(
         .map(|l| {
             let terms = StoredTerms::read(&l.quantity, &l.unit_price, &l.tax, &l.withholdings)?;
             Ok(ItemInput {
+                product_id: l.product_id,
                 product_key: None,
                 unit_key: None,
                 sku: None,
@@ -462,6 +498,7 @@ pub async fn update(
     input: InvoiceInput,
 ) -> Result<Invoice> {
     ctx.require(Permission::BillingInvoicesWrite)?;
+    typed_items(&input)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
     if !Status::from_stored(&invoice.status)?.editable() {
@@ -482,6 +519,9 @@ pub async fn update(
         model.currency = Set(catalogs::currency(c)?);
     }
     let now = tx.now();
+    if let Some(items) = &input.items {
+        check_products(&tx, items).await?;
+    }
     let rows = input.items.map(|i| price(&mut model, i, now)).transpose()?;
     let invoice = tx.update(model).await?;
     if let Some(rows) = rows {
@@ -621,7 +661,32 @@ fn document_of(
         cfdi_use: invoice.cfdi_use.clone(),
         lines,
         related: None,
+        global: match (
+            &invoice.global_periodicity,
+            &invoice.global_months,
+            invoice.global_year,
+        ) {
+            (Some(periodicity), Some(months), Some(year)) => Some(cfdi::GlobalPeriod {
+                periodicity: periodicity.clone(),
+                months: months.clone(),
+                year,
+            }),
+            _ => None,
+        },
     })
+}
+
+/// Records the period a factura global covers.
+pub(crate) async fn set_global_period(
+    tx: &TenantTx,
+    invoice: Invoice,
+    period: &cfdi::GlobalPeriod,
+) -> Result<Invoice> {
+    let mut model: invoices::ActiveModel = invoice.into();
+    model.global_periodicity = Set(Some(period.periodicity.clone()));
+    model.global_months = Set(Some(period.months.clone()));
+    model.global_year = Set(Some(period.year));
+    Ok(tx.update(model).await?)
 }
 
 /// Checks everything SAT will, then hands the invoice to the stamping job.
@@ -629,17 +694,30 @@ pub async fn request_stamp(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Inv
     ctx.require(Permission::BillingInvoicesWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
+    let invoice = request_stamp_in(&mut tx, deps, ctx, invoice).await?;
+    tx.commit().await?;
+    Ok(invoice)
+}
+
+/// [`request_stamp`] inside the caller's transaction.
+pub(crate) async fn request_stamp_in(
+    tx: &mut TenantTx,
+    deps: &Deps,
+    ctx: &TenantCtx,
+    invoice: Invoice,
+) -> Result<Invoice> {
+    let id = invoice.id;
     if !Status::from_stored(&invoice.status)?.editable() {
         return Err(Error::conflict(
             "id",
             format!("a {} invoice cannot be stamped", invoice.status),
         ));
     }
-    let profile = fiscal::required(&tx).await?;
+    let profile = fiscal::required(tx).await?;
     let csd = fiscal::open_csd(deps, &profile)?;
     let now = tx.now();
     csd.check_for(&profile.rfc, now)?;
-    let document = document_of(&invoice, &profile, lines_of(&tx, &invoice).await?, now)?;
+    let document = document_of(&invoice, &profile, lines_of(tx, &invoice).await?, now)?;
     cfdi::build::document(&document, &csd.certificate)?;
     let mut model: invoices::ActiveModel = invoice.into();
     model.status = Set(Status::Stamping.key().into());
@@ -648,7 +726,7 @@ pub async fn request_stamp(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Inv
     model.pac_error_message = Set(None);
     let invoice = tx.update(model).await?;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "billing.invoice.stamp_requested",
         ("invoice", Some(id)),
@@ -660,7 +738,6 @@ pub async fn request_stamp(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Inv
         invoice_id: id,
     }))
     .await?;
-    tx.commit().await?;
     Ok(invoice)
 }
 

@@ -8,10 +8,12 @@ pub mod fiscal;
 pub mod installments;
 pub mod invoices;
 pub mod payments;
+pub mod sales;
 pub mod stripe;
 pub mod subscription;
 
 // The kernel and the contexts this one builds on, reachable as `crate::…` in its modules.
+use tianguis_commerce as commerce;
 use tianguis_crm as crm;
 use tianguis_kernel::{
     Deps, Error, Permission, Result, TenantCtx, audit, db, email, events, money, numbering, page,

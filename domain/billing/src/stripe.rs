@@ -29,7 +29,7 @@ use crate::db::stamped;
 use crate::ports::{CheckoutRequest, Purchase};
 use crate::rules::from_minor;
 use crate::{Deps, Error, Permission, Result, TenantCtx};
-use crate::{audit, plans};
+use crate::{audit, commerce, plans};
 
 /// How old a signed event may be: Stripe's own libraries default to five minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -242,6 +242,12 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
             Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
             Err(other) => return Err(other),
         }
+    } else if let Some(order_id) = metadata_id(&event.object, "sales_order_id") {
+        match commerce::orders::get_in(&tx, order_id).await {
+            Ok(order) => Subject::SalesOrder(Box::new(order)),
+            Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
+            Err(other) => return Err(other),
+        }
     } else if let Some(proposal_id) = metadata_id(&event.object, "proposal_id") {
         match tx.get::<proposals::Entity>(proposal_id, "proposal").await {
             Ok(proposal) => Subject::Proposal(Box::new(proposal)),
@@ -303,6 +309,29 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
         }
         (Subject::Invoice(_), "charge.refunded") => refunded(&mut tx, &ctx, &event).await?,
         (
+            Subject::SalesOrder(order),
+            "checkout.session.completed" | "checkout.session.async_payment_succeeded",
+        ) if object["payment_status"] == "paid" => {
+            if let (Some(intent), Some(amount), Some(currency)) = (
+                object["payment_intent"].as_str(),
+                object["amount_total"].as_i64(),
+                object["currency"].as_str(),
+            ) {
+                commerce::orders::paid_online(&mut tx, &ctx, *order, intent, amount, currency)
+                    .await?;
+            }
+        }
+        (Subject::SalesOrder(order), "payment_intent.succeeded") => {
+            if let (Some(intent), Some(amount), Some(currency)) = (
+                object["id"].as_str(),
+                object["amount_received"].as_i64(),
+                object["currency"].as_str(),
+            ) {
+                commerce::orders::paid_online(&mut tx, &ctx, *order, intent, amount, currency)
+                    .await?;
+            }
+        }
+        (
             Subject::Proposal(proposal),
             "checkout.session.completed" | "checkout.session.async_payment_succeeded",
         ) if object["payment_status"] == "paid" => {
@@ -330,6 +359,7 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
 /// What an event is about.
 enum Subject {
     Invoice(Box<Invoice>),
+    SalesOrder(Box<commerce::orders::SalesOrder>),
     Proposal(Box<proposals::Model>),
     Plan,
 }

@@ -135,6 +135,26 @@ pub fn ieps_rate(rate: Decimal, field: &'static str) -> Result<Decimal> {
     Ok(rate.normalize())
 }
 
+/// `value × numerator / denominator` in 128 bits, rounded half away from zero: shares of an
+/// amount, amounts of a quantity in thousandths, weighted averages.
+pub fn scaled(value: i128, denominator: i128) -> i64 {
+    if denominator == 0 {
+        return 0;
+    }
+    let sign = value.signum() * denominator.signum();
+    let (value, denominator) = (value.abs(), denominator.abs());
+    let rounded = sign * ((2 * value + denominator) / (2 * denominator));
+    i64::try_from(rounded).unwrap_or(if sign < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// The part of `amount` that `part` is of `whole`, rounded half away from zero.
+pub fn share(amount: i64, part: i64, whole: i64) -> i64 {
+    if part == whole {
+        return amount;
+    }
+    scaled(i128::from(amount) * i128::from(part), i128::from(whole))
+}
+
 /// What a line of a ticket comes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct LineFigures {
@@ -189,6 +209,17 @@ mod tests {
 
     fn dec(text: &str) -> Decimal {
         text.parse().expect("decimal")
+    }
+
+    #[test]
+    fn shares_round_half_away_from_zero() {
+        assert_eq!(share(100, 1, 3), 33);
+        assert_eq!(share(100, 2, 3), 67);
+        assert_eq!(share(-100, 2, 3), -67);
+        assert_eq!(share(5, 1, 2), 3);
+        assert_eq!(share(-5, 1, 2), -3);
+        assert_eq!(share(7, 4, 4), 7);
+        assert_eq!(scaled(1_500 * 2_999, 1_000), 4_499);
     }
 
     #[test]

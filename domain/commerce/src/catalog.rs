@@ -821,10 +821,7 @@ pub async fn variant_by_code(deps: &Deps, ctx: &TenantCtx, code: &str) -> Result
 }
 
 /// Variants by barcode or SKU, keyed by the code given.
-pub(crate) async fn find_by_codes(
-    tx: &TenantTx,
-    codes: &[String],
-) -> Result<HashMap<String, Variant>> {
+async fn find_by_codes(tx: &TenantTx, codes: &[String]) -> Result<HashMap<String, Variant>> {
     if codes.is_empty() {
         return Ok(HashMap::new());
     }
@@ -849,4 +846,34 @@ pub(crate) async fn find_by_codes(
         }
     }
     Ok(found)
+}
+
+/// The variant each line names, by id or by a barcode or SKU as scanned or typed, in the
+/// lines' order; codes are looked up in one statement.
+pub(crate) async fn resolve_variants<'a>(
+    tx: &TenantTx,
+    named: impl Iterator<Item = (Option<Uuid>, Option<&'a str>)> + Clone,
+) -> Result<Vec<Uuid>> {
+    let each_names = || Error::invalid("lines", "each line names a variantId or a code");
+    let codes: Vec<String> = named
+        .clone()
+        .filter(|(id, _)| id.is_none())
+        .map(|(_, code)| {
+            code.map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(each_names)
+        })
+        .collect::<Result<_>>()?;
+    let by_code = find_by_codes(tx, &codes).await?;
+    named
+        .map(|(id, code)| match (id, code) {
+            (Some(id), _) => Ok(id),
+            (None, Some(code)) => by_code
+                .get(code.trim())
+                .map(|v| v.id)
+                .ok_or_else(|| Error::invalid("code", format!("nothing sold has the code {code}"))),
+            (None, None) => Err(each_names()),
+        })
+        .collect()
 }

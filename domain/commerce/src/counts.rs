@@ -207,6 +207,7 @@ pub async fn post(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<StockCount> 
                 unit_cost_minor: variant.cost_minor,
                 reason: Some(reason.clone()),
                 reference_id: Some(count.id),
+                releases_milli: 0,
             }
         })
         .collect();

@@ -5,8 +5,10 @@ pub mod amounts;
 pub mod catalog;
 pub mod counts;
 pub mod emails;
+pub mod orders;
 pub mod pos;
 pub mod prepaid;
+pub mod price_lists;
 pub mod purchasing;
 pub mod stock;
 

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, TryIntoModel,
@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::amounts::{self, from_milli, line_figures};
 use crate::catalog::{self, ProductStatus, ieps_of, require_catalog_read, unit_of};
-use crate::db::{TenantTx, stamped, tenant_region};
+use crate::db::{TenantTx, Touched, stamped, tenant_region};
 use crate::error::conflict_on;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
 use crate::stock::{Move, MovementKind, active_location, apply_moves, variants_with_products};
@@ -511,6 +511,8 @@ pub struct TicketInput {
     pub session_id: Uuid,
     pub idempotency_key: String,
     pub contact_id: Option<Uuid>,
+    /// Defaults to the list the customer's tags give, else the catalog's prices.
+    pub price_list_id: Option<Uuid>,
     pub lines: Vec<LineInput>,
     pub payments: Vec<PaymentInput>,
     pub note: Option<String>,
@@ -723,42 +725,17 @@ async fn record_sale(
             .map_err(|_| Error::invalid("contactId", "no such contact"))?;
     }
 
-    // The lines' variants, by id or by code, in at most two statements.
-    let codes: Vec<String> = input
-        .lines
-        .iter()
-        .filter(|l| l.variant_id.is_none())
-        .map(|l| {
-            l.code
-                .as_deref()
-                .map(|c| c.trim().to_owned())
-                .filter(|c| !c.is_empty())
-                .ok_or_else(|| Error::invalid("lines", "each line names a variantId or a code"))
-        })
-        .collect::<Result<_>>()?;
-    let by_code = catalog::find_by_codes(&tx, &codes).await?;
-    let mut ids = Vec::with_capacity(input.lines.len());
-    for line in &input.lines {
-        let id = match (line.variant_id, line.code.as_deref()) {
-            (Some(id), _) => id,
-            (None, Some(code)) => {
-                by_code
-                    .get(code.trim())
-                    .ok_or_else(|| {
-                        Error::invalid("code", format!("nothing sold has the code {code}"))
-                    })?
-                    .id
-            }
-            (None, None) => {
-                return Err(Error::invalid(
-                    "lines",
-                    "each line names a variantId or a code",
-                ));
-            }
-        };
-        ids.push(id);
-    }
+    let ids = catalog::resolve_variants(
+        &tx,
+        input
+            .lines
+            .iter()
+            .map(|l| (l.variant_id, l.code.as_deref())),
+    )
+    .await?;
     let (variants, products) = variants_with_products(&tx, &ids, "variantId").await?;
+    let list = crate::price_lists::applicable(&tx, input.price_list_id, input.contact_id).await?;
+    let listed = crate::price_lists::prices(&tx, list.as_ref(), &ids).await?;
 
     let currency = session.currency.clone();
     let ticket_id = Uuid::now_v7();
@@ -781,14 +758,8 @@ async fn record_sale(
             .unwrap_or(0);
         let tax = Tax::from_stored(&product.tax)?;
         let ieps = ieps_of(product)?;
-        let figures = line_figures(
-            quantity,
-            variant.price_minor,
-            discount,
-            tax,
-            ieps,
-            &currency,
-        )?;
+        let price = listed.get(id).copied().unwrap_or(variant.price_minor);
+        let figures = line_figures(quantity, price, discount, tax, ieps, &currency)?;
         lines.push(
             stamped(
                 tx.now(),
@@ -802,7 +773,7 @@ async fn record_sale(
                     sku: Set(variant.sku.clone()),
                     quantity_milli: Set(quantity),
                     unit: Set(product.unit.clone()),
-                    unit_price_minor: Set(variant.price_minor),
+                    unit_price_minor: Set(price),
                     discount_minor: Set(discount),
                     total_minor: Set(figures.total),
                     base_minor: Set(figures.base),
@@ -884,6 +855,7 @@ async fn record_sale(
             unit_cost_minor: variant.cost_minor,
             reason: None,
             reference_id: Some(ticket_id),
+            releases_milli: 0,
         })
         .collect();
     apply_moves(deps, &mut tx, ctx, &moves, "lines").await?;
@@ -934,7 +906,7 @@ async fn record_sale(
     })
 }
 
-fn describe(product: &catalog::Product, variant: &catalog::Variant) -> String {
+pub(crate) fn describe(product: &catalog::Product, variant: &catalog::Variant) -> String {
     let values = catalog::option_values_of(variant);
     if values.is_empty() {
         product.name.clone()
@@ -1103,22 +1075,15 @@ async fn record_return(
         let unit = amounts::Unit::from_stored(&original.unit)?;
         let quantity = amounts::quantity_milli(wanted.quantity, unit, "quantity")?;
         // Claim the quantity on the sale's line, so two returns cannot give back one item twice.
-        let claimed = ticket_lines::Entity::update_many()
-            .col_expr(
-                ticket_lines::Column::ReturnedMilli,
-                Expr::col(ticket_lines::Column::ReturnedMilli).add(quantity),
-            )
-            .filter(ticket_lines::Column::TenantId.eq(ctx.tenant_id))
-            .filter(ticket_lines::Column::Id.eq(original.id))
-            .filter(
-                Expr::col(ticket_lines::Column::ReturnedMilli)
-                    .add(quantity)
-                    .lte(original.quantity_milli),
-            )
-            .exec(&*tx)
-            .await?
-            .rows_affected;
-        if claimed == 0 {
+        let claimed = crate::stock::claim::<ticket_lines::Entity>(
+            &tx,
+            ticket_lines::Column::ReturnedMilli,
+            original.id,
+            quantity,
+            original.quantity_milli,
+        )
+        .await?;
+        if !claimed {
             return Err(Error::invalid(
                 "quantity",
                 format!(
@@ -1128,7 +1093,7 @@ async fn record_return(
                 ),
             ));
         }
-        let share = |amount: i64| proportion(amount, quantity, original.quantity_milli);
+        let share = |amount: i64| amounts::share(amount, quantity, original.quantity_milli);
         let total = share(original.total_minor);
         let base = share(original.base_minor);
         let ieps = share(original.ieps_minor);
@@ -1216,6 +1181,7 @@ async fn record_return(
             unit_cost_minor: variant.cost_minor,
             reason: None,
             reference_id: Some(ticket_id),
+            releases_milli: 0,
         })
         .collect();
     apply_moves(deps, &mut tx, ctx, &moves, "lines").await?;
@@ -1256,15 +1222,81 @@ fn prepaid_uid(uid: Option<&str>) -> Result<String> {
     prepaid::card_uid(uid, "cardUid")
 }
 
-/// `amount × part / whole`, rounded half away from zero.
-fn proportion(amount: i64, part: i64, whole: i64) -> i64 {
-    if part == whole {
-        return amount;
+// ---- invoicing ----
+
+/// A sale by the code printed on its receipt, with its lines and payments, inside the
+/// caller's transaction: what the customer invoices on the public page.
+pub async fn sale_by_receipt_code(tx: &TenantTx, code: &str) -> Result<Recorded> {
+    let code = code.trim().to_uppercase();
+    let ticket = tx
+        .select::<tickets::Entity>()
+        .filter(tickets::Column::ReceiptCode.eq(code))
+        .filter(tickets::Column::Kind.eq(TicketKind::Sale.key()))
+        .one(&**tx)
+        .await?
+        .ok_or(Error::NotFound("ticket"))?;
+    with_parts(tx, ticket).await
+}
+
+/// The sales rung up in `[from, to)` that nobody has invoiced, with their lines and
+/// payments, oldest first: what a factura global gathers.
+pub async fn uninvoiced_sales(
+    tx: &TenantTx,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Recorded>> {
+    let sales = tx
+        .select::<tickets::Entity>()
+        .filter(tickets::Column::Kind.eq(TicketKind::Sale.key()))
+        .filter(tickets::Column::InvoiceId.is_null())
+        .filter(tickets::Column::CreatedAt.gte(from))
+        .filter(tickets::Column::CreatedAt.lt(to))
+        .order_by_asc(tickets::Column::Id)
+        .all(&**tx)
+        .await?;
+    let ids: Vec<Uuid> = sales.iter().map(|t| t.id).collect();
+    let mut lines = crate::page::group_by(
+        tx.select::<ticket_lines::Entity>()
+            .filter(ticket_lines::Column::TicketId.is_in(ids.iter().copied()))
+            .order_by_asc(ticket_lines::Column::Position)
+            .all(&**tx)
+            .await?,
+        |l| Some(l.ticket_id),
+    );
+    let mut payments = crate::page::group_by(
+        tx.select::<ticket_payments::Entity>()
+            .filter(ticket_payments::Column::TicketId.is_in(ids.iter().copied()))
+            .all(&**tx)
+            .await?,
+        |p| Some(p.ticket_id),
+    );
+    Ok(sales
+        .into_iter()
+        .map(|ticket| Recorded {
+            lines: lines.remove(&ticket.id).unwrap_or_default(),
+            payments: payments.remove(&ticket.id).unwrap_or_default(),
+            ticket,
+        })
+        .collect())
+}
+
+/// Marks tickets as invoiced by `invoice_id`, all or none: false when one of them was
+/// invoiced meanwhile.
+pub async fn mark_invoiced(tx: &TenantTx, ids: &[Uuid], invoice_id: Uuid) -> Result<bool> {
+    let mut marked = 0;
+    // In chunks, so a month of tickets stays within the databases' parameter limits.
+    for chunk in ids.chunks(5_000) {
+        marked += tickets::Entity::update_many()
+            .col_expr(tickets::Column::InvoiceId, Expr::value(invoice_id))
+            .touched(tx.now())
+            .filter(tickets::Column::TenantId.eq(tx.tenant_id()))
+            .filter(tickets::Column::Id.is_in(chunk.iter().copied()))
+            .filter(tickets::Column::InvoiceId.is_null())
+            .exec(&**tx)
+            .await?
+            .rows_affected;
     }
-    let value = i128::from(amount) * i128::from(part);
-    let whole = i128::from(whole);
-    let rounded = (2 * value + value.signum() * whole) / (2 * whole);
-    i64::try_from(rounded).unwrap_or(i64::MAX)
+    Ok(marked == ids.len() as u64)
 }
 
 pub async fn get_ticket(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Ticket> {
@@ -1378,16 +1410,34 @@ pub async fn receipt(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Receipt> 
         .await?;
     let recorded = with_parts(&tx, ticket).await?;
     tx.commit().await?;
+    let invoicing_page = format!(
+        "{}/facturar/{}",
+        deps.mail.public_url.trim_end_matches('/'),
+        business.slug
+    );
     Ok(render_receipt(
-        &business.name,
-        &register.name,
-        &business.timezone,
+        &Letterhead {
+            business: &business.name,
+            register: &register.name,
+            timezone: &business.timezone,
+            invoicing_page: &invoicing_page,
+        },
         &recorded,
     ))
 }
 
+/// What a receipt says of where it was printed.
+pub struct Letterhead<'a> {
+    pub business: &'a str,
+    pub register: &'a str,
+    pub timezone: &'a str,
+    /// The self-invoicing page the customer goes to with the receipt's code.
+    pub invoicing_page: &'a str,
+}
+
 /// Lays out a receipt; pure, so its layout is tested without a database.
-pub fn render_receipt(business: &str, register: &str, timezone: &str, r: &Recorded) -> Receipt {
+pub fn render_receipt(head: &Letterhead, r: &Recorded) -> Receipt {
+    let (business, register, timezone) = (head.business, head.register, head.timezone);
     let t = &r.ticket;
     let money = |minor: i64| format!("{:.2}", from_minor(minor, &t.currency));
     // The business's own clock: a receipt shows the hour the customer paid.
@@ -1449,6 +1499,12 @@ pub fn render_receipt(business: &str, register: &str, timezone: &str, r: &Record
     }
     rows.push("-".repeat(RECEIPT_WIDTH));
     rows.push(center(&format!("Código para facturar: {}", t.receipt_code)));
+    rows.push(center("Factura en"));
+    // Never clipped, since a cut address is useless: a long one runs onto the next lines.
+    let address: Vec<char> = head.invoicing_page.chars().collect();
+    for part in address.chunks(RECEIPT_WIDTH) {
+        rows.push(center(&part.iter().collect::<String>()));
+    }
     let text = rows.join("\n") + "\n";
     let escaped = tianguis_kernel::email::templates::escape(&text);
     let html = format!(
@@ -1504,10 +1560,10 @@ mod tests {
 
     #[test]
     fn a_partial_return_takes_its_share_rounded_half_away_from_zero() {
-        assert_eq!(proportion(1_000, 1_000, 3_000), 333);
-        assert_eq!(proportion(1_001, 1_500, 3_000), 501);
-        assert_eq!(proportion(-1_001, 1_500, 3_000), -501);
-        assert_eq!(proportion(999, 3_000, 3_000), 999);
+        assert_eq!(amounts::share(1_000, 1_000, 3_000), 333);
+        assert_eq!(amounts::share(1_001, 1_500, 3_000), 501);
+        assert_eq!(amounts::share(-1_001, 1_500, 3_000), -501);
+        assert_eq!(amounts::share(999, 3_000, 3_000), 999);
     }
 
     #[test]

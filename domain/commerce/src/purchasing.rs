@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect,
@@ -296,9 +296,10 @@ pub struct OrderLineInput {
 
 /// `quantity_milli × unit_cost`, rounded half away from zero.
 fn line_total(quantity_milli: i64, unit_cost: i64) -> i64 {
-    let value = i128::from(quantity_milli) * i128::from(unit_cost);
-    let rounded = (2 * value + value.signum() * i128::from(MILLI)) / (2 * i128::from(MILLI));
-    i64::try_from(rounded).unwrap_or(i64::MAX)
+    crate::amounts::scaled(
+        i128::from(quantity_milli) * i128::from(unit_cost),
+        i128::from(MILLI),
+    )
 }
 
 /// Checks lines against the catalog and writes them for `order`, replacing any it had.
@@ -580,23 +581,16 @@ pub async fn receive_order(
             .map(|c| money_minor(c, &order.currency, "unitCost"))
             .transpose()?
             .unwrap_or(line.unit_cost_minor);
-        // Claimed in one statement: two deliveries recorded at once cannot overfill a line.
-        let claimed = lines::Entity::update_many()
-            .col_expr(
-                lines::Column::ReceivedMilli,
-                Expr::col(lines::Column::ReceivedMilli).add(quantity),
-            )
-            .filter(lines::Column::TenantId.eq(ctx.tenant_id))
-            .filter(lines::Column::Id.eq(line.id))
-            .filter(
-                Expr::col(lines::Column::ReceivedMilli)
-                    .add(quantity)
-                    .lte(line.quantity_milli),
-            )
-            .exec(&*tx)
-            .await?
-            .rows_affected;
-        if claimed == 0 {
+        // Two deliveries recorded at once cannot overfill a line.
+        let claimed = crate::stock::claim::<lines::Entity>(
+            &tx,
+            lines::Column::ReceivedMilli,
+            line.id,
+            quantity,
+            line.quantity_milli,
+        )
+        .await?;
+        if !claimed {
             return Err(Error::invalid(
                 "quantity",
                 format!(

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, TryIntoModel,
@@ -20,7 +21,7 @@ use uuid::Uuid;
 
 use crate::amounts::{self, from_milli};
 use crate::catalog::{Product, Variant, require_catalog_read, unit_of};
-use crate::db::{TenantTx, raw, stamped};
+use crate::db::{TenantTx, Touched, raw, stamped};
 use crate::email::NewEmail;
 use crate::error::conflict_on;
 use crate::page::{Page, PageRequest, SortDirection, paginate};
@@ -209,6 +210,17 @@ pub(crate) struct Move<'a> {
     pub unit_cost_minor: i64,
     pub reason: Option<String>,
     pub reference_id: Option<Uuid>,
+    /// How much of the level's reservation this move consumes: what a fulfilled order
+    /// takes, it no longer holds back.
+    pub releases_milli: i64,
+}
+
+impl Move<'_> {
+    /// A count or a loss records what is physically there, reservations or not; anything
+    /// else leaves what confirmed orders hold back.
+    fn respects_reservations(&self) -> bool {
+        !matches!(self.kind, MovementKind::Adjustment | MovementKind::Waste)
+    }
 }
 
 #[derive(FromQueryResult)]
@@ -234,16 +246,26 @@ pub(crate) async fn apply_moves(
         let balance = if guarded {
             Balance::find_by_statement(raw(
                 backend,
-                "UPDATE stock_levels SET on_hand_milli = on_hand_milli + $1, updated_at = $2
-                 WHERE tenant_id = $3 AND variant_id = $4 AND location_id = $5
-                   AND on_hand_milli + $1 >= 0
-                 RETURNING on_hand_milli",
+                if m.respects_reservations() {
+                    "UPDATE stock_levels SET on_hand_milli = on_hand_milli + $1,
+                       reserved_milli = reserved_milli - $6, updated_at = $2
+                     WHERE tenant_id = $3 AND variant_id = $4 AND location_id = $5
+                       AND on_hand_milli + $1 >= reserved_milli - $6
+                     RETURNING on_hand_milli"
+                } else {
+                    "UPDATE stock_levels SET on_hand_milli = on_hand_milli + $1,
+                       reserved_milli = reserved_milli - $6, updated_at = $2
+                     WHERE tenant_id = $3 AND variant_id = $4 AND location_id = $5
+                       AND on_hand_milli + $1 >= 0
+                     RETURNING on_hand_milli"
+                },
                 [
                     m.quantity_milli.into(),
                     tx.now().into(),
                     ctx.tenant_id.into(),
                     m.variant.id.into(),
                     m.location.id.into(),
+                    m.releases_milli.into(),
                 ],
             ))
             .one(&**tx)
@@ -252,10 +274,12 @@ pub(crate) async fn apply_moves(
             Balance::find_by_statement(raw(
                 backend,
                 "INSERT INTO stock_levels
-                   (id, tenant_id, variant_id, location_id, on_hand_milli, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)
+                   (id, tenant_id, variant_id, location_id, on_hand_milli, reserved_milli,
+                    created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 0, $6, $6)
                  ON CONFLICT (tenant_id, variant_id, location_id) DO UPDATE
                    SET on_hand_milli = stock_levels.on_hand_milli + excluded.on_hand_milli,
+                       reserved_milli = stock_levels.reserved_milli - $7,
                        updated_at = excluded.updated_at
                  RETURNING on_hand_milli",
                 [
@@ -265,13 +289,14 @@ pub(crate) async fn apply_moves(
                     m.location.id.into(),
                     m.quantity_milli.into(),
                     tx.now().into(),
+                    m.releases_milli.into(),
                 ],
             ))
             .one(&**tx)
             .await?
         };
         let Some(balance) = balance else {
-            let left = on_hand(tx, m.variant.id, m.location.id).await?;
+            let left = available(tx, m.variant.id, m.location.id).await?;
             return Err(Error::conflict(
                 field,
                 format!(
@@ -324,14 +349,41 @@ pub(crate) async fn apply_moves(
     Ok(rows)
 }
 
-async fn on_hand(tx: &TenantTx, variant: Uuid, location: Uuid) -> Result<i64> {
+/// Adds `quantity` to a counter column of the row `id` only while it stays within `limit`:
+/// one statement, so two requests at once cannot both take the last of it. False when it
+/// would have gone over.
+pub(crate) async fn claim<E>(
+    tx: &TenantTx,
+    column: E::Column,
+    id: Uuid,
+    quantity: i64,
+    limit: i64,
+) -> Result<bool>
+where
+    E: EntityTrait,
+    E::Column: std::str::FromStr,
+{
+    let claimed = E::update_many()
+        .col_expr(column, Expr::col(column).add(quantity))
+        .touched(tx.now())
+        .filter(Expr::col("tenant_id").eq(tx.tenant_id()))
+        .filter(Expr::col("id").eq(id))
+        .filter(Expr::col(column).add(quantity).lte(limit))
+        .exec(&**tx)
+        .await?
+        .rows_affected;
+    Ok(claimed == 1)
+}
+
+/// What a location has of a variant that no confirmed order holds back.
+pub(crate) async fn available(tx: &TenantTx, variant: Uuid, location: Uuid) -> Result<i64> {
     Ok(tx
         .select::<stock_levels::Entity>()
         .filter(stock_levels::Column::VariantId.eq(variant))
         .filter(stock_levels::Column::LocationId.eq(location))
         .one(&**tx)
         .await?
-        .map_or(0, |l| l.on_hand_milli))
+        .map_or(0, |l| l.on_hand_milli - l.reserved_milli))
 }
 
 /// Records `commerce.stock.low` and emails the location's alert addresses.
@@ -486,6 +538,7 @@ pub(crate) async fn receive_in(
                 unit_cost_minor: *cost,
                 reason: reason.clone(),
                 reference_id,
+                releases_milli: 0,
             }
         })
         .collect();
@@ -517,7 +570,7 @@ async fn take_in_cost(tx: &TenantTx, variant: &Variant, quantity: i64, cost: i64
         .iter()
         .map(|l| l.on_hand_milli)
         .sum();
-    let new_cost = average_cost(total.max(0), held.cost_minor, quantity, cost);
+    let new_cost = average_cost(std::cmp::max(total, 0), held.cost_minor, quantity, cost);
     product_variants::Entity::update_many()
         .col_expr(
             product_variants::Column::CostMinor,
@@ -536,10 +589,10 @@ pub fn average_cost(held_milli: i64, held_cost: i64, in_milli: i64, in_cost: i64
     if total <= 0 {
         return in_cost;
     }
-    let value =
-        i128::from(held_milli) * i128::from(held_cost) + i128::from(in_milli) * i128::from(in_cost);
-    let rounded = (2 * value + total) / (2 * total);
-    i64::try_from(rounded).unwrap_or(i64::MAX)
+    crate::amounts::scaled(
+        i128::from(held_milli) * i128::from(held_cost) + i128::from(in_milli) * i128::from(in_cost),
+        total,
+    )
 }
 
 /// A correction of the count (positive or negative) with its reason.
@@ -619,6 +672,7 @@ async fn single_move(
         unit_cost_minor: variant.cost_minor,
         reason: Some(reason),
         reference_id: None,
+        releases_milli: 0,
     }];
     let mut rows = apply_moves(deps, &mut tx, ctx, &moves, "quantity").await?;
     let movement = rows
@@ -698,6 +752,7 @@ pub async fn transfer(
             unit_cost_minor: variant.cost_minor,
             reason: reason.clone(),
             reference_id: Some(reference),
+            releases_milli: 0,
         })
         .collect();
     let rows = apply_moves(deps, &mut tx, ctx, &moves, "lines").await?;

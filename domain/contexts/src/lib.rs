@@ -39,7 +39,10 @@ mod crate_graph {
         ("kernel", &["entity"]),
         ("tenancy", &["entity", "kernel"]),
         ("crm", &["entity", "kernel", "tenancy"]),
-        ("billing", &["entity", "kernel", "tenancy", "crm"]),
+        (
+            "billing",
+            &["entity", "kernel", "tenancy", "crm", "commerce"],
+        ),
         ("messaging", &["entity", "kernel", "tenancy", "crm"]),
         (
             "marketing",
@@ -47,7 +50,10 @@ mod crate_graph {
         ),
         ("iot", &["entity", "kernel", "tenancy"]),
         ("automation", &["entity", "kernel", "tenancy"]),
-        ("commerce", &["entity", "kernel", "tenancy", "crm"]),
+        (
+            "commerce",
+            &["entity", "kernel", "tenancy", "crm", "messaging"],
+        ),
         (
             "contexts",
             &[

@@ -191,6 +191,13 @@ fn price(
     })
 }
 
+/// Items that name a product name one of the business's catalog.
+async fn check_products(tx: &TenantTx, items: &[ItemInput]) -> Result<()> {
+    let ids: Vec<Uuid> = items.iter().filter_map(|i| i.product_id).collect();
+    tx.check_references::<tianguis_entity::commerce::products::Entity>(&ids, "productId", "product")
+        .await
+}
+
 /// Checks the references and fills the contact and company in from the lead.
 async fn parties(
     tx: &TenantTx,
@@ -300,6 +307,7 @@ pub async fn create(
         None => region.currency.clone(),
     };
     let id = Uuid::now_v7();
+    check_products(&tx, input.items.as_deref().unwrap_or_default()).await?;
     let priced = price(
         &tx,
         id,
@@ -394,6 +402,7 @@ pub async fn update(
     parties(&tx, &mut model, &input).await?;
     if let Some(new_items) = input.items {
         let currency = model.currency.current()?;
+        check_products(&tx, &new_items).await?;
         let priced = price(&tx, id, &currency, new_items, now)?;
         items::Entity::delete_many()
             .filter(items::Column::TenantId.eq(ctx.tenant_id))

@@ -234,6 +234,28 @@ impl TenantTx {
             .collect())
     }
 
+    /// Every id names a `what` of this business: a reference taken from input, refused with
+    /// BAD_USER_INPUT on `field` otherwise.
+    pub async fn check_references<E>(
+        &self,
+        ids: &[Uuid],
+        field: &'static str,
+        what: &str,
+    ) -> Result<()>
+    where
+        E: TenantOwned,
+        E::Model: sea_orm::ModelTrait<Entity = E> + Sync,
+    {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let found = self.get_many::<E>(ids).await?;
+        match ids.iter().find(|id| !found.contains_key(id)) {
+            Some(missing) => Err(Error::invalid(field, format!("no such {what} {missing}"))),
+            None => Ok(()),
+        }
+    }
+
     /// Queues a message for live subscribers of `topic`, delivered after commit.
     pub fn publish_after_commit(&mut self, topic: String, payload: Vec<u8>) {
         self.outgoing.push((topic, payload));

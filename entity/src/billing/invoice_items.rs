@@ -8,6 +8,8 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub invoice_id: Uuid,
     pub position: i32,
+    /// The catalog's product the line sells, when it is one.
+    pub product_id: Option<Uuid>,
     /// c_ClaveProdServ.
     pub product_key: String,
     /// c_ClaveUnidad.

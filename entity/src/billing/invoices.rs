@@ -48,6 +48,10 @@ pub struct Model {
     pub checkout_url: Option<String>,
     pub checkout_amount_minor: Option<i64>,
     pub created_by: Option<Uuid>,
+    /// A factura global's period (SAT c_Periodicidad, c_Meses and the year).
+    pub global_periodicity: Option<String>,
+    pub global_months: Option<String>,
+    pub global_year: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub variant_id: Uuid,
     pub location_id: Uuid,
     pub on_hand_milli: i64,
+    /// Held for confirmed orders: sales and transfers leave it alone.
+    pub reserved_milli: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

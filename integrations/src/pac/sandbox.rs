@@ -112,6 +112,17 @@ impl SandboxPac {
                 "Fecha y hora de generación fuera de rango.",
             ));
         }
+        let receiver = doc.first("Receptor");
+        let to_the_public = receiver.and_then(|r| r.get("Rfc")) == Some(PUBLIC_RFC)
+            && receiver.and_then(|r| r.get("Nombre")) == Some(PUBLIC_NAME);
+        if to_the_public != doc.first("InformacionGlobal").is_some() {
+            // SAT's rule both ways: a sale to the general public is reported in a global
+            // invoice with its period, and only such an invoice carries one.
+            return Err(rejected(
+                "CFDI40INFOGLOBAL",
+                "El nodo InformacionGlobal debe existir si el RFC del receptor es XAXX010101000 y su nombre es PUBLICO EN GENERAL, y no debe existir en otro caso.",
+            ));
+        }
         let taxes = doc.first("Impuestos");
         let tax = |attr| taxes.map(|t| amount(t, attr)).unwrap_or_default();
         let expected = amount(doc, "SubTotal") - amount(doc, "Descuento")
@@ -126,6 +137,10 @@ impl SandboxPac {
         Ok(())
     }
 }
+
+/// The generic RFC and name of sales to the general public.
+const PUBLIC_RFC: &str = "XAXX010101000";
+const PUBLIC_NAME: &str = "PUBLICO EN GENERAL";
 
 #[async_trait::async_trait]
 impl Pac for SandboxPac {

@@ -56,6 +56,8 @@ pub struct ReceiverInput {
 
 #[derive(InputObject)]
 pub struct InvoiceItemInput {
+    /// The catalog's product the line sells, if any.
+    pub product_id: Option<ID>,
     /// c_ClaveProdServ; defaults to 01010101.
     pub product_key: Option<String>,
     /// c_ClaveUnidad; defaults to E48 (unit of service).
@@ -155,4 +157,20 @@ pub struct CreateProposalCheckoutLinkInput {
 #[derive(InputObject)]
 pub struct CreateCheckoutLinkInput {
     pub invoice_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct InvoiceSalesOrderInput {
+    pub order_id: ID,
+    /// Who is invoiced, when not the order's contact (or their company) as recorded.
+    pub receiver: Option<ReceiverInput>,
+}
+
+#[derive(InputObject)]
+pub struct CreateGlobalInvoiceInput {
+    pub periodicity: GlobalPeriodicity,
+    /// First day of the period, in the business's time zone.
+    pub from: chrono::NaiveDate,
+    /// Last day of the period, included.
+    pub to: chrono::NaiveDate,
 }

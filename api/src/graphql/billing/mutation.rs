@@ -11,6 +11,7 @@ use tianguis_domain::billing::fiscal;
 use tianguis_domain::billing::installments;
 use tianguis_domain::billing::invoices;
 use tianguis_domain::billing::payments;
+use tianguis_domain::billing::sales;
 use tianguis_domain::billing::stripe;
 use tianguis_domain::billing::subscription;
 
@@ -75,7 +76,7 @@ impl BillingMutation {
             currency: input.currency,
             exchange_rate: input.exchange_rate,
             export_code: input.export_code,
-            items: Some(items(input.items)),
+            items: Some(items(input.items)?),
         };
         Ok(Invoice(
             invoices::create(deps(ctx)?, tenant(ctx)?, cmd)
@@ -100,7 +101,7 @@ impl BillingMutation {
             currency: input.currency,
             exchange_rate: input.exchange_rate,
             export_code: input.export_code,
-            items: input.items.map(items),
+            items: input.items.map(items).transpose()?,
         };
         Ok(Invoice(
             invoices::update(deps(ctx)?, tenant(ctx)?, id, cmd)
@@ -226,6 +227,46 @@ impl BillingMutation {
                 id,
                 &input.motive,
                 input.substitute_uuid,
+            )
+            .await
+            .gql()?,
+        ))
+    }
+
+    /// Drafts the invoice of a sales order: its lines net of returns, paid in one go (PUE)
+    /// when paid in full, in installments (PPD) otherwise.
+    async fn invoice_sales_order(
+        &self,
+        ctx: &Context<'_>,
+        input: InvoiceSalesOrderInput,
+    ) -> async_graphql::Result<Invoice> {
+        let order = parse_id(&input.order_id, "orderId")?;
+        Ok(Invoice(
+            sales::invoice_order(
+                deps(ctx)?,
+                tenant(ctx)?,
+                order,
+                input.receiver.map(receiver),
+            )
+            .await
+            .gql()?,
+        ))
+    }
+
+    /// Drafts the factura global of a period: every ticket nobody invoiced, to the general
+    /// public, with SAT's InformacionGlobal. Stamp it as any other invoice.
+    async fn create_global_invoice(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateGlobalInvoiceInput,
+    ) -> async_graphql::Result<Invoice> {
+        Ok(Invoice(
+            sales::global_invoice(
+                deps(ctx)?,
+                tenant(ctx)?,
+                input.periodicity.into(),
+                input.from,
+                input.to,
             )
             .await
             .gql()?,

@@ -131,6 +131,15 @@ impl Invoice {
     async fn status(&self) -> async_graphql::Result<InvoiceStatus> {
         stored(invoices::Status::from_stored, &self.0.status)
     }
+    /// For a factura global: the period its tickets cover.
+    async fn global_period(&self) -> Option<GlobalPeriod> {
+        let i = &self.0;
+        Some(GlobalPeriod {
+            periodicity: i.global_periodicity.clone()?,
+            months: i.global_months.clone()?,
+            year: i.global_year?,
+        })
+    }
     async fn receiver(&self) -> Receiver {
         let i = &self.0;
         Receiver {
@@ -283,6 +292,20 @@ impl InvoiceItem {
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// The catalog's product the line sells.
+    async fn product(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<crate::graphql::commerce::Product>> {
+        Ok(
+            crate::graphql::loaders::load_opt::<crate::graphql::loaders::ProductLoader>(
+                ctx,
+                self.0.product_id,
+            )
+            .await?
+            .map(crate::graphql::commerce::Product),
+        )
+    }
     async fn quantity(&self) -> Decimal {
         self.0.quantity.parse().unwrap_or_default()
     }
@@ -418,19 +441,27 @@ impl Payment {
     }
 }
 
-pub(crate) fn items(inputs: Vec<InvoiceItemInput>) -> Vec<invoices::ItemInput> {
+pub(crate) fn items(
+    inputs: Vec<InvoiceItemInput>,
+) -> async_graphql::Result<Vec<invoices::ItemInput>> {
     inputs
         .into_iter()
-        .map(|i| invoices::ItemInput {
-            product_key: i.product_key,
-            unit_key: i.unit_key,
-            sku: i.sku,
-            description: i.description,
-            quantity: i.quantity,
-            unit_price: i.unit_price,
-            discount: i.discount,
-            tax: i.tax_rate.into(),
-            withholdings: i.withholdings.into_iter().map(Into::into).collect(),
+        .map(|i| {
+            Ok(invoices::ItemInput {
+                product_id: crate::graphql::common::optional_id(
+                    i.product_id.as_ref(),
+                    "productId",
+                )?,
+                product_key: i.product_key,
+                unit_key: i.unit_key,
+                sku: i.sku,
+                description: i.description,
+                quantity: i.quantity,
+                unit_price: i.unit_price,
+                discount: i.discount,
+                tax: i.tax_rate.into(),
+                withholdings: i.withholdings.into_iter().map(Into::into).collect(),
+            })
         })
         .collect()
 }
@@ -459,4 +490,24 @@ pub struct PlanCheckout {
     /// The Stripe Checkout page where the subscription is paid; the plan changes when
     /// Stripe confirms it.
     pub checkout_url: String,
+}
+
+/// The period a factura global covers, as SAT's InformacionGlobal states it.
+#[derive(async_graphql::SimpleObject)]
+pub struct GlobalPeriod {
+    /// c_Periodicidad: 01 daily, 02 weekly, 03 fortnightly, 04 monthly, 05 bimonthly.
+    pub periodicity: String,
+    /// c_Meses: 01–12, or 13–18 for the bimonthly periods.
+    pub months: String,
+    pub year: i32,
+}
+
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tianguis_domain::billing::sales::Periodicity")]
+pub enum GlobalPeriodicity {
+    Daily,
+    Weekly,
+    Fortnightly,
+    Monthly,
+    Bimonthly,
 }

@@ -261,6 +261,8 @@ pub struct CreateTicketInput {
     /// The till's key for this sale (a UUID): sending it again returns the same ticket.
     pub idempotency_key: String,
     pub contact_id: Option<ID>,
+    /// Wholesale or a customer group's prices; by default the list the contact's tags give.
+    pub price_list_id: Option<ID>,
     pub lines: Vec<TicketLineInput>,
     pub payments: Vec<TicketPaymentInput>,
     pub note: Option<String>,
@@ -426,4 +428,148 @@ pub struct RecordStockCountInput {
     pub id: ID,
     /// Counting a variant again replaces its figure.
     pub lines: Vec<CountedLineInput>,
+}
+
+#[derive(InputObject)]
+pub struct SalesOrderLineInput {
+    pub variant_id: Option<ID>,
+    /// A barcode or SKU, instead of variantId.
+    pub code: Option<String>,
+    pub quantity: Decimal,
+    /// Off the line, taxes included.
+    pub discount: Option<Decimal>,
+}
+
+#[derive(InputObject)]
+pub struct DeliveryAddressInput {
+    pub recipient: Option<String>,
+    pub phone: Option<String>,
+    pub street: String,
+    /// Colonia.
+    pub neighborhood: Option<String>,
+    pub city: String,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    /// ISO 3166 two-letter code.
+    #[graphql(default_with = "\"MX\".to_owned()")]
+    pub country: String,
+    /// How to find it.
+    pub directions: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateSalesOrderInput {
+    /// Api unless a conversation is named (then inbox).
+    pub source: Option<SalesOrderSource>,
+    pub contact_id: Option<ID>,
+    /// The conversation the order is taken in; its contact is the customer.
+    pub conversation_id: Option<ID>,
+    /// Where the stock is reserved and taken from; the first open store when absent.
+    pub location_id: Option<ID>,
+    /// Wholesale or a customer group's prices; by default the list the contact's tags give.
+    pub price_list_id: Option<ID>,
+    pub lines: Vec<SalesOrderLineInput>,
+    /// Off the whole order, taxes included; shared over the lines.
+    pub discount: Option<Decimal>,
+    pub delivery_address: Option<DeliveryAddressInput>,
+    pub notes: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateSalesOrderInput {
+    pub id: ID,
+    pub contact_id: MaybeUndefined<ID>,
+    /// Null goes back to the list the contact's tags give.
+    pub price_list_id: MaybeUndefined<ID>,
+    pub location_id: Option<ID>,
+    /// Replaces every line.
+    pub lines: Option<Vec<SalesOrderLineInput>>,
+    pub discount: MaybeUndefined<Decimal>,
+    pub delivery_address: MaybeUndefined<DeliveryAddressInput>,
+    pub notes: MaybeUndefined<String>,
+}
+
+#[derive(InputObject)]
+pub struct CancelSalesOrderInput {
+    pub id: ID,
+    pub reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ReturnSalesOrderLineInput {
+    pub line_id: ID,
+    pub quantity: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct ReturnSalesOrderInput {
+    pub id: ID,
+    pub lines: Vec<ReturnSalesOrderLineInput>,
+    pub reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RecordSalesOrderPaymentInput {
+    pub id: ID,
+    pub amount: Decimal,
+    pub method: SalesOrderPaymentMethod,
+    /// The terminal's or the bank's reference.
+    pub reference: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RefundSalesOrderInput {
+    pub id: ID,
+    pub amount: Decimal,
+    /// How the money went back.
+    pub method: SalesOrderPaymentMethod,
+    pub reference: Option<String>,
+    pub reason: String,
+}
+
+#[derive(InputObject, Default)]
+pub struct SalesOrderFilter {
+    pub status: Option<SalesOrderStatus>,
+    pub source: Option<SalesOrderSource>,
+    pub contact_id: Option<ID>,
+    pub conversation_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct SendSalesOrderMessageInput {
+    pub id: ID,
+    /// An approved template of the conversation's channel.
+    pub template_id: ID,
+    /// The template's variables in order; `{number}`, `{customer}`, `{total}`, `{balance}`,
+    /// `{status}` and `{checkoutUrl}` are filled from the order.
+    #[graphql(default)]
+    pub variables: Vec<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreatePriceListInput {
+    pub name: String,
+    /// Contacts with this tag buy at these prices.
+    pub contact_tag: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdatePriceListInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub contact_tag: MaybeUndefined<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct PriceListPriceInput {
+    pub variant_id: ID,
+    /// Taxes included; null takes the variant off the list.
+    pub price: Option<Decimal>,
+}
+
+#[derive(InputObject)]
+pub struct SetPriceListPricesInput {
+    pub id: ID,
+    pub prices: Vec<PriceListPriceInput>,
 }

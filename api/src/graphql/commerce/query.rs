@@ -2,7 +2,9 @@
 
 use async_graphql::{Context, ID, Object};
 
-use tianguis_domain::commerce::{catalog, counts, pos, prepaid, purchasing, stock};
+use tianguis_domain::commerce::{
+    catalog, counts, orders, pos, prepaid, price_lists, purchasing, stock,
+};
 
 use crate::graphql::commerce::*;
 use crate::graphql::common::optional_id;
@@ -352,6 +354,49 @@ impl CommerceQuery {
             .await
             .gql()?;
         Ok(connection(page, |o| o.id, PurchaseOrder))
+    }
+
+    /// Price lists by name.
+    async fn price_lists(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PriceList>> {
+        let (deps, ctx) = (deps(ctx)?, tenant(ctx)?);
+        let lists = price_lists::list(deps, ctx).await.gql()?;
+        let currency = stock::currency(deps, ctx).await.gql()?;
+        Ok(lists
+            .into_iter()
+            .map(|l| PriceList(l, currency.clone()))
+            .collect())
+    }
+
+    async fn sales_order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<SalesOrder> {
+        let id = parse_id(&id, "id")?;
+        Ok(SalesOrder(
+            orders::get(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    /// Sales orders, newest first.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn sales_orders(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<SalesOrderFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<SalesOrder>> {
+        let f = filter.unwrap_or_default();
+        let filter = orders::OrderFilter {
+            status: f.status.map(Into::into),
+            source: f.source.map(Into::into),
+            contact_id: optional_id(f.contact_id.as_ref(), "contactId")?,
+            conversation_id: optional_id(f.conversation_id.as_ref(), "conversationId")?,
+        };
+        let page = page_request(first, after, last, before)?;
+        let page = orders::list(deps(ctx)?, tenant(ctx)?, filter, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |o| o.id, SalesOrder))
     }
 
     /// A supplier's payments, newest first.

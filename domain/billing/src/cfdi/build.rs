@@ -64,6 +64,18 @@ pub struct Invoice {
     pub lines: Vec<Line>,
     /// CFDI relation (c_TipoRelacion) and the UUIDs it relates to.
     pub related: Option<(String, Vec<String>)>,
+    /// A factura global's period.
+    pub global: Option<GlobalPeriod>,
+}
+
+/// The period a factura global covers (the InformacionGlobal node).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlobalPeriod {
+    /// c_Periodicidad: 01 daily, 02 weekly, 03 fortnightly, 04 monthly, 05 bimonthly.
+    pub periodicity: String,
+    /// c_Meses: 01–12, or 13–18 for the bimonthly periods.
+    pub months: String,
+    pub year: i32,
 }
 
 /// What the document adds up to, in minor units of its currency.
@@ -251,6 +263,14 @@ pub fn document(invoice: &Invoice, certificate: &CertificateInfo) -> Result<Elem
         .attr("Exportacion", &invoice.export_code)
         .attr("MetodoPago", &invoice.payment_method)
         .attr("LugarExpedicion", &invoice.issuer.postal_code);
+    if let Some(global) = &invoice.global {
+        root = root.child(
+            Element::new("cfdi:InformacionGlobal")
+                .attr("Periodicidad", &global.periodicity)
+                .attr("Meses", &global.months)
+                .attr("Año", global.year.to_string()),
+        );
+    }
     if let Some((relation, uuids)) = &invoice.related {
         let mut related = Element::new("cfdi:CfdiRelacionados").attr("TipoRelacion", relation);
         for uuid in uuids {

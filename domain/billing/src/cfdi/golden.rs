@@ -117,6 +117,7 @@ pub(crate) fn invoice() -> Invoice {
             ),
         ],
         related: None,
+        global: None,
     }
 }
 

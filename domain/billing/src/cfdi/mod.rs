@@ -6,7 +6,7 @@ pub mod pagos;
 pub mod printable;
 pub mod xml;
 
-pub use build::{Invoice, Line, Party, Totals};
+pub use build::{GlobalPeriod, Invoice, Line, Party, Totals};
 pub use xml::Element;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};

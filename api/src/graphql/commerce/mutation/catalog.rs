@@ -1,7 +1,7 @@
 //! Commerce's GraphQL mutations of the catalog.
 
 use async_graphql::{Context, ID, Object};
-use tianguis_domain::commerce::catalog;
+use tianguis_domain::commerce::{catalog, price_lists, stock};
 
 use crate::graphql::commerce::*;
 use crate::graphql::common::{maybe, maybe_id, optional_id};
@@ -148,6 +148,60 @@ impl CatalogMutation {
                 .await
                 .gql()?,
         ))
+    }
+
+    async fn create_price_list(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePriceListInput,
+    ) -> async_graphql::Result<PriceList> {
+        let (deps, ctx) = (deps(ctx)?, tenant(ctx)?);
+        let list = price_lists::create(deps, ctx, &input.name, input.contact_tag.as_deref())
+            .await
+            .gql()?;
+        Ok(PriceList(list, stock::currency(deps, ctx).await.gql()?))
+    }
+
+    async fn update_price_list(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePriceListInput,
+    ) -> async_graphql::Result<PriceList> {
+        let id = parse_id(&input.id, "id")?;
+        let (deps, ctx) = (deps(ctx)?, tenant(ctx)?);
+        let list = price_lists::update(
+            deps,
+            ctx,
+            id,
+            input.name,
+            maybe(input.contact_tag),
+            input.active,
+        )
+        .await
+        .gql()?;
+        Ok(PriceList(list, stock::currency(deps, ctx).await.gql()?))
+    }
+
+    /// Sets or removes prices on a list, all in one step.
+    async fn set_price_list_prices(
+        &self,
+        ctx: &Context<'_>,
+        input: SetPriceListPricesInput,
+    ) -> async_graphql::Result<PriceList> {
+        let id = parse_id(&input.id, "id")?;
+        let prices = input
+            .prices
+            .into_iter()
+            .map(|p| {
+                Ok(price_lists::PriceInput {
+                    variant_id: parse_id(&p.variant_id, "variantId")?,
+                    price: p.price,
+                })
+            })
+            .collect::<async_graphql::Result<_>>()?;
+        let (deps, ctx) = (deps(ctx)?, tenant(ctx)?);
+        let list = price_lists::set_prices(deps, ctx, id, prices).await.gql()?;
+        Ok(PriceList(list, stock::currency(deps, ctx).await.gql()?))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Commerce's GraphQL mutations, one object per part of the context, merged.
 
 mod catalog;
+mod orders;
 mod pos;
 mod prepaid;
 mod purchasing;
@@ -15,4 +16,5 @@ pub struct CommerceMutation(
     pos::PosMutation,
     prepaid::PrepaidMutation,
     purchasing::PurchasingMutation,
+    orders::OrdersMutation,
 );

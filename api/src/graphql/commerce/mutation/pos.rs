@@ -107,6 +107,7 @@ impl PosMutation {
             session_id: parse_id(&input.session_id, "sessionId")?,
             idempotency_key: input.idempotency_key,
             contact_id: optional_id(input.contact_id.as_ref(), "contactId")?,
+            price_list_id: optional_id(input.price_list_id.as_ref(), "priceListId")?,
             lines,
             payments,
             note: input.note,

@@ -186,6 +186,10 @@ impl Ticket {
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
+    /// The invoice that covers the sale: the customer's own, or the period's factura global.
+    async fn invoice_id(&self) -> Option<ID> {
+        self.0.invoice_id.map(Into::into)
+    }
     async fn lines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TicketLine>> {
         Ok(load::<TicketLinesLoader>(ctx, self.0.id)
             .await?

@@ -63,6 +63,14 @@ impl StockLevel {
     async fn on_hand(&self) -> Decimal {
         from_milli(self.0.on_hand_milli)
     }
+    /// Held back for confirmed orders.
+    async fn reserved(&self) -> Decimal {
+        from_milli(self.0.reserved_milli)
+    }
+    /// What can still be sold: on hand less reserved.
+    async fn available(&self) -> Decimal {
+        from_milli(self.0.on_hand_milli - self.0.reserved_milli)
+    }
     async fn variant(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProductVariant>> {
         Ok(load::<VariantLoader>(ctx, self.0.variant_id)
             .await?

@@ -185,6 +185,20 @@ impl ProposalItem {
     async fn product_id(&self) -> Option<ID> {
         self.0.product_id.map(ID::from)
     }
+    /// The catalog's product the line is for.
+    async fn product(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<crate::graphql::commerce::Product>> {
+        Ok(
+            crate::graphql::loaders::load_opt::<crate::graphql::loaders::ProductLoader>(
+                ctx,
+                self.0.product_id,
+            )
+            .await?
+            .map(crate::graphql::commerce::Product),
+        )
+    }
     async fn description(&self) -> &str {
         &self.0.description
     }

@@ -545,3 +545,56 @@ async fn an_order_is_paid_on_its_checkout_page_once_and_money_it_cannot_take_is_
         .await;
     assert_eq!(paid["salesOrder"]["paid"]["amount"], "500.00");
 }
+
+#[tokio::test]
+async fn a_prepaid_card_is_loaded_online_once_per_payment() {
+    use crate::fixtures::commerce::{loaded_card, shop};
+    let (app, double) = app_with_stripe().await;
+    let shop = shop(&app).await;
+    let token = Some(shop.owner.access_token.as_str());
+    let uid = crate::helpers::unique("PULSERA").to_uppercase();
+    let card = loaded_card(&app, &shop, &uid, "50").await;
+    let url = app
+        .ok(
+            token,
+            "mutation($c: ID!) { prepaidCardCheckoutLink(input: { cardId: $c, amount: \"200\" }) }",
+            json!({ "c": card }),
+        )
+        .await;
+    assert!(text(&url["prepaidCardCheckoutLink"]).starts_with("https://checkout.stripe.com/"));
+    let created = double.created();
+    let form = created.last().expect("a Checkout Session");
+    assert_eq!(form["line_items[0][price_data][unit_amount]"], "20000");
+    assert_eq!(form["metadata[prepaid_card_id]"], card);
+    let metadata = json!({ "tenant_id": form["metadata[tenant_id]"], "prepaid_card_id": card });
+    let paid = event(
+        "evt_top_up",
+        "checkout.session.completed",
+        completed("cs_t", "pi_t", 20_000, &metadata),
+    );
+    assert_eq!(signed(&app, &paid).await.0, StatusCode::OK);
+    let again = event(
+        "evt_top_up_pi",
+        "payment_intent.succeeded",
+        json!({ "id": "pi_t", "object": "payment_intent", "amount_received": 20_000, "currency": "mxn", "metadata": metadata }),
+    );
+    assert_eq!(signed(&app, &again).await.0, StatusCode::OK);
+    let state = app
+        .ok(
+            token,
+            "query($id: ID!) { prepaidCard(id: $id) { balance { amount } } prepaidCardEntries(cardId: $id) { edges { node { kind amount { amount } } } } }",
+            json!({ "id": card }),
+        )
+        .await;
+    assert_eq!(state["prepaidCard"]["balance"]["amount"], "250.00");
+    let top_ups = state["prepaidCardEntries"]["edges"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["node"]["kind"] == "TOP_UP")
+        .count();
+    assert_eq!(
+        top_ups, 2,
+        "the cash one and one online, though reported twice"
+    );
+}

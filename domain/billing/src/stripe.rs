@@ -242,6 +242,12 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
             Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
             Err(other) => return Err(other),
         }
+    } else if let Some(card_id) = metadata_id(&event.object, "prepaid_card_id") {
+        match commerce::prepaid::get_in(&tx, card_id).await {
+            Ok(card) => Subject::PrepaidCard(Box::new(card)),
+            Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
+            Err(other) => return Err(other),
+        }
     } else if let Some(order_id) = metadata_id(&event.object, "sales_order_id") {
         match commerce::orders::get_in(&tx, order_id).await {
             Ok(order) => Subject::SalesOrder(Box::new(order)),
@@ -283,72 +289,41 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
     }
     let ctx = TenantCtx::system(tenant_id);
     let object = &event.object;
-    match (subject, event.kind.as_str()) {
+    let paid = paid_report(&event.kind, object);
+    match (subject, paid) {
         (Subject::Plan, _) => subscription::apply(&mut tx, deps, &ctx, &event).await?,
-        (
-            Subject::Invoice(invoice),
-            "checkout.session.completed" | "checkout.session.async_payment_succeeded",
-        ) if object["payment_status"] == "paid" => {
-            let reported = Reported {
-                payment_intent: object["payment_intent"].as_str(),
-                amount: object["amount_total"].as_i64(),
-                currency: object["currency"].as_str(),
-            };
+        (Subject::Invoice(invoice), Some(reported)) => {
             received(&mut tx, deps, &ctx, &invoice, &event, reported).await?;
         }
-        (Subject::Invoice(invoice), "payment_intent.succeeded") => {
-            let reported = Reported {
-                payment_intent: object["id"].as_str(),
-                amount: object["amount_received"].as_i64(),
-                currency: object["currency"].as_str(),
-            };
-            received(&mut tx, deps, &ctx, &invoice, &event, reported).await?;
-        }
-        (Subject::Invoice(invoice), "payment_intent.payment_failed") => {
-            failed(&mut tx, &ctx, &invoice, &event).await?
-        }
-        (Subject::Invoice(_), "charge.refunded") => refunded(&mut tx, &ctx, &event).await?,
-        (
-            Subject::SalesOrder(order),
-            "checkout.session.completed" | "checkout.session.async_payment_succeeded",
-        ) if object["payment_status"] == "paid" => {
-            if let (Some(intent), Some(amount), Some(currency)) = (
-                object["payment_intent"].as_str(),
-                object["amount_total"].as_i64(),
-                object["currency"].as_str(),
-            ) {
-                commerce::orders::paid_online(&mut tx, &ctx, *order, intent, amount, currency)
-                    .await?;
-            }
-        }
-        (Subject::SalesOrder(order), "payment_intent.succeeded") => {
-            if let (Some(intent), Some(amount), Some(currency)) = (
-                object["id"].as_str(),
-                object["amount_received"].as_i64(),
-                object["currency"].as_str(),
-            ) {
-                commerce::orders::paid_online(&mut tx, &ctx, *order, intent, amount, currency)
-                    .await?;
-            }
-        }
-        (
-            Subject::Proposal(proposal),
-            "checkout.session.completed" | "checkout.session.async_payment_succeeded",
-        ) if object["payment_status"] == "paid" => {
-            let reported = Reported {
-                payment_intent: object["payment_intent"].as_str(),
-                amount: object["amount_total"].as_i64(),
-                currency: object["currency"].as_str(),
-            };
+        (Subject::Invoice(invoice), None) => match event.kind.as_str() {
+            "payment_intent.payment_failed" => failed(&mut tx, &ctx, &invoice, &event).await?,
+            "charge.refunded" => refunded(&mut tx, &ctx, &event).await?,
+            _ => {}
+        },
+        (Subject::Proposal(proposal), Some(reported)) => {
             proposal_paid(&mut tx, &ctx, *proposal, &event, reported).await?;
         }
-        (Subject::Proposal(proposal), "payment_intent.succeeded") => {
-            let reported = Reported {
-                payment_intent: object["id"].as_str(),
-                amount: object["amount_received"].as_i64(),
-                currency: object["currency"].as_str(),
-            };
-            proposal_paid(&mut tx, &ctx, *proposal, &event, reported).await?;
+        (Subject::SalesOrder(order), Some(r)) => {
+            commerce::orders::paid_online(
+                &mut tx,
+                &ctx,
+                *order,
+                r.payment_intent,
+                r.amount,
+                r.currency,
+            )
+            .await?;
+        }
+        (Subject::PrepaidCard(card), Some(r)) => {
+            commerce::prepaid::paid_online(
+                &mut tx,
+                &ctx,
+                *card,
+                r.payment_intent,
+                r.amount,
+                r.currency,
+            )
+            .await?;
         }
         _ => {}
     }
@@ -360,14 +335,35 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
 enum Subject {
     Invoice(Box<Invoice>),
     SalesOrder(Box<commerce::orders::SalesOrder>),
+    PrepaidCard(Box<commerce::prepaid::Card>),
     Proposal(Box<proposals::Model>),
     Plan,
 }
 
+/// A payment an event reports as received.
 struct Reported<'a> {
-    payment_intent: Option<&'a str>,
-    amount: Option<i64>,
-    currency: Option<&'a str>,
+    payment_intent: &'a str,
+    amount: i64,
+    currency: &'a str,
+}
+
+/// The payment a completed Checkout Session or a succeeded PaymentIntent reports; none for
+/// any other event.
+fn paid_report<'a>(kind: &str, object: &'a Value) -> Option<Reported<'a>> {
+    let (intent, amount) = match kind {
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded"
+            if object["payment_status"] == "paid" =>
+        {
+            ("payment_intent", "amount_total")
+        }
+        "payment_intent.succeeded" => ("id", "amount_received"),
+        _ => return None,
+    };
+    Some(Reported {
+        payment_intent: object[intent].as_str()?,
+        amount: object[amount].as_i64()?,
+        currency: object["currency"].as_str()?,
+    })
 }
 
 async fn payment_of(tx: &TenantTx, payment_intent: &str) -> Result<Option<Payment>> {
@@ -389,11 +385,8 @@ async fn received(
     event: &Event,
     reported: Reported<'_>,
 ) -> Result<()> {
-    let (Some(payment_intent), Some(amount), Some(currency)) =
-        (reported.payment_intent, reported.amount, reported.currency)
-    else {
-        return Ok(());
-    };
+    let (payment_intent, amount, currency) =
+        (reported.payment_intent, reported.amount, reported.currency);
     if payment_of(tx, payment_intent).await?.is_some() {
         return Ok(());
     }
@@ -595,11 +588,8 @@ async fn proposal_paid(
     event: &Event,
     reported: Reported<'_>,
 ) -> Result<()> {
-    let (Some(payment_intent), Some(amount), Some(currency)) =
-        (reported.payment_intent, reported.amount, reported.currency)
-    else {
-        return Ok(());
-    };
+    let (payment_intent, amount, currency) =
+        (reported.payment_intent, reported.amount, reported.currency);
     if proposal.payment_intent.is_some() {
         return Ok(());
     }

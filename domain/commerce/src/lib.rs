@@ -5,6 +5,7 @@ pub mod amounts;
 pub mod catalog;
 pub mod counts;
 pub mod emails;
+mod online;
 pub mod orders;
 pub mod pos;
 pub mod prepaid;

@@ -1196,14 +1196,7 @@ pub async fn checkout_link(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Sal
         "paid online",
     )
     .await?;
-    let email = match order.contact_id {
-        Some(contact) => {
-            tx.get::<tianguis_entity::crm::contacts::Entity>(contact, "contact")
-                .await?
-                .email
-        }
-        None => None,
-    };
+    let email = crate::online::email_of(&tx, order.contact_id).await?;
     tx.commit().await?;
     let balance = order.total_minor - order.paid_minor;
     if balance <= 0 {
@@ -1212,31 +1205,20 @@ pub async fn checkout_link(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Sal
     if order.checkout_url.is_some() && order.checkout_amount_minor == Some(balance) {
         return Ok(order);
     }
-    let Some(gateway) = &deps.payment_gateway else {
-        return Err(Error::conflict(
-            "id",
-            "card payments are not set up on this service",
-        ));
-    };
-    let app = deps.mail.app_url.trim_end_matches('/');
-    let link = gateway
-        .checkout(&tianguis_kernel::ports::CheckoutRequest {
-            purchase: tianguis_kernel::ports::Purchase::Once {
-                description: format!("Pedido {}", order.number),
-                amount: balance,
-                currency: order.currency.clone(),
-            },
+    let link = crate::online::checkout(
+        deps,
+        ctx,
+        crate::online::Page {
+            subject: ("sales_order_id", id),
+            return_path: format!("orders/{id}"),
+            description: format!("Pedido {}", order.number),
+            amount: balance,
+            currency: &order.currency,
             customer_email: email,
-            success_url: format!("{app}/orders/{id}?payment=done"),
-            cancel_url: format!("{app}/orders/{id}"),
-            metadata: vec![
-                ("tenant_id".into(), ctx.tenant_id.to_string()),
-                ("sales_order_id".into(), id.to_string()),
-            ],
             idempotency_key: format!("order-checkout-{id}-{}", order.paid_minor),
-        })
-        .await
-        .map_err(|e| e.context("creating a Stripe Checkout Session"))?;
+        },
+    )
+    .await?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let current = tx.get::<orders::Entity>(id, "sales order").await?;
     let mut model: orders::ActiveModel = current.into();

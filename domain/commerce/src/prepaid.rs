@@ -485,6 +485,114 @@ pub async fn top_up(
     ))
 }
 
+/// A Stripe Checkout page where the card's holder loads `amount` by card from their phone;
+/// the top-up is written when Stripe reports the payment.
+pub async fn checkout_link(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    card_id: Uuid,
+    amount: Decimal,
+) -> Result<String> {
+    ctx.require(Permission::PosOperate)
+        .or_else(|_| ctx.require(Permission::CommerceWrite))?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let card = tx.get::<cards::Entity>(card_id, "prepaid card").await?;
+    let email = crate::online::email_of(&tx, card.contact_id).await?;
+    tx.commit().await?;
+    if card.status != CardStatus::Active.key() {
+        return Err(Error::invalid("cardId", "the card is blocked"));
+    }
+    let amount = money_minor(amount, &card.currency, "amount")?;
+    if amount <= 0 {
+        return Err(Error::invalid("amount", "amount must be above zero"));
+    }
+    let link = crate::online::checkout(
+        deps,
+        ctx,
+        crate::online::Page {
+            subject: ("prepaid_card_id", card_id),
+            return_path: format!("prepaid-cards/{card_id}"),
+            description: format!(
+                "Recarga de tarjeta {}",
+                card.label.as_deref().unwrap_or(&card.uid)
+            ),
+            amount,
+            currency: &card.currency,
+            customer_email: email,
+            // Every request is a new page: two top-ups of one amount are two purchases.
+            idempotency_key: format!("prepaid-top-up-{}", Uuid::now_v7()),
+        },
+    )
+    .await?;
+    Ok(link.url)
+}
+
+/// The card a payment provider's event names, inside its transaction.
+pub async fn get_in(tx: &TenantTx, id: Uuid) -> Result<Card> {
+    tx.get::<cards::Entity>(id, "prepaid card").await
+}
+
+/// A top-up Stripe reports: loaded once per payment intent, whichever of its events comes
+/// first. Money for a card blocked meanwhile is recorded as `commerce.prepaid_card.top_up_unapplied`
+/// for a person to settle.
+pub async fn paid_online(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    card: Card,
+    payment_intent: &str,
+    amount: i64,
+    currency: &str,
+) -> Result<()> {
+    let transaction_id = format!("stripe:{payment_intent}");
+    if recorded(tx, card.id, &transaction_id).await?.is_some() {
+        return Ok(());
+    }
+    let currency = currency.to_uppercase();
+    let loaded = if currency == card.currency {
+        move_balance(tx, card.id, amount).await?
+    } else {
+        None
+    };
+    let Some(balance) = loaded else {
+        return audit::record(
+            tx,
+            ctx,
+            "commerce.prepaid_card.top_up_unapplied",
+            ("prepaid_card", Some(card.id)),
+            serde_json::json!({
+                "paymentIntent": payment_intent,
+                "amount": from_minor(amount, &currency).to_string(),
+                "currency": currency,
+                "reason": if currency == card.currency { "the card is blocked" } else { "another currency" },
+            }),
+        )
+        .await;
+    };
+    let links = Links {
+        method: Some(PaymentMethod::Card),
+        reference: Some(payment_intent.to_owned()),
+        ..Links::default()
+    };
+    let entry = entry(
+        tx,
+        &card,
+        EntryKind::TopUp,
+        amount,
+        balance,
+        transaction_id,
+        links,
+    )?;
+    write_entry(tx, &entry).await?;
+    audit::record(
+        tx,
+        ctx,
+        "commerce.prepaid_card.topped_up",
+        ("prepaid_card", Some(card.id)),
+        serde_json::json!({ "amount": from_minor(amount, &card.currency), "method": "stripe", "paymentIntent": payment_intent }),
+    )
+    .await
+}
+
 /// Blocks a lost card; with `move_to`, its balance goes to that (active) card in the same
 /// transaction, as a pair of entries.
 pub async fn block(

@@ -324,6 +324,13 @@ pub struct TopUpPrepaidCardInput {
 }
 
 #[derive(InputObject)]
+pub struct PrepaidCardCheckoutInput {
+    pub card_id: ID,
+    /// What the holder loads, paid by card on Stripe's page.
+    pub amount: Decimal,
+}
+
+#[derive(InputObject)]
 pub struct BlockPrepaidCardInput {
     pub id: ID,
     /// An active card that takes the blocked card's balance.

@@ -13,6 +13,19 @@ pub struct PrepaidMutation;
 
 #[Object]
 impl PrepaidMutation {
+    /// A Stripe Checkout page where the card's holder loads it by card; its address, to
+    /// send or show as a QR code. The top-up lands when Stripe reports the payment.
+    async fn prepaid_card_checkout_link(
+        &self,
+        ctx: &Context<'_>,
+        input: PrepaidCardCheckoutInput,
+    ) -> async_graphql::Result<String> {
+        let card = parse_id(&input.card_id, "cardId")?;
+        prepaid::checkout_link(deps(ctx)?, tenant(ctx)?, card, input.amount)
+            .await
+            .gql()
+    }
+
     /// Issues a prepaid card with a zero balance.
     async fn issue_prepaid_card(
         &self,

@@ -1,5 +1,7 @@
 //! The `tianguis` command: serve, migrate, print the schema, seed demo data.
 
+mod demo;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
@@ -36,9 +38,10 @@ enum Command {
     Schema,
     /// Create demo data.
     Seed {
-        /// A demo business with its owner; prints how to log in.
-        #[arg(long)]
-        demo: bool,
+        /// A demo business with its owner; prints how to log in. Without a kind, the sales
+        /// (CRM) demo.
+        #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "ventas")]
+        demo: Option<demo::Demo>,
     },
 }
 
@@ -87,8 +90,12 @@ async fn main() -> anyhow::Result<()> {
             }
         },
         Command::Seed { demo } => {
-            anyhow::ensure!(demo, "say what to seed: --demo");
-            seed_demo(config).await
+            let demo = demo.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "say what to seed: --demo [ventas | carniceria | tienda-ropa | bar]"
+                )
+            })?;
+            seed_demo(config, demo).await
         }
         Command::Schema => Ok(()),
     }
@@ -158,17 +165,19 @@ async fn shutdown_signal() {
     }
 }
 
-async fn seed_demo(config: Config) -> anyhow::Result<()> {
+async fn seed_demo(config: Config, demo: demo::Demo) -> anyhow::Result<()> {
     // No listener: seeding works while a server is running.
     let app = Components::build(&config, Arc::new(SystemClock)).await?;
-    let email = "demo@tianguis.mx";
+    let (business, slug) = demo.business();
+    let email = format!("{slug}@tianguis.mx");
+    let email = email.as_str();
     let password = format!("demo-{}", secrets::random_token(12));
     let result = auth::sign_up(
         &app.state.deps,
         &Default::default(),
         auth::SignUp {
-            business_name: "Abarrotes Demo".into(),
-            slug: Some("demo".into()),
+            business_name: business.into(),
+            slug: Some(slug.into()),
             email: email.into(),
             password: password.clone(),
             display_name: "Demo Owner".into(),
@@ -183,10 +192,17 @@ async fn seed_demo(config: Config) -> anyhow::Result<()> {
         Ok(tokens) => {
             let deps = &app.state.deps;
             let ctx = auth::authenticate(deps, &tokens.access_token, Default::default()).await?;
-            seed_demo_sales(deps, &ctx)
-                .await
-                .context("creating the demo sales data")?;
-            println!("Demo business 'demo' created, with customers, leads and a proposal.");
+            if demo == demo::Demo::Ventas {
+                seed_demo_sales(deps, &ctx)
+                    .await
+                    .context("creating the demo sales data")?;
+                println!("Demo business '{slug}' created, with customers, leads and a proposal.");
+            } else {
+                let held = demo::fill(deps, &ctx, demo)
+                    .await
+                    .with_context(|| format!("filling the demo shop '{slug}'"))?;
+                println!("Demo business '{slug}' created: {held}.");
+            }
             println!("Log in with email {email} and password {password}");
             println!(
                 "  mutation {{ logIn(input: {{email: \"{email}\", password: \"{password}\"}}) {{ accessToken }} }}"

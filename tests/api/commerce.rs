@@ -829,43 +829,12 @@ async fn a_stocktake_is_counted_reviewed_and_posted_as_adjustments_at_once() {
     assert_eq!(error_ext(&again, "field"), "id", "a posted count is closed");
 }
 
-/// Seeds a demo shop through the command and logs in as its owner.
-async fn demo_owner(app: &TestApp, kind: &str) -> (String, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let output = app
-        .command(dir.path())
-        .args(["seed", "--demo", kind])
-        .output()
-        .await
-        .expect("seed runs");
-    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{printed} {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let password = printed
-        .split_whitespace()
-        .skip_while(|w| *w != "password")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no password in {printed}"))
-        .to_owned();
-    let session = app
-        .ok(
-            None,
-            "mutation($e: String!, $p: String!) { logIn(input: { email: $e, password: $p }) { accessToken } }",
-            json!({ "e": format!("{kind}@tianguis.mx"), "p": password }),
-        )
-        .await;
-    (text(&session["logIn"]["accessToken"]), printed)
-}
-
 #[tokio::test]
 async fn the_demo_shops_come_with_a_catalog_stock_a_day_of_sales_and_orders() {
     let app = TestApp::spawn().await;
     const SHOWN: &str = "{ products { totalCount } tickets { totalCount } salesOrders { totalCount edges { node { status total { amount } } } }
         stockLevels(first: 100) { edges { node { onHand reserved } } } priceLists { name } prepaidCards { edges { node { balance { amount } } } } }";
-    let (butcher, _) = demo_owner(&app, "carniceria").await;
+    let (butcher, _) = seeded_demo(&app, "carniceria").await;
     let shown = app.ok(Some(&butcher), SHOWN, json!({})).await;
     assert_eq!(shown["products"]["totalCount"], 5);
     assert_eq!(shown["tickets"]["totalCount"], 5);
@@ -881,7 +850,7 @@ async fn the_demo_shops_come_with_a_catalog_stock_a_day_of_sales_and_orders() {
         .count();
     assert_eq!(reserved, 3, "the delivery order holds its three products");
 
-    let (boutique, _) = demo_owner(&app, "tienda-ropa").await;
+    let (boutique, _) = seeded_demo(&app, "tienda-ropa").await;
     let shown = app.ok(Some(&boutique), SHOWN, json!({})).await;
     assert_eq!(shown["products"]["totalCount"], 3);
     assert_eq!(shown["priceLists"][0]["name"], "Mayoreo");
@@ -891,7 +860,7 @@ async fn the_demo_shops_come_with_a_catalog_stock_a_day_of_sales_and_orders() {
         "1788.00"
     );
 
-    let (bar, printed) = demo_owner(&app, "bar").await;
+    let (bar, printed) = seeded_demo(&app, "bar").await;
     let shown = app.ok(Some(&bar), SHOWN, json!({})).await;
     assert_eq!(shown["tickets"]["totalCount"], 3);
     assert_eq!(

@@ -796,32 +796,7 @@ async fn a_page_of_leads_with_its_relations_costs_the_same_statements_whatever_i
 #[tokio::test]
 async fn the_demo_seed_gives_a_front_end_sales_data_to_show() {
     let app = TestApp::spawn().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let output = app
-        .command(dir.path())
-        .args(["seed", "--demo"])
-        .output()
-        .await
-        .expect("seed runs");
-    let printed = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{printed} {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let password = printed
-        .split_whitespace()
-        .skip_while(|w| *w != "password")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no password in {printed}"));
-    let session = app
-        .ok(
-            None,
-            "mutation($p: String!) { logIn(input: { email: \"demo@tianguis.mx\", password: $p }) { accessToken } }",
-            json!({ "p": password }),
-        )
-        .await;
-    let token = text(&session["logIn"]["accessToken"]);
+    let (token, _) = seeded_demo(&app, "ventas").await;
     let shown = app
         .ok(
             Some(&token),

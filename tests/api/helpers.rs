@@ -431,3 +431,36 @@ pub async fn app_with_smtp() -> (TestApp, SmtpSink) {
         TestApp::spawn_with(move |c| c.smtp_url = Some(tianguis::config::Secret::new(url))).await;
     (app, sink)
 }
+
+/// Runs `tianguis seed --demo <kind>` against the app's database and logs in as the demo
+/// business's owner (`<slug>@tianguis.mx`): their access token and what the command printed.
+pub async fn seeded_demo(app: &TestApp, kind: &str) -> (String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = app
+        .command(dir.path())
+        .args(["seed", "--demo", kind])
+        .output()
+        .await
+        .expect("seed runs");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{printed} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let password = printed
+        .split_whitespace()
+        .skip_while(|w| *w != "password")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no password in {printed}"))
+        .to_owned();
+    let slug = if kind == "ventas" { "demo" } else { kind };
+    let session = app
+        .ok(
+            None,
+            "mutation($e: String!, $p: String!) { logIn(input: { email: $e, password: $p }) { accessToken } }",
+            json!({ "e": format!("{slug}@tianguis.mx"), "p": password }),
+        )
+        .await;
+    (text(&session["logIn"]["accessToken"]), printed)
+}

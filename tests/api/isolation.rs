@@ -1253,6 +1253,53 @@ async fn another_tenant_can_neither_see_nor_touch_sales_orders() {
         let body = crate::orders::order_mutation(&app, &b.owner, name, input).await;
         assert_eq!(error_code(&body), "NOT_FOUND", "{name}: {body}");
     }
+    let list = app
+        .ok(
+            Some(&a.access_token),
+            "mutation { createPriceList(input: { name: \"Mayoreo A\", contactTag: \"mayoreo\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let list = text(&list["createPriceList"]["id"]);
+    app.ok(
+        Some(&a.access_token),
+        "mutation($id: ID!, $v: ID!) { setPriceListPrices(input: { id: $id, prices: [{ variantId: $v, price: \"8\" }] }) { id } }",
+        json!({ "id": list, "v": variant }),
+    )
+    .await;
+    let lists = app
+        .ok(
+            Some(&b.owner.access_token),
+            "{ priceLists { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(lists["priceLists"], json!([]));
+    for (query, variables) in [
+        (
+            "mutation($id: ID!) { updatePriceList(input: { id: $id, active: false }) { id } }",
+            json!({ "id": list }),
+        ),
+        (
+            "mutation($id: ID!) { setPriceListPrices(input: { id: $id, prices: [] }) { id } }",
+            json!({ "id": list }),
+        ),
+    ] {
+        let body = app.gql(Some(&b.owner.access_token), query, variables).await;
+        let code = error_code(&body);
+        assert!(
+            code == "NOT_FOUND" || code == "BAD_USER_INPUT",
+            "{query}: {body}"
+        );
+    }
+    let with_a_list = app
+        .gql(
+            Some(&b.owner.access_token),
+            "mutation($l: ID!) { createSalesOrder(input: { priceListId: $l, lines: [] }) { id } }",
+            json!({ "l": list }),
+        )
+        .await;
+    assert_eq!(error_code(&with_a_list), "BAD_USER_INPUT", "{with_a_list}");
     // B's order cannot take A's variant either.
     let borrowed = app
         .gql(
@@ -1271,4 +1318,15 @@ async fn another_tenant_can_neither_see_nor_touch_sales_orders() {
         .await;
     assert_eq!(untouched["salesOrder"]["status"], "DRAFT");
     assert_eq!(untouched["salesOrder"]["notes"], Value::Null);
+    let still = app
+        .ok(
+            Some(&a.access_token),
+            "{ priceLists { active prices { price { amount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        still["priceLists"],
+        json!([{ "active": true, "prices": [{ "price": { "amount": "8.00" } }] }])
+    );
 }

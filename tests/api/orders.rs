@@ -620,3 +620,76 @@ async fn a_price_list_prices_the_orders_of_its_customers_and_the_tickets_that_na
         .await;
     assert_eq!(error_ext(&named_off, "field"), "priceListId");
 }
+
+#[tokio::test]
+async fn the_orders_page_costs_the_same_statements_for_two_orders_or_twelve() {
+    let app = TestApp::spawn().await;
+    let shop = shop(&app).await;
+    let owner = &shop.owner;
+    let token = Some(owner.access_token.as_str());
+    let (_, variant) = piece(&app, owner, "10").await;
+    receive(&app, owner, &shop.location, &variant, "100", "5").await;
+    let customer = app
+        .ok(
+            token,
+            "mutation { createContact(input: { firstName: \"Lupe\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let customer = text(&customer["createContact"]["id"]);
+    let page = "{ salesOrders(first: 50) { totalCount edges { node { number status total { amount }
+        contact { name } location { name } createdBy { email }
+        lines { description variant { sku product { name } } } payments { method amount { amount } } } } } }";
+    let take = |n: usize| {
+        let (app, owner, variant, customer) = (&app, owner, &variant, &customer);
+        async move {
+            for _ in 0..n {
+                let order = create_order(
+                    app,
+                    owner,
+                    json!({ "contactId": customer, "lines": [{ "variantId": variant, "quantity": "1" }, { "variantId": variant, "quantity": "2" }] }),
+                )
+                .await;
+                order_mutation(
+                    app,
+                    owner,
+                    "confirmSalesOrder",
+                    json!({ "id": order["id"] }),
+                )
+                .await;
+                order_mutation(
+                    app,
+                    owner,
+                    "recordSalesOrderPayment",
+                    json!({ "id": order["id"], "amount": "10", "method": "CASH" }),
+                )
+                .await;
+            }
+        }
+    };
+    // Background work shares the statement counter and only adds to it: the fewest of a few
+    // runs is the page's own cost.
+    let fewest = || async {
+        let mut fewest = u64::MAX;
+        let mut body = json!(null);
+        for _ in 0..3 {
+            let before = app.sql_statements();
+            body = app.ok(token, page, json!({})).await;
+            fewest = fewest.min(app.sql_statements() - before);
+        }
+        (body, fewest)
+    };
+    take(2).await;
+    let (two, with_two) = fewest().await;
+    take(10).await;
+    let (twelve, with_twelve) = fewest().await;
+    assert_eq!(two["salesOrders"]["totalCount"], 2);
+    assert_eq!(twelve["salesOrders"]["totalCount"], 12);
+    assert_eq!(
+        twelve["salesOrders"]["edges"][11]["node"]["lines"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(with_two, with_twelve, "statements grew with the page");
+}

@@ -329,3 +329,64 @@ async fn a_paid_order_is_invoiced_once_with_its_lines_net_of_returns() {
         .await;
     assert_eq!(state["salesOrder"]["invoiceId"], invoice["id"]);
 }
+
+#[tokio::test]
+async fn proposal_and_invoice_items_name_real_products_of_the_business() {
+    let app = TestApp::spawn().await;
+    let owner = invoicing_business(&app).await;
+    let token = Some(owner.access_token.as_str());
+    let (product, _) = piece(&app, &owner, "116").await;
+    let customer = app
+        .ok(
+            token,
+            "mutation { createContact(input: { firstName: \"Rocío\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let customer = text(&customer["createContact"]["id"]);
+    let proposal = app
+        .ok(
+            token,
+            "mutation($p: ID!, $c: ID!) { createProposal(input: { title: \"Uniformes\", contactId: $c, items: [{ productId: $p, description: \"Playera\", quantity: \"10\", unitPrice: \"100\" }] }) {
+                items { productId product { id name } } } }",
+            json!({ "p": product, "c": customer }),
+        )
+        .await;
+    assert_eq!(
+        proposal["createProposal"]["items"][0]["product"]["id"],
+        json!(product)
+    );
+    let invoice = app
+        .ok(
+            token,
+            "mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { items { product { id } } } }",
+            json!({ "input": { "receiver": receiver(), "items": [{ "productId": product, "description": "Playera", "quantity": "1", "unitPrice": "100" }] } }),
+        )
+        .await;
+    assert_eq!(
+        invoice["createInvoice"]["items"][0]["product"]["id"],
+        json!(product)
+    );
+    // Another business's product, or none at all, is refused on the field.
+    let other = app.sign_up().await;
+    let (foreign, _) = piece(&app, &other, "10").await;
+    for id in [foreign, uuid::Uuid::new_v4().to_string()] {
+        let refused = app
+            .gql(
+                token,
+                "mutation($p: ID!, $c: ID!) { createProposal(input: { title: \"X\", contactId: $c, items: [{ productId: $p, description: \"X\", quantity: \"1\", unitPrice: \"1\" }] }) { id } }",
+                json!({ "p": id, "c": customer }),
+            )
+            .await;
+        assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+        assert_eq!(error_ext(&refused, "field"), "productId");
+        let refused = app
+            .gql(
+                token,
+                "mutation($input: CreateInvoiceInput!) { createInvoice(input: $input) { id } }",
+                json!({ "input": { "receiver": receiver(), "items": [{ "productId": id, "description": "X", "quantity": "1", "unitPrice": "1" }] } }),
+            )
+            .await;
+        assert_eq!(error_ext(&refused, "field"), "productId", "{refused}");
+    }
+}

@@ -13,6 +13,7 @@ pub mod iot;
 pub mod jobs;
 pub mod marketing;
 pub mod messaging;
+pub mod scheduling;
 pub mod tenancy;
 
 use sea_orm::EntityTrait;

@@ -30,6 +30,7 @@ mod m20261203_000022_purchasing;
 mod m20261203_000023_stock_counts;
 mod m20261203_000024_sales_orders;
 mod m20261203_000025_global_invoices;
+mod m20261203_000026_scheduling;
 pub mod postgres;
 
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000023_stock_counts::Migration),
             Box::new(m20261203_000024_sales_orders::Migration),
             Box::new(m20261203_000025_global_invoices::Migration),
+            Box::new(m20261203_000026_scheduling::Migration),
         ]
     }
 }

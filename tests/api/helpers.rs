@@ -289,18 +289,27 @@ impl TestApp {
     }
 
     pub async fn sign_up(&self) -> Session {
+        self.sign_up_with(json!({})).await
+    }
+
+    /// Signs up a business whose sign-up input also has `extra` (its time zone, country…).
+    pub async fn sign_up_with(&self, extra: Value) -> Session {
         let email = format!("{}@example.mx", unique("owner"));
+        let mut input = json!({
+            "businessName": unique("Tienda"),
+            "email": email,
+            "password": PASSWORD,
+            "displayName": "Dueña",
+        });
+        if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+            input.extend(extra.clone());
+        }
         let data = self
             .ok(
                 None,
                 "mutation($input: SignUpInput!) { signUp(input: $input) {
                     accessToken refreshToken tenantId userId } }",
-                json!({ "input": {
-                    "businessName": unique("Tienda"),
-                    "email": email,
-                    "password": PASSWORD,
-                    "displayName": "Dueña",
-                }}),
+                json!({ "input": input }),
             )
             .await;
         let auth = &data["signUp"];

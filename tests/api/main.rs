@@ -30,6 +30,7 @@ mod proposals;
 mod purchasing;
 mod rls;
 mod sales_invoicing;
+mod scheduling;
 mod stripe;
 mod stripe_double;
 mod team;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use tianguis_domain::tenancy::{members, roles};
 use tianguis_domain::{Deps, TenantCtx};
-use tianguis_domain::{billing, commerce, crm, iot, marketing, messaging};
+use tianguis_domain::{billing, commerce, crm, iot, marketing, messaging, scheduling};
 use uuid::Uuid;
 
 use super::error::to_graphql;
@@ -109,6 +109,10 @@ loaders! {
     SupplierPayableLoader: tianguis_domain::money::Money => commerce::purchasing::payables_of,
     PurchaseOrderLinesLoader: Vec<commerce::purchasing::PurchaseOrderLine> => commerce::purchasing::lines_of,
     PriceListItemsLoader: Vec<commerce::price_lists::PriceListItem> => commerce::price_lists::items_of,
+    ServiceLoader: scheduling::setup::Service => scheduling::setup::services_by_ids,
+    ServicePerformersLoader: Vec<Uuid> => scheduling::setup::performers_of,
+    ResourceLoader: scheduling::setup::Resource => scheduling::setup::resources_by_ids,
+    WorkingHoursLoader: Vec<scheduling::setup::WorkingHours> => scheduling::setup::hours_of,
     SalesOrderLinesLoader: Vec<commerce::orders::SalesOrderLine> => commerce::orders::lines_of,
     SalesOrderPaymentsLoader: Vec<commerce::orders::SalesOrderPayment> => commerce::orders::payments_of,
 }

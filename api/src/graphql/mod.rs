@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod loaders;
 pub mod marketing;
 pub mod messaging;
+pub mod scheduling;
 pub mod tenancy;
 pub mod text_input;
 
@@ -31,6 +32,7 @@ pub struct Query(
     billing::BillingQuery,
     iot::IotQuery,
     commerce::CommerceQuery,
+    scheduling::SchedulingQuery,
     messaging::MessagingQuery,
     marketing::MarketingQuery,
     automation::AutomationQuery,
@@ -44,6 +46,7 @@ pub struct Mutation(
     billing::BillingMutation,
     iot::IotMutation,
     commerce::CommerceMutation,
+    scheduling::SchedulingMutation,
     messaging::MessagingMutation,
     marketing::MarketingMutation,
     automation::AutomationMutation,

@@ -6,7 +6,8 @@ pub use tianguis_kernel::*;
 pub use {
     tianguis_automation as automation, tianguis_billing as billing, tianguis_commerce as commerce,
     tianguis_crm as crm, tianguis_iot as iot, tianguis_marketing as marketing,
-    tianguis_messaging as messaging, tianguis_tenancy as tenancy,
+    tianguis_messaging as messaging, tianguis_scheduling as scheduling,
+    tianguis_tenancy as tenancy,
 };
 
 /// Every context's job kinds, consumers, sweeps and hooks, with `settings` (each context's
@@ -23,6 +24,7 @@ pub fn registry(settings: impl FnOnce(&mut Registry)) -> Registry {
     iot::register(&mut registry);
     automation::register(&mut registry);
     commerce::register(&mut registry);
+    scheduling::register(&mut registry);
     registry
 }
 
@@ -54,6 +56,7 @@ mod crate_graph {
             "commerce",
             &["entity", "kernel", "tenancy", "crm", "messaging"],
         ),
+        ("scheduling", &["entity", "kernel", "tenancy"]),
         (
             "contexts",
             &[
@@ -66,6 +69,7 @@ mod crate_graph {
                 "iot",
                 "automation",
                 "commerce",
+                "scheduling",
             ],
         ),
     ];

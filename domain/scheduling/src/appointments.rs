@@ -1,0 +1,546 @@
+//! Free slots and appointments.
+//!
+//! A slot is free when it lies within its resource's hours (in the business's time zone),
+//! outside its time off, and its block (the service with its buffers) overlaps no active
+//! appointment of the resource. Two bookings of one slot at once: exactly one succeeds. On
+//! PostgreSQL an exclusion constraint over the blocks' time ranges decides; on SQLite the
+//! transaction holds the write lock from its start, so the check and the insert are one step.
+//!
+//! booked → confirmed → checked in → completed, or no-show, or cancelled before it starts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder};
+use tianguis_entity::scheduling::{appointments, resources, service_resources, services};
+use tianguis_kernel::rules::optional_text;
+use uuid::Uuid;
+
+use crate::db::{TenantTx, tenant_region};
+use crate::setup::{self, Resource, Service, require_read};
+use crate::slots::{self, Hours, Shape, Span};
+use crate::{Deps, Error, Permission, Result, TenantCtx, audit};
+
+pub use appointments::Model as Appointment;
+
+tianguis_kernel::stored_enum! {
+    pub enum Status {
+        Booked = "booked",
+        Confirmed = "confirmed",
+        CheckedIn = "checked_in",
+        Completed = "completed",
+        NoShow = "no_show",
+        Cancelled = "cancelled",
+    }
+}
+
+impl Status {
+    /// Whether the appointment still keeps its resource's time.
+    pub fn holds_time(self) -> bool {
+        !matches!(self, Status::Cancelled | Status::NoShow)
+    }
+
+    fn may_become(self, next: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, next),
+            (Booked, Confirmed | CheckedIn | NoShow | Cancelled)
+                | (Confirmed, CheckedIn | NoShow | Cancelled)
+                | (CheckedIn, Completed)
+        )
+    }
+}
+
+tianguis_kernel::stored_enum! {
+    pub enum BookedBy {
+        Staff = "staff",
+        Customer = "customer",
+    }
+}
+
+/// Days one availability request may span.
+pub const MAX_DAYS: i64 = 62;
+
+fn shape_of(service: &Service) -> Shape {
+    Shape {
+        duration: TimeDelta::minutes(i64::from(service.duration_minutes)),
+        before: TimeDelta::minutes(i64::from(service.buffer_before_minutes)),
+        after: TimeDelta::minutes(i64::from(service.buffer_after_minutes)),
+        interval: TimeDelta::minutes(i64::from(service.interval_minutes)),
+    }
+}
+
+/// What an availability or a booking needs to know of a service's resources.
+struct Calendar {
+    zone: chrono_tz::Tz,
+    resources: Vec<Resource>,
+    hours: HashMap<Uuid, Vec<Hours>>,
+    busy: HashMap<Uuid, Vec<Span>>,
+}
+
+async fn active_service(tx: &TenantTx, id: Uuid) -> Result<Service> {
+    let service = tx
+        .get::<services::Entity>(id, "service")
+        .await
+        .map_err(|_| Error::invalid("serviceId", "no such service"))?;
+    if !service.active {
+        return Err(Error::invalid(
+            "serviceId",
+            "the service is not offered now",
+        ));
+    }
+    Ok(service)
+}
+
+/// The service's active resources (or the one asked for, which must perform it) with their
+/// hours and what keeps them busy in `[from, to)`: time off and active appointments, but
+/// `ignoring` one being moved. Four statements, however many resources.
+async fn calendar(
+    tx: &TenantTx,
+    service: &Service,
+    resource: Option<Uuid>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    ignoring: Option<Uuid>,
+) -> Result<Calendar> {
+    let zone = tenant_region(&**tx, tx.tenant_id())
+        .await?
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::UTC);
+    let mut performers = tx
+        .select::<service_resources::Entity>()
+        .filter(service_resources::Column::ServiceId.eq(service.id));
+    if let Some(resource) = resource {
+        performers = performers.filter(service_resources::Column::ResourceId.eq(resource));
+    }
+    let ids: Vec<Uuid> = performers
+        .all(&**tx)
+        .await?
+        .into_iter()
+        .map(|p| p.resource_id)
+        .collect();
+    if resource.is_some() && ids.is_empty() {
+        return Err(Error::invalid(
+            "resourceId",
+            "this resource does not perform the service",
+        ));
+    }
+    let mut resources: Vec<Resource> = tx
+        .get_many::<resources::Entity>(&ids)
+        .await?
+        .into_values()
+        .filter(|r| r.active)
+        .collect();
+    resources.sort_by(|a, b| a.name.cmp(&b.name));
+    let ids: Vec<Uuid> = resources.iter().map(|r| r.id).collect();
+    let hours = setup::hours_in(tx, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, rows)| {
+            let week = rows
+                .iter()
+                .map(|h| Hours {
+                    weekday: setup::weekday_of(h),
+                    opens: setup::time_of(h.opens_minute),
+                    closes: setup::time_of(h.closes_minute),
+                })
+                .collect();
+            (id, week)
+        })
+        .collect();
+    let mut busy: HashMap<Uuid, Vec<Span>> = HashMap::new();
+    for off in setup::time_off_in(tx, &ids, from, to).await? {
+        busy.entry(off.resource_id).or_default().push(Span {
+            starts: off.starts_at,
+            ends: off.ends_at,
+        });
+    }
+    let booked = tx
+        .select::<appointments::Entity>()
+        .filter(appointments::Column::ResourceId.is_in(ids.iter().copied()))
+        .filter(appointments::Column::BlockStartsAt.lt(to))
+        .filter(appointments::Column::BlockEndsAt.gt(from))
+        .filter(
+            appointments::Column::Status.is_not_in([Status::Cancelled.key(), Status::NoShow.key()]),
+        )
+        .all(&**tx)
+        .await?;
+    for a in booked.into_iter().filter(|a| Some(a.id) != ignoring) {
+        busy.entry(a.resource_id).or_default().push(Span {
+            starts: a.block_starts_at,
+            ends: a.block_ends_at,
+        });
+    }
+    Ok(Calendar {
+        zone,
+        resources,
+        hours,
+        busy,
+    })
+}
+
+/// A free slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub resource_id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// When a booking may start: after the service's notice and within its horizon for a
+/// customer; staff book any time from now on.
+fn window(service: &Service, now: DateTime<Utc>, by: BookedBy) -> (DateTime<Utc>, DateTime<Utc>) {
+    match by {
+        BookedBy::Customer => (
+            now + TimeDelta::minutes(i64::from(service.min_notice_minutes)),
+            now + TimeDelta::days(i64::from(service.max_advance_days)),
+        ),
+        BookedBy::Staff => (now, now + TimeDelta::days(730)),
+    }
+}
+
+fn free_in(
+    calendar: &Calendar,
+    service: &Service,
+    from: NaiveDate,
+    to: NaiveDate,
+    earliest: DateTime<Utc>,
+    latest: DateTime<Utc>,
+) -> Vec<Slot> {
+    let shape = shape_of(service);
+    let mut found = Vec::new();
+    for resource in &calendar.resources {
+        let week = calendar
+            .hours
+            .get(&resource.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let openings = slots::openings(calendar.zone, from, to, week);
+        let busy = calendar
+            .busy
+            .get(&resource.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for starts_at in slots::free(&openings, busy, &shape, earliest, latest) {
+            found.push(Slot {
+                resource_id: resource.id,
+                starts_at,
+                ends_at: starts_at + shape.duration,
+            });
+        }
+    }
+    found.sort_by_key(|s| (s.starts_at, s.resource_id));
+    found
+}
+
+/// Free slots of a service on the days `from..=to` (the business's calendar days), for
+/// one resource or any that performs it, as a customer may book them.
+pub async fn availability(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    service_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    resource_id: Option<Uuid>,
+) -> Result<Vec<Slot>> {
+    require_read(ctx)?;
+    if to < from {
+        return Err(Error::invalid("to", "the range ends before it starts"));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(Error::invalid(
+            "to",
+            format!("at most {MAX_DAYS} days at a time"),
+        ));
+    }
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let service = active_service(&tx, service_id).await?;
+    // A day in any zone lies within a day either side of the same UTC dates.
+    let span_from = from
+        .pred_opt()
+        .unwrap_or(from)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let span_to = to
+        .succ_opt()
+        .unwrap_or(to)
+        .succ_opt()
+        .unwrap_or(to)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let calendar = calendar(&tx, &service, resource_id, span_from, span_to, None).await?;
+    tx.commit().await?;
+    let (earliest, latest) = window(&service, deps.clock.now(), BookedBy::Customer);
+    Ok(free_in(&calendar, &service, from, to, earliest, latest))
+}
+
+/// The resource that can take the service at `starts_at`: the one asked for, or the first
+/// free one by name.
+async fn free_resource(
+    tx: &TenantTx,
+    service: &Service,
+    resource: Option<Uuid>,
+    starts_at: DateTime<Utc>,
+    by: BookedBy,
+    ignoring: Option<Uuid>,
+) -> Result<Uuid> {
+    let shape = shape_of(service);
+    let block = shape.block(starts_at);
+    let calendar = calendar(
+        tx,
+        service,
+        resource,
+        block.starts - TimeDelta::days(1),
+        block.ends + TimeDelta::days(1),
+        ignoring,
+    )
+    .await?;
+    let day = starts_at.with_timezone(&calendar.zone).date_naive();
+    let (earliest, latest) = window(service, tx.now(), by);
+    let around = |d: NaiveDate| (d.pred_opt().unwrap_or(d), d.succ_opt().unwrap_or(d));
+    let (first, last) = around(day);
+    free_in(&calendar, service, first, last, earliest, latest)
+        .into_iter()
+        .find(|slot| slot.starts_at == starts_at)
+        .map(|slot| slot.resource_id)
+        .ok_or_else(|| {
+            Error::conflict(
+                "startsAt",
+                "that time is not free: outside the hours, on time off, already booked, or too soon or too far ahead",
+            )
+        })
+}
+
+/// PostgreSQL's exclusion constraint saw two active appointments overlap: another booking
+/// of the slot committed first.
+fn slot_taken(e: sea_orm::DbErr) -> Error {
+    if e.to_string().contains("ex_appointments_overlap") {
+        Error::conflict("startsAt", "that time was just booked")
+    } else {
+        e.into()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct BookInput {
+    pub service_id: Uuid,
+    /// Any resource that performs the service when absent.
+    pub resource_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub starts_at: DateTime<Utc>,
+    pub notes: Option<String>,
+}
+
+pub async fn book(deps: &Deps, ctx: &TenantCtx, input: BookInput) -> Result<Appointment> {
+    ctx.require(Permission::SchedulingWrite)?;
+    let notes = optional_text(input.notes.as_deref(), "notes", 2_000)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    if let Some(contact) = input.contact_id {
+        tx.get::<tianguis_entity::crm::contacts::Entity>(contact, "contact")
+            .await
+            .map_err(|_| Error::invalid("contactId", "no such contact"))?;
+    }
+    let service = active_service(&tx, input.service_id).await?;
+    let resource = free_resource(
+        &tx,
+        &service,
+        input.resource_id,
+        input.starts_at,
+        BookedBy::Staff,
+        None,
+    )
+    .await?;
+    let block = shape_of(&service).block(input.starts_at);
+    let appointment = tx
+        .insert(appointments::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(ctx.tenant_id),
+            service_id: Set(service.id),
+            resource_id: Set(resource),
+            contact_id: Set(input.contact_id),
+            starts_at: Set(input.starts_at),
+            ends_at: Set(input.starts_at + shape_of(&service).duration),
+            block_starts_at: Set(block.starts),
+            block_ends_at: Set(block.ends),
+            status: Set(Status::Booked.key().into()),
+            booked_by: Set(BookedBy::Staff.key().into()),
+            notes: Set(notes),
+            price_minor: Set(service.price_minor),
+            currency: Set(service.currency.clone()),
+            cancelled_at: Set(None),
+            cancel_reason: Set(None),
+            created_by: Set(ctx.actor_user()),
+            ..Default::default()
+        })
+        .await
+        .map_err(slot_taken)?;
+    record(&mut tx, ctx, "scheduling.appointment.booked", &appointment).await?;
+    tx.commit().await?;
+    Ok(appointment)
+}
+
+async fn record(tx: &mut TenantTx, ctx: &TenantCtx, action: &str, a: &Appointment) -> Result<()> {
+    audit::record(
+        tx,
+        ctx,
+        action,
+        ("appointment", Some(a.id)),
+        serde_json::json!({
+            "serviceId": a.service_id,
+            "resourceId": a.resource_id,
+            "contactId": a.contact_id,
+            "startsAt": a.starts_at,
+            "status": a.status,
+        }),
+    )
+    .await
+}
+
+/// Moves an appointment to another time (and resource); the new time must be free.
+pub async fn reschedule(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    id: Uuid,
+    starts_at: DateTime<Utc>,
+    resource_id: Option<Uuid>,
+) -> Result<Appointment> {
+    ctx.require(Permission::SchedulingWrite)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let appointment = tx.get::<appointments::Entity>(id, "appointment").await?;
+    let status = Status::from_stored(&appointment.status)?;
+    if !matches!(status, Status::Booked | Status::Confirmed) {
+        return Err(Error::conflict(
+            "id",
+            format!("a {} appointment is not moved", status.key()),
+        ));
+    }
+    let service = tx
+        .get::<services::Entity>(appointment.service_id, "service")
+        .await?;
+    let resource = free_resource(
+        &tx,
+        &service,
+        resource_id.or(Some(appointment.resource_id)),
+        starts_at,
+        BookedBy::Staff,
+        Some(appointment.id),
+    )
+    .await?;
+    let shape = shape_of(&service);
+    let block = shape.block(starts_at);
+    let mut model: appointments::ActiveModel = appointment.into();
+    model.resource_id = Set(resource);
+    model.starts_at = Set(starts_at);
+    model.ends_at = Set(starts_at + shape.duration);
+    model.block_starts_at = Set(block.starts);
+    model.block_ends_at = Set(block.ends);
+    // A moved appointment is confirmed again for its new time.
+    model.status = Set(Status::Booked.key().into());
+    let appointment = tx.update(model).await.map_err(slot_taken)?;
+    record(
+        &mut tx,
+        ctx,
+        "scheduling.appointment.rescheduled",
+        &appointment,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(appointment)
+}
+
+/// Moves an appointment along its lifecycle; cancelling frees its time at once.
+pub async fn set_status(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    id: Uuid,
+    next: Status,
+    reason: Option<String>,
+) -> Result<Appointment> {
+    ctx.require(Permission::SchedulingWrite)?;
+    let reason = optional_text(reason.as_deref(), "reason", 500)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let appointment = tx.get::<appointments::Entity>(id, "appointment").await?;
+    let status = Status::from_stored(&appointment.status)?;
+    if !status.may_become(next) {
+        return Err(Error::conflict(
+            "id",
+            format!(
+                "a {} appointment cannot become {}",
+                status.key(),
+                next.key()
+            ),
+        ));
+    }
+    let mut model: appointments::ActiveModel = appointment.into();
+    model.status = Set(next.key().into());
+    if next == Status::Cancelled {
+        model.cancelled_at = Set(Some(tx.now()));
+        model.cancel_reason = Set(reason);
+    }
+    let appointment = tx.update(model).await?;
+    record(
+        &mut tx,
+        ctx,
+        &format!("scheduling.appointment.{}", next.key()),
+        &appointment,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(appointment)
+}
+
+pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Appointment> {
+    require_read(ctx)?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let found = tx.get::<appointments::Entity>(id, "appointment").await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AppointmentFilter {
+    pub resource_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub status: Option<Status>,
+}
+
+/// The appointments starting in `[from, to)`, by time: a calendar's view.
+pub async fn between(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    filter: AppointmentFilter,
+) -> Result<Vec<Appointment>> {
+    require_read(ctx)?;
+    if to <= from || to - from > TimeDelta::days(MAX_DAYS) {
+        return Err(Error::invalid(
+            "to",
+            format!("a range of up to {MAX_DAYS} days that ends after it starts"),
+        ));
+    }
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let mut select = tx
+        .select::<appointments::Entity>()
+        .filter(appointments::Column::StartsAt.gte(from))
+        .filter(appointments::Column::StartsAt.lt(to));
+    if let Some(resource) = filter.resource_id {
+        select = select.filter(appointments::Column::ResourceId.eq(resource));
+    }
+    if let Some(contact) = filter.contact_id {
+        select = select.filter(appointments::Column::ContactId.eq(contact));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(appointments::Column::Status.eq(status.key()));
+    }
+    let found = select
+        .order_by_asc(appointments::Column::StartsAt)
+        .order_by_asc(appointments::Column::Id)
+        .all(&*tx)
+        .await?;
+    tx.commit().await?;
+    Ok(found)
+}

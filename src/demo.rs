@@ -22,6 +22,8 @@ pub enum Demo {
     TiendaRopa,
     /// A bar: drinks with IEPS, prepaid wristbands and the reader at the bar.
     Bar,
+    /// A clinic: two doctors with their hours, two services and a week of appointments.
+    Clinica,
 }
 
 impl Demo {
@@ -31,6 +33,7 @@ impl Demo {
             Demo::Carniceria => ("Carnicería La Norteña", "carniceria"),
             Demo::TiendaRopa => ("Boutique Jacaranda", "tienda-ropa"),
             Demo::Bar => ("Bar El Mezcalito", "bar"),
+            Demo::Clinica => ("Clínica Dental Sonrisas", "clinica"),
         }
     }
 }
@@ -494,6 +497,102 @@ async fn bar(deps: &Deps, ctx: &TenantCtx) -> anyhow::Result<String> {
     ))
 }
 
+async fn clinica(deps: &Deps, ctx: &TenantCtx) -> anyhow::Result<String> {
+    use chrono::{NaiveTime, TimeDelta, Weekday};
+    use tianguis_domain::scheduling::{appointments, setup};
+    let time = |h: u32| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+    let mut doctors = Vec::new();
+    for name in ["Dra. Paty Garza", "Dr. Luis Treviño"] {
+        let doctor = setup::create_resource(
+            deps,
+            ctx,
+            setup::ResourceInput {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        // Mornings and afternoons, Monday to Friday, with a break for lunch.
+        let hours = [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ]
+        .into_iter()
+        .flat_map(|weekday| {
+            [(9, 14), (16, 19)].map(|(opens, closes)| setup::HoursInput {
+                weekday,
+                opens: time(opens),
+                closes: time(closes),
+            })
+        })
+        .collect();
+        setup::set_hours(deps, ctx, doctor.id, hours).await?;
+        doctors.push(doctor.id);
+    }
+    let mut services = Vec::new();
+    for (name, minutes, after, price) in [
+        ("Consulta de valoración", 30, 0, "450"),
+        ("Limpieza dental", 60, 15, "900"),
+    ] {
+        services.push(
+            setup::create_service(
+                deps,
+                ctx,
+                setup::ServiceInput {
+                    name: Some(name.into()),
+                    duration_minutes: Some(minutes),
+                    buffer_after_minutes: Some(after),
+                    interval_minutes: Some(30),
+                    price: Some(d(price)),
+                    resource_ids: Some(doctors.clone()),
+                    ..Default::default()
+                },
+            )
+            .await?,
+        );
+    }
+    // A week ahead, spread over the days: each patient takes a slot still free.
+    let today = deps.clock.now().date_naive();
+    let week = (today + TimeDelta::days(1), today + TimeDelta::days(7));
+    let mut booked = 0;
+    for service in &services {
+        for pick in 0..8_usize {
+            let free =
+                appointments::availability(deps, ctx, service.id, week.0, week.1, None).await?;
+            let Some(slot) = free.get(pick * 7 % free.len().max(1)) else {
+                break;
+            };
+            let patient = contact(
+                deps,
+                ctx,
+                &format!("Paciente {}", booked + 1),
+                &format!("+52 81 1234 {:04}", booked + 1),
+                &[],
+            )
+            .await?;
+            appointments::book(
+                deps,
+                ctx,
+                appointments::BookInput {
+                    service_id: service.id,
+                    resource_id: Some(slot.resource_id),
+                    contact_id: Some(patient),
+                    starts_at: slot.starts_at,
+                    notes: None,
+                },
+            )
+            .await?;
+            booked += 1;
+        }
+    }
+    Ok(format!(
+        "2 doctors with their hours, 2 services and {booked} appointments in the coming week"
+    ))
+}
+
 /// Fills a new demo business; what it holds, to print.
 pub async fn fill(deps: &Deps, ctx: &TenantCtx, demo: Demo) -> anyhow::Result<String> {
     match demo {
@@ -501,5 +600,6 @@ pub async fn fill(deps: &Deps, ctx: &TenantCtx, demo: Demo) -> anyhow::Result<St
         Demo::Carniceria => carniceria(deps, ctx).await,
         Demo::TiendaRopa => tienda_ropa(deps, ctx).await,
         Demo::Bar => bar(deps, ctx).await,
+        Demo::Clinica => clinica(deps, ctx).await,
     }
 }

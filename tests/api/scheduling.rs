@@ -404,3 +404,37 @@ async fn another_tenant_can_neither_see_nor_touch_schedules() {
     assert_eq!(still["appointment"]["status"], "BOOKED");
     assert_eq!(still["services"][0]["name"], "Consulta");
 }
+
+#[tokio::test]
+async fn the_clinic_demo_has_doctors_services_and_a_week_of_appointments() {
+    let app = TestApp::spawn().await;
+    let (token, printed) = seeded_demo(&app, "clinica").await;
+    let now = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    let shown = app
+        .ok(
+            Some(&token),
+            "query($f: DateTime!, $t: DateTime!) { resources { name workingHours { weekday } } services { name resources { name } }
+               appointments(from: $f, to: $t) { status contact { name } } }",
+            json!({ "f": now, "t": now + chrono::TimeDelta::days(9) }),
+        )
+        .await;
+    assert_eq!(shown["resources"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        shown["resources"][0]["workingHours"]
+            .as_array()
+            .map(Vec::len),
+        Some(10),
+        "two spans a weekday"
+    );
+    assert_eq!(
+        shown["services"][1]["resources"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let booked = shown["appointments"].as_array().expect("appointments");
+    assert!(booked.len() >= 8, "{printed} {shown}");
+    assert!(
+        booked
+            .iter()
+            .all(|a| a["status"] == "BOOKED" && a["contact"]["name"].is_string())
+    );
+}

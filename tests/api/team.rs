@@ -393,20 +393,27 @@ async fn a_members_page_costs_the_same_statements_whatever_its_size() {
     )
     .await;
     let query = "{ members(first: 50) { totalCount edges { node { id user { email displayName } role { key permissions } } } } }";
-    let count = |app: &TestApp| app.sql_statements();
+    // Work off the request (a session read again, another test's replica notice) shares the
+    // counter and only adds to it: the fewest of a few runs is the page's own cost.
+    let fewest = || async {
+        let mut fewest = u64::MAX;
+        let mut body = json!(null);
+        for _ in 0..3 {
+            let before = app.sql_statements();
+            body = app.ok(Some(&owner.access_token), query, json!({})).await;
+            fewest = fewest.min(app.sql_statements() - before);
+        }
+        (body, fewest)
+    };
 
-    let before = count(&app);
-    let one = app.ok(Some(&owner.access_token), query, json!({})).await;
-    let with_one = count(&app) - before;
+    let (one, with_one) = fewest().await;
     assert_eq!(one["members"]["totalCount"], 1);
     assert!(with_one > 0, "statements are counted");
 
     for role in ["sales", "agent", "viewer", "manager"] {
         app.join_as(&owner, role).await;
     }
-    let before = count(&app);
-    let five = app.ok(Some(&owner.access_token), query, json!({})).await;
-    let with_five = count(&app) - before;
+    let (five, with_five) = fewest().await;
     assert_eq!(five["members"]["totalCount"], 5);
     assert_eq!(with_one, with_five, "statements grew with the page");
     assert!(with_five <= 12, "{with_five} statements for one page");

@@ -148,6 +148,14 @@ impl Reviewed {
     }
 }
 
+pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<StockCount> {
+    ctx.require(Permission::CommerceRead)?;
+    let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let count = tx.get::<counts::Entity>(id, "stock count").await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
 /// The count with each line beside what the ledger holds.
 pub async fn review(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<(StockCount, Vec<Reviewed>)> {
     ctx.require(Permission::CommerceRead)?;

@@ -436,7 +436,7 @@ impl CommerceQuery {
     async fn stock_count(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<StockCount> {
         let id = parse_id(&id, "id")?;
         Ok(StockCount(
-            counts::review(deps(ctx)?, tenant(ctx)?, id).await.gql()?.0,
+            counts::get(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
         ))
     }
 

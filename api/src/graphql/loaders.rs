@@ -135,6 +135,25 @@ where
     Ok(L::for_caller(scope).load(&[key]).await?.remove(&key))
 }
 
+/// Loads several keys through `L` in one batch, in the order given; keys without a record
+/// are left out.
+pub async fn load_many<L>(
+    ctx: &async_graphql::Context<'_>,
+    keys: &[Uuid],
+) -> async_graphql::Result<Vec<L::Value>>
+where
+    L: Loader<Uuid, Error = async_graphql::Error> + Scoped,
+{
+    let mut found = match ctx.data_opt::<Loaded<L>>() {
+        Some(loader) => loader.load_many(keys.iter().copied()).await?,
+        None => {
+            let scope = ctx.data::<CallerScope>()?.clone();
+            L::for_caller(scope).load(keys).await?
+        }
+    };
+    Ok(keys.iter().filter_map(|key| found.remove(key)).collect())
+}
+
 /// Puts records read ahead into the request's loader `L`.
 pub async fn feed<L>(
     ctx: &async_graphql::Context<'_>,

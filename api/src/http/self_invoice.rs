@@ -36,7 +36,7 @@ pub struct SelfInvoiceForm {
 }
 
 pub async fn show(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    match sales::business_by_slug(&state.deps, &slug).await {
+    match tenants::by_slug(&state.deps, &slug).await {
         Ok(business) => page(
             StatusCode::OK,
             &business.into(),
@@ -52,8 +52,8 @@ pub async fn submit(
     Path(slug): Path<String>,
     Form(form): Form<SelfInvoiceForm>,
 ) -> Response {
-    let business = match sales::business_by_slug(&state.deps, &slug).await {
-        Ok(business) => tenants::Tenant::from(business),
+    let found = match tenants::by_slug(&state.deps, &slug).await {
+        Ok(found) => found,
         Err(err) => return failure(err),
     };
     let input = SelfInvoiceInput {
@@ -65,7 +65,9 @@ pub async fn submit(
         cfdi_use: form.cfdi_use.clone(),
         email: form.email.clone(),
     };
-    match sales::self_invoice(&state.deps, &slug, input).await {
+    let outcome = sales::self_invoice(&state.deps, &found, input).await;
+    let business = tenants::Tenant::from(found);
+    match outcome {
         Ok(invoice) => {
             let to = escape(invoice.receiver_email.as_deref().unwrap_or_default());
             let body = format!(

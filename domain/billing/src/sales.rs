@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 use tianguis_entity::commerce::product_variants;
-use tianguis_entity::tenancy::tenants;
 use uuid::Uuid;
 
 use super::catalogs::{PUBLIC_NAME, PUBLIC_RFC};
@@ -204,23 +203,15 @@ pub struct SelfInvoiceInput {
     pub email: String,
 }
 
-/// The business a self-invoicing page is for.
-pub async fn business_by_slug(deps: &Deps, slug: &str) -> Result<tenants::Model> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    // One indexed read before a tenant is known, as the public proposal page does.
-    tenants::Entity::find()
-        .filter(tenants::Column::Slug.eq(slug))
-        .one(&deps.db)
-        .await?
-        .ok_or(Error::NotFound("business"))
-}
-
 /// Invoices a ticket for the customer who bought it: the receipt's code and the
 /// customer's fiscal data, within the calendar month of the sale (after it, the sale
 /// belongs to the month's factura global). The CFDI is stamped off the request and emailed
 /// to the address given.
-pub async fn self_invoice(deps: &Deps, slug: &str, input: SelfInvoiceInput) -> Result<Invoice> {
-    let business = business_by_slug(deps, slug).await?;
+pub async fn self_invoice(
+    deps: &Deps,
+    business: &tianguis_entity::tenancy::tenants::Model,
+    input: SelfInvoiceInput,
+) -> Result<Invoice> {
     let ctx = TenantCtx::system(business.id);
     let code = required_text(&input.code, "code", 20)?;
     let email = required_text(&input.email, "email", 254)?;

@@ -286,3 +286,13 @@ pub async fn update_settings(deps: &Deps, ctx: &TenantCtx, cmd: UpdateSettings) 
     tx.commit().await?;
     Ok(updated.into())
 }
+
+/// The business with a public page at `slug` (self-invoicing, booking): one indexed read
+/// before a tenant is known, as the public proposal page does.
+pub async fn by_slug(deps: &Deps, slug: &str) -> Result<tenants::Model> {
+    tenants::Entity::find()
+        .filter(tenants::Column::Slug.eq(slug))
+        .one(&deps.db)
+        .await?
+        .ok_or(Error::NotFound("business"))
+}

@@ -8,7 +8,7 @@ use crate::graphql::common::{Money, money, stored};
 use crate::graphql::crm::Contact;
 use crate::graphql::loaders::{
     ContactLoader, ResourceLoader, ServiceLoader, ServicePerformersLoader, WorkingHoursLoader,
-    load, load_opt,
+    load, load_many, load_opt,
 };
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -92,13 +92,11 @@ impl Service {
         let ids = load::<ServicePerformersLoader>(ctx, self.0.id)
             .await?
             .unwrap_or_default();
-        let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(resource) = load::<ResourceLoader>(ctx, id).await? {
-                found.push(Resource(resource));
-            }
-        }
-        Ok(found)
+        Ok(load_many::<ResourceLoader>(ctx, &ids)
+            .await?
+            .into_iter()
+            .map(Resource)
+            .collect())
     }
 }
 

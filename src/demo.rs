@@ -582,6 +582,7 @@ async fn clinica(deps: &Deps, ctx: &TenantCtx) -> anyhow::Result<String> {
                     contact_id: Some(patient),
                     starts_at: slot.starts_at,
                     notes: None,
+                    remind_via: None,
                 },
             )
             .await?;

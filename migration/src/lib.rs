@@ -31,6 +31,7 @@ mod m20261203_000023_stock_counts;
 mod m20261203_000024_sales_orders;
 mod m20261203_000025_global_invoices;
 mod m20261203_000026_scheduling;
+mod m20261203_000027_booking;
 pub mod postgres;
 
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_sales_orders::Migration),
             Box::new(m20261203_000025_global_invoices::Migration),
             Box::new(m20261203_000026_scheduling::Migration),
+            Box::new(m20261203_000027_booking::Migration),
         ]
     }
 }

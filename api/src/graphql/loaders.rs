@@ -113,6 +113,7 @@ loaders! {
     ServicePerformersLoader: Vec<Uuid> => scheduling::setup::performers_of,
     ResourceLoader: scheduling::setup::Resource => scheduling::setup::resources_by_ids,
     WorkingHoursLoader: Vec<scheduling::setup::WorkingHours> => scheduling::setup::hours_of,
+    AppointmentRemindersLoader: Vec<scheduling::reminders::Reminder> => scheduling::reminders::of_appointments,
     SalesOrderLinesLoader: Vec<commerce::orders::SalesOrderLine> => commerce::orders::lines_of,
     SalesOrderPaymentsLoader: Vec<commerce::orders::SalesOrderPayment> => commerce::orders::payments_of,
 }

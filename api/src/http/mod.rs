@@ -1,6 +1,7 @@
 //! The HTTP surface: GraphQL over HTTP and WebSocket, health, readiness and metrics.
 
 mod auth;
+mod booking;
 mod graphql;
 mod health;
 pub(crate) mod prepaid;
@@ -60,6 +61,18 @@ pub fn router(state: AppState) -> Router {
             "/facturar/{slug}",
             get(self_invoice::show).post(self_invoice::submit),
         )
+        .route("/reservar/{slug}", get(booking::services))
+        .route("/reservar/{slug}/{service}", get(booking::day))
+        .route(
+            "/reservar/{slug}/{service}/datos",
+            get(booking::details).post(booking::submit),
+        )
+        .route("/cita/{token}", get(booking::manage).post(booking::act))
+        .route(
+            "/lista/{token}",
+            get(booking::offer).post(booking::take_offer),
+        )
+        .route("/calendario/{file}", get(booking::feed))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::identify,

@@ -56,7 +56,10 @@ mod crate_graph {
             "commerce",
             &["entity", "kernel", "tenancy", "crm", "messaging"],
         ),
-        ("scheduling", &["entity", "kernel", "tenancy"]),
+        (
+            "scheduling",
+            &["entity", "kernel", "tenancy", "crm", "messaging"],
+        ),
         (
             "contexts",
             &[

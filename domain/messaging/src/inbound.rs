@@ -130,7 +130,7 @@ async fn messages_change(deps: &Deps, value: &Value) -> Result<usize> {
             body,
             content,
         };
-        if record(&mut tx, &channel, inbound).await? {
+        if record(deps, &mut tx, &channel, inbound).await? {
             applied += 1;
         }
     }
@@ -208,6 +208,7 @@ const STOP_WORDS: &[&str] = &["STOP", "BAJA", "ALTO", "CANCELAR", "UNSUBSCRIBE"]
 /// Stores an inbound message once: finds or creates the contact and the conversation,
 /// reopens a closed one. Returns false for a message already stored.
 pub(crate) async fn record(
+    deps: &Deps,
     tx: &mut TenantTx,
     channel: &channels::Model,
     inbound: Inbound,
@@ -260,17 +261,28 @@ pub(crate) async fn record(
         body.as_deref().unwrap_or(&format!("[{kind}]")),
     )));
     tx.update(model).await?;
-    if body
-        .as_deref()
-        .is_some_and(|b| STOP_WORDS.contains(&b.trim().to_uppercase().as_str()))
+    let channel_kind = ChannelKind::from_stored(&channel.kind)?;
+    let mut answered = false;
+    if let Some(text) = body.as_deref() {
+        let reply = crate::Reply {
+            contact_id: contact.id,
+            conversation_id: conversation.id,
+            channel: channel_kind,
+            text: text.to_owned(),
+        };
+        for handler in deps.registry.all::<Box<dyn crate::ReplyHandler>>() {
+            if handler.handle(deps, tx, &reply).await? {
+                answered = true;
+                break;
+            }
+        }
+    }
+    if !answered
+        && body
+            .as_deref()
+            .is_some_and(|b| STOP_WORDS.contains(&b.trim().to_uppercase().as_str()))
     {
-        super::channels::record_opt_out(
-            tx,
-            contact.id,
-            ChannelKind::from_stored(&channel.kind)?,
-            "keyword",
-        )
-        .await?;
+        super::channels::record_opt_out(tx, contact.id, channel_kind, "keyword").await?;
     }
     crate::events::append(
         tx,

@@ -147,6 +147,29 @@ pub trait DeliveryStatusListener: Send + Sync {
     ) -> BoxFuture<'a, Result<bool>>;
 }
 
+/// A contact's answer to something the business asked (a reminder's "1 to confirm").
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub contact_id: Uuid,
+    pub conversation_id: Uuid,
+    pub channel: ChannelKind,
+    /// The text, or the title of the button tapped.
+    pub text: String,
+}
+
+/// A context that asks contacts something registers one of these
+/// (`registry.provide::<Box<dyn ReplyHandler>>(…)`). It sees every inbound text in the
+/// transaction that stores it; a reply it takes is its answer, and is not also read as a
+/// keyword such as CANCELAR opting the contact out.
+pub trait ReplyHandler: Send + Sync {
+    fn handle<'a>(
+        &'a self,
+        deps: &'a Deps,
+        tx: &'a mut TenantTx,
+        reply: &'a Reply,
+    ) -> BoxFuture<'a, Result<bool>>;
+}
+
 /// Hands a provider's delivery status to every registered listener; true when one knew it.
 pub(crate) async fn notify_delivery_status(
     deps: &Deps,

@@ -283,6 +283,71 @@ pub async fn send(
             "the channel is switched off",
         ));
     }
+    let message = queue(
+        &mut tx,
+        &conversation,
+        &channel,
+        compose,
+        Sender::Team(ctx.actor_user()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(message)
+}
+
+/// The business's active channel of a kind (its first, when it has several).
+pub async fn active_channel(tx: &TenantTx, kind: ChannelKind) -> Result<Option<channels::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(tx
+        .select::<channels::Entity>()
+        .filter(channels::Column::Kind.eq(kind.key()))
+        .filter(channels::Column::Active.eq(true))
+        .order_by_asc(channels::Column::Id)
+        .one(&**tx)
+        .await?)
+}
+
+/// Queues a message to a contact on the business's active channel of `kind`, in the
+/// caller's transaction: how other contexts write to a customer on the business's behalf
+/// (a booking's reminder or code), with the same rules as a reply.
+pub async fn queue_to_contact(
+    tx: &mut TenantTx,
+    contact_id: Uuid,
+    kind: ChannelKind,
+    compose: Compose,
+) -> Result<Message> {
+    let Some(channel) = active_channel(tx, kind).await? else {
+        return Err(Error::conflict(
+            "channel",
+            format!("the business has no active {} channel", kind.key()),
+        ));
+    };
+    let (conversation, created) =
+        super::conversations::find_or_open(tx, channel.id, contact_id).await?;
+    if created {
+        publish(tx, InboxChange::ConversationUpdated, conversation.id, None);
+    }
+    queue(tx, &conversation, &channel, compose, Sender::Business).await
+}
+
+/// Who writes: the team answers (which starts the clock on response times), or the business
+/// itself sends something automatic, which does not count as an answer.
+enum Sender {
+    Team(Option<Uuid>),
+    Business,
+}
+
+async fn queue(
+    tx: &mut TenantTx,
+    conversation: &conversations::Model,
+    channel: &channels::Model,
+    compose: Compose,
+    sender: Sender,
+) -> Result<Message> {
+    let author_id = match sender {
+        Sender::Team(author) => author,
+        Sender::Business => None,
+    };
     let kind = ChannelKind::from_stored(&channel.kind)?;
     let is_template = matches!(compose, Compose::Template { .. });
     if kind == ChannelKind::Whatsapp && !is_template {
@@ -297,18 +362,18 @@ pub async fn send(
             ));
         }
     }
-    if channel_rules::is_opted_out(&tx, conversation.contact_id, kind).await? {
+    if channel_rules::is_opted_out(tx, conversation.contact_id, kind).await? {
         return Err(Error::conflict(
             "conversationId",
             format!("the contact opted out of {} messages", kind.key()),
         ));
     }
-    plans::ensure_room(&tx, &crate::MESSAGES_PER_MONTH).await?;
-    let written = written(&tx, &channel, compose).await?;
+    plans::ensure_room(tx, &crate::MESSAGES_PER_MONTH).await?;
+    let written = written(tx, channel, compose).await?;
     let now = tx.now();
     let message = insert(
-        &tx,
-        &conversation,
+        tx,
+        conversation,
         NewMessage {
             direction: Direction::Outbound,
             kind: written.kind,
@@ -316,19 +381,19 @@ pub async fn send(
             content: written.content,
             provider_message_id: None,
             status: Status::Queued,
-            author_id: ctx.actor_user(),
+            author_id,
         },
     )
     .await?;
     let mut model: conversations::ActiveModel = conversation.clone().into();
     model.last_message_at = Set(now);
     model.last_message_preview = Set(message.body.as_deref().map(super::preview));
-    if conversation.first_response_at.is_none() {
+    if conversation.first_response_at.is_none() && matches!(sender, Sender::Team(_)) {
         model.first_response_at = Set(Some(now));
     }
     tx.update(model).await?;
     crate::events::append(
-        &mut tx,
+        tx,
         "messaging.message.queued",
         Some(format!("message/{}", message.id)),
         json!({ "conversationId": conversation.id, "contactId": conversation.contact_id, "kind": message.kind }),
@@ -336,17 +401,16 @@ pub async fn send(
     )
     .await?;
     tx.enqueue_after_commit(Job::new(crate::SendMessage {
-        tenant_id: ctx.tenant_id,
+        tenant_id: tx.tenant_id(),
         message_id: message.id,
     }))
     .await?;
     publish(
-        &mut tx,
+        tx,
         InboxChange::MessageAdded,
         conversation.id,
         Some(message.id),
     );
-    tx.commit().await?;
     Ok(message)
 }
 

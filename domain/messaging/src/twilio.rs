@@ -83,7 +83,7 @@ pub async fn receive(
                 || json!({ "url": param("MediaUrl0"), "mimeType": param("MediaContentType0") }),
             ),
         };
-        super::inbound::record(&mut tx, &channel, message).await?
+        super::inbound::record(deps, &mut tx, &channel, message).await?
     } else if let Some(state) = status(param("MessageStatus")) {
         let error = Some(param("ErrorCode"))
             .filter(|c| !c.is_empty())

@@ -12,13 +12,22 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder};
-use tianguis_entity::scheduling::{appointments, resources, service_resources, services};
+use tianguis_entity::scheduling::{
+    appointments, resources, service_resources, services, waitlist_entries,
+};
+use tianguis_kernel::email::{self, NewEmail};
+use tianguis_kernel::ports::Attachment;
 use tianguis_kernel::rules::optional_text;
+use tianguis_kernel::secrets::random_token;
 use uuid::Uuid;
 
 use crate::db::{TenantTx, tenant_region};
+use crate::emails::AppointmentBooked;
+use crate::reminders::{self, Via};
+use crate::settings::TOKEN_LENGTH;
 use crate::setup::{self, Resource, Service, require_read};
 use crate::slots::{self, Hours, Shape, Span};
+use crate::waitlist::{self, WaitStatus};
 use crate::{Deps, Error, Permission, Result, TenantCtx, audit};
 
 pub use appointments::Model as Appointment;
@@ -55,6 +64,8 @@ tianguis_kernel::stored_enum! {
     pub enum BookedBy {
         Staff = "staff",
         Customer = "customer",
+        /// A customer taking a time the waitlist offered them.
+        Waitlist = "waitlist",
     }
 }
 
@@ -172,6 +183,38 @@ async fn calendar(
             ends: a.block_ends_at,
         });
     }
+    // A time offered to the waitlist is held for the one offered it until the offer ends.
+    let held = tx
+        .select::<waitlist_entries::Entity>()
+        .filter(waitlist_entries::Column::OfferedResourceId.is_in(ids.iter().copied()))
+        .filter(waitlist_entries::Column::Status.eq(WaitStatus::Offered.key()))
+        .filter(waitlist_entries::Column::OfferExpiresAt.gt(tx.now()))
+        .filter(waitlist_entries::Column::OfferedStartsAt.lt(to))
+        .filter(waitlist_entries::Column::OfferedStartsAt.gte(from - TimeDelta::days(1)))
+        .all(&**tx)
+        .await?;
+    if !held.is_empty() {
+        let shapes: HashMap<Uuid, Shape> = tx
+            .get_many::<services::Entity>(&held.iter().map(|h| h.service_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|(id, s)| (id, shape_of(&s)))
+            .collect();
+        for hold in held.into_iter().filter(|h| Some(h.id) != ignoring) {
+            let (Some(resource), Some(starts), Some(shape)) = (
+                hold.offered_resource_id,
+                hold.offered_starts_at,
+                shapes.get(&hold.service_id),
+            ) else {
+                continue;
+            };
+            let block = shape.block(starts);
+            busy.entry(resource).or_default().push(Span {
+                starts: block.starts,
+                ends: block.ends,
+            });
+        }
+    }
     Ok(Calendar {
         zone,
         resources,
@@ -196,7 +239,7 @@ fn window(service: &Service, now: DateTime<Utc>, by: BookedBy) -> (DateTime<Utc>
             now + TimeDelta::minutes(i64::from(service.min_notice_minutes)),
             now + TimeDelta::days(i64::from(service.max_advance_days)),
         ),
-        BookedBy::Staff => (now, now + TimeDelta::days(730)),
+        BookedBy::Staff | BookedBy::Waitlist => (now, now + TimeDelta::days(730)),
     }
 }
 
@@ -314,6 +357,33 @@ async fn free_resource(
         })
 }
 
+/// Whether `resource` could take `service` at `starts_at` now, as the business books.
+pub(crate) async fn is_free(
+    tx: &TenantTx,
+    service_id: Uuid,
+    resource_id: Uuid,
+    starts_at: DateTime<Utc>,
+    ignoring: Option<Uuid>,
+) -> Result<bool> {
+    let Ok(service) = active_service(tx, service_id).await else {
+        return Ok(false);
+    };
+    match free_resource(
+        tx,
+        &service,
+        Some(resource_id),
+        starts_at,
+        BookedBy::Staff,
+        ignoring,
+    )
+    .await
+    {
+        Ok(_) => Ok(true),
+        Err(Error::Conflict { .. } | Error::Invalid { .. }) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
 /// PostgreSQL's exclusion constraint saw two active appointments overlap: another booking
 /// of the slot committed first.
 fn slot_taken(e: sea_orm::DbErr) -> Error {
@@ -332,25 +402,43 @@ pub struct BookInput {
     pub contact_id: Option<Uuid>,
     pub starts_at: DateTime<Utc>,
     pub notes: Option<String>,
+    /// How its reminders go out; by what reaches the contact when absent.
+    pub remind_via: Option<Via>,
 }
 
 pub async fn book(deps: &Deps, ctx: &TenantCtx, input: BookInput) -> Result<Appointment> {
     ctx.require(Permission::SchedulingWrite)?;
-    let notes = optional_text(input.notes.as_deref(), "notes", 2_000)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     if let Some(contact) = input.contact_id {
         tx.get::<tianguis_entity::crm::contacts::Entity>(contact, "contact")
             .await
             .map_err(|_| Error::invalid("contactId", "no such contact"))?;
     }
-    let service = active_service(&tx, input.service_id).await?;
+    let appointment = book_in(deps, &mut tx, ctx, input, BookedBy::Staff, None).await?;
+    tx.commit().await?;
+    Ok(appointment)
+}
+
+/// Books in the caller's transaction: the slot must be free for `by` (a customer keeps to
+/// the service's notice and horizon), its reminders are written and the customer gets a
+/// confirmation with the event for their calendar.
+pub(crate) async fn book_in(
+    deps: &Deps,
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    input: BookInput,
+    by: BookedBy,
+    holding: Option<Uuid>,
+) -> Result<Appointment> {
+    let notes = optional_text(input.notes.as_deref(), "notes", 2_000)?;
+    let service = active_service(tx, input.service_id).await?;
     let resource = free_resource(
-        &tx,
+        tx,
         &service,
         input.resource_id,
         input.starts_at,
-        BookedBy::Staff,
-        None,
+        by,
+        holding,
     )
     .await?;
     let block = shape_of(&service).block(input.starts_at);
@@ -366,23 +454,68 @@ pub async fn book(deps: &Deps, ctx: &TenantCtx, input: BookInput) -> Result<Appo
             block_starts_at: Set(block.starts),
             block_ends_at: Set(block.ends),
             status: Set(Status::Booked.key().into()),
-            booked_by: Set(BookedBy::Staff.key().into()),
+            booked_by: Set(by.key().into()),
             notes: Set(notes),
             price_minor: Set(service.price_minor),
             currency: Set(service.currency.clone()),
             cancelled_at: Set(None),
             cancel_reason: Set(None),
             created_by: Set(ctx.actor_user()),
+            remind_via: Set(input.remind_via.map(|v| v.key().to_owned())),
+            manage_token: Set(Some(random_token(TOKEN_LENGTH))),
             ..Default::default()
         })
         .await
         .map_err(slot_taken)?;
-    record(&mut tx, ctx, "scheduling.appointment.booked", &appointment).await?;
-    tx.commit().await?;
+    reminders::plan(tx, &appointment).await?;
+    confirm(deps, tx, &appointment).await?;
+    record(tx, ctx, "scheduling.appointment.booked", &appointment).await?;
     Ok(appointment)
 }
 
-async fn record(tx: &mut TenantTx, ctx: &TenantCtx, action: &str, a: &Appointment) -> Result<()> {
+/// Emails the customer their booking with an `.ics` of it, when they have an address.
+async fn confirm(deps: &Deps, tx: &mut TenantTx, appointment: &Appointment) -> Result<()> {
+    let details = reminders::details(deps, tx, appointment).await?;
+    let Some(address) = details.contact.as_ref().and_then(|c| c.email.clone()) else {
+        return Ok(());
+    };
+    let summary = format!("{} · {}", details.service, details.business.name);
+    let ics = crate::ical::calendar(
+        &details.business.name,
+        Some("PUBLISH"),
+        &[crate::feeds::event_of(
+            appointment,
+            &summary,
+            Some(&details.staff),
+        )],
+    );
+    let (branding, locale) = tianguis_tenancy::tenants::branding(&**tx, tx.tenant_id()).await?;
+    let job = email::queue_with_attachments(
+        &**tx,
+        NewEmail {
+            tenant_id: Some(tx.tenant_id()),
+            to: &address,
+            locale: &locale,
+            branding: &branding,
+            template: &AppointmentBooked(details.when()),
+            at: tx.now(),
+        },
+        &[Attachment {
+            filename: "cita.ics".into(),
+            content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+            content: ics.into_bytes(),
+        }],
+    )
+    .await?;
+    tx.enqueue_after_commit(job).await
+}
+
+pub(crate) async fn record(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    action: &str,
+    a: &Appointment,
+) -> Result<()> {
     audit::record(
         tx,
         ctx,
@@ -410,6 +543,31 @@ pub async fn reschedule(
     ctx.require(Permission::SchedulingWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let appointment = tx.get::<appointments::Entity>(id, "appointment").await?;
+    let moved = move_in(
+        deps,
+        &mut tx,
+        ctx,
+        appointment,
+        starts_at,
+        resource_id,
+        BookedBy::Staff,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// Moves an appointment in the caller's transaction, as `by` may book: its reminders follow
+/// it, and the time it leaves is offered to the waitlist.
+pub(crate) async fn move_in(
+    deps: &Deps,
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    appointment: Appointment,
+    starts_at: DateTime<Utc>,
+    resource_id: Option<Uuid>,
+    by: BookedBy,
+) -> Result<Appointment> {
     let status = Status::from_stored(&appointment.status)?;
     if !matches!(status, Status::Booked | Status::Confirmed) {
         return Err(Error::conflict(
@@ -421,16 +579,17 @@ pub async fn reschedule(
         .get::<services::Entity>(appointment.service_id, "service")
         .await?;
     let resource = free_resource(
-        &tx,
+        tx,
         &service,
         resource_id.or(Some(appointment.resource_id)),
         starts_at,
-        BookedBy::Staff,
+        by,
         Some(appointment.id),
     )
     .await?;
     let shape = shape_of(&service);
     let block = shape.block(starts_at);
+    let before = appointment.clone();
     let mut model: appointments::ActiveModel = appointment.into();
     model.resource_id = Set(resource);
     model.starts_at = Set(starts_at);
@@ -440,14 +599,9 @@ pub async fn reschedule(
     // A moved appointment is confirmed again for its new time.
     model.status = Set(Status::Booked.key().into());
     let appointment = tx.update(model).await.map_err(slot_taken)?;
-    record(
-        &mut tx,
-        ctx,
-        "scheduling.appointment.rescheduled",
-        &appointment,
-    )
-    .await?;
-    tx.commit().await?;
+    reminders::plan(tx, &appointment).await?;
+    record(tx, ctx, "scheduling.appointment.rescheduled", &appointment).await?;
+    waitlist::offer_freed(deps, tx, &before).await?;
     Ok(appointment)
 }
 
@@ -460,9 +614,24 @@ pub async fn set_status(
     reason: Option<String>,
 ) -> Result<Appointment> {
     ctx.require(Permission::SchedulingWrite)?;
-    let reason = optional_text(reason.as_deref(), "reason", 500)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let appointment = tx.get::<appointments::Entity>(id, "appointment").await?;
+    let appointment = transition(deps, &mut tx, ctx, appointment, next, reason).await?;
+    tx.commit().await?;
+    Ok(appointment)
+}
+
+/// A status change in the caller's transaction: recorded, its reminders brought in line,
+/// and a cancelled time offered to the waitlist.
+pub(crate) async fn transition(
+    deps: &Deps,
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    appointment: Appointment,
+    next: Status,
+    reason: Option<String>,
+) -> Result<Appointment> {
+    let reason = optional_text(reason.as_deref(), "reason", 500)?;
     let status = Status::from_stored(&appointment.status)?;
     if !status.may_become(next) {
         return Err(Error::conflict(
@@ -474,6 +643,7 @@ pub async fn set_status(
             ),
         ));
     }
+    let before = appointment.clone();
     let mut model: appointments::ActiveModel = appointment.into();
     model.status = Set(next.key().into());
     if next == Status::Cancelled {
@@ -481,14 +651,17 @@ pub async fn set_status(
         model.cancel_reason = Set(reason);
     }
     let appointment = tx.update(model).await?;
+    reminders::plan(tx, &appointment).await?;
     record(
-        &mut tx,
+        tx,
         ctx,
         &format!("scheduling.appointment.{}", next.key()),
         &appointment,
     )
     .await?;
-    tx.commit().await?;
+    if next == Status::Cancelled {
+        waitlist::offer_freed(deps, tx, &before).await?;
+    }
     Ok(appointment)
 }
 

@@ -2,11 +2,27 @@
 //! weekly hours and time off, free slots in the business's time zone, and appointments.
 
 pub mod appointments;
+pub mod emails;
+pub mod feeds;
+pub mod ical;
+pub mod public;
+pub mod reminders;
+pub mod settings;
 pub mod setup;
 pub mod slots;
+pub mod waitlist;
 
 // The kernel, reachable as `crate::…` in the modules.
 use tianguis_kernel::{Deps, Error, Permission, Result, TenantCtx, audit, db, error, page};
 
-/// Scheduling has no jobs or consumers yet: its work happens in the use case's transaction.
-pub fn register(_registry: &mut tianguis_kernel::Registry) {}
+/// Scheduling's sweeps (due reminders, lapsed waitlist offers) and its answers to reminders.
+pub fn register(registry: &mut tianguis_kernel::Registry) {
+    registry.sweep("scheduling.reminders", |deps| async move {
+        reminders::send_due(&deps).await
+    });
+    registry.sweep("scheduling.waitlist_offers", |deps| async move {
+        waitlist::expire_offers(&deps).await
+    });
+    registry
+        .provide::<Box<dyn tianguis_messaging::ReplyHandler>>(Box::new(reminders::ReminderReplies));
+}

@@ -25,6 +25,10 @@ pub struct Model {
     pub cancelled_at: Option<DateTimeUtc>,
     pub cancel_reason: Option<String>,
     pub created_by: Option<Uuid>,
+    /// whatsapp, sms or email: how its reminders go out; by what the contact can receive when absent.
+    pub remind_via: Option<String>,
+    /// The secret in the link the customer manages the booking with.
+    pub manage_token: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -18,6 +18,8 @@ pub struct Model {
     /// How many of it the business owns (equipment); 1 otherwise.
     pub quantity: i32,
     pub active: bool,
+    /// The secret in this resource's calendar feed address, once asked for.
+    pub feed_token: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

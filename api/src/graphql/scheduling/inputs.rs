@@ -1,7 +1,7 @@
 //! Scheduling's GraphQL inputs.
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::graphql::scheduling::*;
@@ -98,6 +98,32 @@ pub struct BookAppointmentInput {
     pub resource_id: Option<ID>,
     pub contact_id: Option<ID>,
     pub starts_at: DateTime<Utc>,
+    pub notes: Option<String>,
+    /// How its reminders go out; by what reaches the contact when absent.
+    pub remind_via: Option<ReminderChannel>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateSchedulingSettingsInput {
+    /// Minutes before an appointment, up to 3, each 5 minutes to 7 days.
+    pub reminder_offsets: Option<Vec<i32>>,
+    /// An approved WhatsApp template; null clears it.
+    pub reminder_template_id: MaybeUndefined<ID>,
+    pub reminder_template_variables: Option<Vec<String>>,
+    pub verification_template_id: MaybeUndefined<ID>,
+    pub booking_page_enabled: Option<bool>,
+    pub verify_phone: Option<bool>,
+    pub waitlist_hold_minutes: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct JoinWaitlistInput {
+    pub service_id: ID,
+    /// The business's calendar day.
+    pub day: NaiveDate,
+    pub contact_id: ID,
+    /// Any resource that performs the service, when absent.
+    pub resource_id: Option<ID>,
     pub notes: Option<String>,
 }
 

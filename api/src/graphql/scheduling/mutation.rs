@@ -1,7 +1,7 @@
 //! Scheduling's GraphQL mutations.
 
 use async_graphql::{Context, ID, Object};
-use tianguis_domain::scheduling::{appointments, setup};
+use tianguis_domain::scheduling::{appointments, feeds, settings, setup, waitlist};
 
 use crate::graphql::common::{maybe, maybe_id, optional_id};
 use crate::graphql::context::{deps, tenant};
@@ -183,6 +183,7 @@ impl SchedulingMutation {
             contact_id: optional_id(input.contact_id.as_ref(), "contactId")?,
             starts_at: input.starts_at,
             notes: input.notes,
+            remind_via: input.remind_via.map(Into::into),
         };
         Ok(Appointment(
             appointments::book(deps(ctx)?, tenant(ctx)?, booking)
@@ -223,6 +224,89 @@ impl SchedulingMutation {
             )
             .await
             .gql()?,
+        ))
+    }
+
+    /// Reminders, the booking page and the waitlist's hold.
+    async fn update_scheduling_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateSchedulingSettingsInput,
+    ) -> async_graphql::Result<SchedulingSettings> {
+        let changes = settings::SettingsInput {
+            reminder_offsets: input.reminder_offsets,
+            reminder_template_id: maybe_id(input.reminder_template_id, "reminderTemplateId")?,
+            reminder_template_variables: input.reminder_template_variables,
+            verification_template_id: maybe_id(
+                input.verification_template_id,
+                "verificationTemplateId",
+            )?,
+            booking_page_enabled: input.booking_page_enabled,
+            verify_phone: input.verify_phone,
+            waitlist_hold_minutes: input.waitlist_hold_minutes,
+        };
+        Ok(SchedulingSettings(
+            settings::update(deps(ctx)?, tenant(ctx)?, changes)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// A new secret address for the business's calendar feed; the old one stops.
+    async fn rotate_scheduling_feed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<SchedulingSettings> {
+        Ok(SchedulingSettings(
+            settings::rotate_feed(deps(ctx)?, tenant(ctx)?)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Issues (or replaces) the secret address of a resource's own calendar feed.
+    async fn issue_resource_feed(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Resource> {
+        let id = parse_id(&id, "id")?;
+        Ok(Resource(
+            feeds::issue_resource_feed(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Puts a contact on the waitlist of a service for a day: offered a freed time first.
+    async fn join_waitlist(
+        &self,
+        ctx: &Context<'_>,
+        input: JoinWaitlistInput,
+    ) -> async_graphql::Result<WaitlistEntry> {
+        let entry = waitlist::JoinInput {
+            service_id: parse_id(&input.service_id, "serviceId")?,
+            day: input.day,
+            contact_id: parse_id(&input.contact_id, "contactId")?,
+            resource_id: optional_id(input.resource_id.as_ref(), "resourceId")?,
+            notes: input.notes,
+        };
+        Ok(WaitlistEntry(
+            waitlist::join(deps(ctx)?, tenant(ctx)?, entry)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Takes someone off the waitlist; a time held for them goes to the next in line.
+    async fn remove_from_waitlist(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<WaitlistEntry> {
+        let id = parse_id(&id, "id")?;
+        Ok(WaitlistEntry(
+            waitlist::remove(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
         ))
     }
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
-use tianguis_domain::scheduling::{appointments, setup};
+use tianguis_domain::scheduling::{appointments, settings, setup, waitlist};
 
 use crate::graphql::common::optional_id;
 use crate::graphql::context::{deps, tenant};
@@ -107,5 +107,30 @@ impl SchedulingQuery {
                 .map(Appointment)
                 .collect(),
         )
+    }
+
+    async fn scheduling_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<SchedulingSettings> {
+        Ok(SchedulingSettings(
+            settings::get(deps(ctx)?, tenant(ctx)?).await.gql()?,
+        ))
+    }
+
+    /// Who waits for a service or a day (and who holds an offer), first in line first.
+    async fn waitlist(
+        &self,
+        ctx: &Context<'_>,
+        service_id: Option<ID>,
+        day: Option<NaiveDate>,
+    ) -> async_graphql::Result<Vec<WaitlistEntry>> {
+        let service = optional_id(service_id.as_ref(), "serviceId")?;
+        Ok(waitlist::list(deps(ctx)?, tenant(ctx)?, service, day)
+            .await
+            .gql()?
+            .into_iter()
+            .map(WaitlistEntry)
+            .collect())
     }
 }

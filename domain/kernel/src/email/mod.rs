@@ -113,6 +113,13 @@ pub async fn queue_with_attachments<C: ConnectionTrait>(
     }))
 }
 
+/// The email a SendEmail job sends, as [`queue`] returns it.
+pub fn email_of(job: &Job) -> Option<Uuid> {
+    job.payload()[SendEmail::NAME]["email_id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+}
+
 fn stored_attachments(stored: Option<&serde_json::Value>) -> Result<Vec<Attachment>> {
     let Some(list) = stored.and_then(|v| v.as_array()) else {
         return Ok(Vec::new());

@@ -7,6 +7,7 @@ mod helpers;
 mod alerts;
 mod auth;
 mod billing;
+mod booking;
 mod browser;
 mod campaigns;
 mod commerce;

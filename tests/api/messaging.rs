@@ -495,34 +495,11 @@ async fn a_failed_send_carries_the_providers_reason() {
     assert!(error.contains("131026"), "{error}");
 }
 
-/// Posts a Twilio webhook form, signed for the URL Twilio is given (or with `signature`).
-async fn twilio_webhook(
-    app: &TestApp,
-    params: &[(&str, &str)],
-    signature: Option<String>,
-) -> reqwest::Response {
-    let url = "http://localhost:8080/webhooks/twilio";
-    let signature = signature.unwrap_or_else(|| twilio_signature(url, params, TWILIO_TOKEN));
-    reqwest::Client::new()
-        .post(format!("{}/webhooks/twilio", app.base))
-        .header("x-twilio-signature", signature)
-        .form(params)
-        .send()
-        .await
-        .expect("twilio webhook")
-}
-
 #[tokio::test]
 async fn sms_comes_in_and_its_statuses_come_back_through_twilios_signed_webhook() {
     let (app, double) = app_with_providers().await;
     let owner = app.sign_up().await;
-    let number = format!("+{}", unique_phone());
-    app.ok(
-        Some(&owner.access_token),
-        "mutation($input: CreateChannelInput!) { createChannel(input: $input) { id } }",
-        json!({ "input": { "kind": "SMS", "name": "SMS", "address": number, "accountId": TWILIO_SID, "token": TWILIO_TOKEN } }),
-    )
-    .await;
+    let number = sms_channel(&app, &owner).await;
     let customer = format!("+{}", unique_phone());
     let sid = unique("SM").replace('-', "");
     let inbound = [

@@ -5,12 +5,17 @@ use crate::helpers::*;
 use serde_json::{Value, json};
 
 /// An owner of a business in `timezone`.
-async fn business_in(app: &TestApp, timezone: &str) -> Session {
+pub async fn business_in(app: &TestApp, timezone: &str) -> Session {
     app.sign_up_with(json!({ "timezone": timezone })).await
 }
 
 /// A staff resource with `hours` and a service it performs: (resource, service).
-async fn clinic(app: &TestApp, owner: &Session, hours: Value, service: Value) -> (String, String) {
+pub async fn clinic(
+    app: &TestApp,
+    owner: &Session,
+    hours: Value,
+    service: Value,
+) -> (String, String) {
     let token = Some(owner.access_token.as_str());
     let resource = app
         .ok(
@@ -43,12 +48,18 @@ async fn clinic(app: &TestApp, owner: &Session, hours: Value, service: Value) ->
     (resource, text(&service["createService"]["id"]))
 }
 
-fn consultation() -> Value {
+pub fn consultation() -> Value {
     json!({ "name": "Consulta", "durationMinutes": 60, "bufferAfterMinutes": 15, "intervalMinutes": 60,
             "price": "600", "maxAdvanceDays": 400 })
 }
 
-async fn slots(app: &TestApp, owner: &Session, service: &str, from: &str, to: &str) -> Vec<String> {
+pub async fn slots(
+    app: &TestApp,
+    owner: &Session,
+    service: &str,
+    from: &str,
+    to: &str,
+) -> Vec<String> {
     let data = app
         .ok(
             Some(&owner.access_token),
@@ -64,8 +75,8 @@ async fn slots(app: &TestApp, owner: &Session, service: &str, from: &str, to: &s
         .collect()
 }
 
-const BOOK: &str = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { id status startsAt endsAt price { amount } resource { id } service { name } } }";
-const STATUS: &str = "mutation($input: SetAppointmentStatusInput!) { setAppointmentStatus(input: $input) { status cancelledAt } }";
+pub const BOOK: &str = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { id status startsAt endsAt price { amount } resource { id } service { name } } }";
+pub const STATUS: &str = "mutation($input: SetAppointmentStatusInput!) { setAppointmentStatus(input: $input) { status cancelledAt } }";
 
 fn mornings() -> Value {
     json!([

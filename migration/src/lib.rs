@@ -32,6 +32,7 @@ mod m20261203_000024_sales_orders;
 mod m20261203_000025_global_invoices;
 mod m20261203_000026_scheduling;
 mod m20261203_000027_booking;
+mod m20261204_000028_events_payroll;
 pub mod postgres;
 
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000025_global_invoices::Migration),
             Box::new(m20261203_000026_scheduling::Migration),
             Box::new(m20261203_000027_booking::Migration),
+            Box::new(m20261204_000028_events_payroll::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ mod commerce;
 mod crm;
 mod edge;
 mod email;
+mod events;
 mod finkok_double;
 mod fixtures;
 mod graphql_http;

@@ -340,7 +340,7 @@ async fn pages_walk_forward_and_back_with_opaque_cursors() {
         roles(first: $first, after: $after, last: $last, before: $before) {
           totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { key } } } }";
     let page1 = app.ok(token, query, json!({ "first": 3 })).await;
-    assert_eq!(page1["roles"]["totalCount"], 9);
+    assert_eq!(page1["roles"]["totalCount"], 10);
     assert_eq!(page1["roles"]["pageInfo"]["hasNextPage"], true);
     let keys = |page: &serde_json::Value| -> Vec<String> {
         page["roles"]["edges"]

@@ -19,6 +19,7 @@ use tianguis_kernel::{
     Deps, Error, Permission, Result, TenantCtx, audit, db, email, events, money, numbering, page,
     plans, ports, pricing, registry, rules,
 };
+use tianguis_scheduling as scheduling;
 use tianguis_tenancy as tenancy;
 
 use sea_orm::DatabaseTransaction;

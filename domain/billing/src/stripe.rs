@@ -29,7 +29,7 @@ use crate::db::stamped;
 use crate::ports::{CheckoutRequest, Purchase};
 use crate::rules::from_minor;
 use crate::{Deps, Error, Permission, Result, TenantCtx};
-use crate::{audit, commerce, plans};
+use crate::{audit, commerce, plans, scheduling};
 
 /// How old a signed event may be: Stripe's own libraries default to five minutes.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -254,6 +254,12 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
             Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
             Err(other) => return Err(other),
         }
+    } else if let Some(event_id) = metadata_id(&event.object, "event_id") {
+        match scheduling::events::get_in(&tx, event_id).await {
+            Ok(booked) => Subject::Event(Box::new(booked)),
+            Err(Error::NotFound(_)) => return Ok(Applied::Ignored),
+            Err(other) => return Err(other),
+        }
     } else if let Some(proposal_id) = metadata_id(&event.object, "proposal_id") {
         match tx.get::<proposals::Entity>(proposal_id, "proposal").await {
             Ok(proposal) => Subject::Proposal(Box::new(proposal)),
@@ -314,6 +320,17 @@ pub async fn receive(deps: &Deps, payload: &[u8], signature: Option<&str>) -> Re
             )
             .await?;
         }
+        (Subject::Event(booked), Some(r)) => {
+            scheduling::events::paid_online(
+                &mut tx,
+                &ctx,
+                *booked,
+                r.payment_intent,
+                r.amount,
+                r.currency,
+            )
+            .await?;
+        }
         (Subject::PrepaidCard(card), Some(r)) => {
             commerce::prepaid::paid_online(
                 &mut tx,
@@ -337,6 +354,7 @@ enum Subject {
     SalesOrder(Box<commerce::orders::SalesOrder>),
     PrepaidCard(Box<commerce::prepaid::Card>),
     Proposal(Box<proposals::Model>),
+    Event(Box<scheduling::events::Event>),
     Plan,
 }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder};
 use tianguis_entity::scheduling::{
-    appointments, resources, service_resources, services, waitlist_entries,
+    appointments, event_staff, resources, service_resources, services, waitlist_entries,
 };
 use tianguis_kernel::email::{self, NewEmail};
 use tianguis_kernel::ports::Attachment;
@@ -104,8 +104,9 @@ async fn active_service(tx: &TenantTx, id: Uuid) -> Result<Service> {
 }
 
 /// The service's active resources (or the one asked for, which must perform it) with their
-/// hours and what keeps them busy in `[from, to)`: time off and active appointments, but
-/// `ignoring` one being moved. Four statements, however many resources.
+/// hours and what keeps them busy in `[from, to)`: time off, active appointments (but
+/// `ignoring` one being moved) and events they work. A fixed number of statements, however
+/// many resources.
 async fn calendar(
     tx: &TenantTx,
     service: &Service,
@@ -181,6 +182,20 @@ async fn calendar(
         busy.entry(a.resource_id).or_default().push(Span {
             starts: a.block_starts_at,
             ends: a.block_ends_at,
+        });
+    }
+    let working = tx
+        .select::<event_staff::Entity>()
+        .filter(event_staff::Column::ResourceId.is_in(ids.iter().copied()))
+        .filter(event_staff::Column::Active.eq(true))
+        .filter(event_staff::Column::BlockStartsAt.lt(to))
+        .filter(event_staff::Column::BlockEndsAt.gt(from))
+        .all(&**tx)
+        .await?;
+    for place in working {
+        busy.entry(place.resource_id).or_default().push(Span {
+            starts: place.block_starts_at,
+            ends: place.block_ends_at,
         });
     }
     // A time offered to the waitlist is held for the one offered it until the offer ends.

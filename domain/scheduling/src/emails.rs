@@ -132,3 +132,45 @@ impl EmailTemplate for WaitlistOffer<'_> {
         }
     }
 }
+
+/// An event's deposit or balance falls due.
+pub struct EventPaymentDue<'a> {
+    pub event: &'a str,
+    pub deposit: bool,
+    /// With its currency.
+    pub amount: &'a str,
+    /// dd/mm/yyyy.
+    pub due_on: &'a str,
+    pub pay_url: Option<&'a str>,
+}
+
+impl EmailTemplate for EventPaymentDue<'_> {
+    fn kind(&self) -> &'static str {
+        "event_payment_due"
+    }
+
+    fn content(&self, english: bool, business: &str) -> Content {
+        let button = |label: &str| self.pay_url.map(|u| (label.to_owned(), u.to_owned()));
+        if english {
+            let what = if self.deposit { "deposit" } else { "balance" };
+            Content {
+                subject: format!("{business}: the {what} for {} is due", self.event),
+                paragraphs: vec![format!(
+                    "The {what} of {} for {} is due on {}.",
+                    self.amount, self.event, self.due_on
+                )],
+                button: button("Pay now"),
+            }
+        } else {
+            let what = if self.deposit { "anticipo" } else { "saldo" };
+            Content {
+                subject: format!("{business}: vence el {what} de {}", self.event),
+                paragraphs: vec![format!(
+                    "El {what} de {} para {} vence el {}.",
+                    self.amount, self.event, self.due_on
+                )],
+                button: button("Pagar ahora"),
+            }
+        }
+    }
+}

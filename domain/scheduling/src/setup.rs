@@ -38,6 +38,16 @@ pub(crate) fn require_read(ctx: &TenantCtx) -> Result<()> {
         .or_else(|_| ctx.require(Permission::SchedulingWrite))
 }
 
+/// What lets a caller read services and resources by id: the names a person who sees only
+/// their own schedule needs too.
+fn naming(ctx: &TenantCtx) -> Permission {
+    if ctx.require(Permission::SchedulingRead).is_ok() {
+        Permission::SchedulingRead
+    } else {
+        Permission::SchedulingOwn
+    }
+}
+
 fn minutes(value: i32, field: &'static str, range: std::ops::RangeInclusive<i32>) -> Result<i32> {
     if range.contains(&value) {
         Ok(value)
@@ -236,7 +246,7 @@ pub async fn services_by_ids(
     ctx: &TenantCtx,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Service>> {
-    TenantTx::read_many::<services::Entity>(deps, ctx, Permission::SchedulingRead, ids).await
+    TenantTx::read_many::<services::Entity>(deps, ctx, naming(ctx), ids).await
 }
 
 /// The resources that perform each service: one statement per batch.
@@ -406,7 +416,7 @@ pub async fn resources_by_ids(
     ctx: &TenantCtx,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Resource>> {
-    TenantTx::read_many::<resources::Entity>(deps, ctx, Permission::SchedulingRead, ids).await
+    TenantTx::read_many::<resources::Entity>(deps, ctx, naming(ctx), ids).await
 }
 
 // ---- hours and time off ----

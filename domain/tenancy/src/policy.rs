@@ -172,6 +172,7 @@ pub fn system_roles() -> Vec<SystemRole> {
                 CampaignsSend,
                 IotWrite,
                 SchedulingWrite,
+                PayrollManage,
                 FilesUpload,
                 AutomationWrite,
             ]),
@@ -218,6 +219,12 @@ pub fn system_roles() -> Vec<SystemRole> {
             name: "Cashier",
             description: "Sells at a register in their own cash session",
             permissions: [PosOperate].into_iter().collect(),
+        },
+        SystemRole {
+            key: "staff",
+            name: "Staff",
+            description: "Sees their own schedule and pay statements",
+            permissions: [SchedulingOwn].into_iter().collect(),
         },
         SystemRole {
             key: "analyst",

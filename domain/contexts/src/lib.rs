@@ -43,7 +43,15 @@ mod crate_graph {
         ("crm", &["entity", "kernel", "tenancy"]),
         (
             "billing",
-            &["entity", "kernel", "tenancy", "crm", "commerce"],
+            // Stripe's webhook hands payments back to the orders, cards and events they name.
+            &[
+                "entity",
+                "kernel",
+                "tenancy",
+                "crm",
+                "commerce",
+                "scheduling",
+            ],
         ),
         ("messaging", &["entity", "kernel", "tenancy", "crm"]),
         (

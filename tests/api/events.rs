@@ -357,6 +357,19 @@ async fn another_business_neither_sees_nor_touches_events_or_payroll() {
         )
         .await;
     let period = text(&period["openPayrollPeriod"]["id"]);
+    let mine = Some(owner.access_token.as_str());
+    let rule = app
+        .ok(mine, "mutation($r: ID!) { createPayRule(input: { resourceId: $r, appliesTo: EVENTS, basis: HOURLY, amount: \"200\" }) { id } }", json!({ "r": dj }))
+        .await;
+    let rule = text(&rule["createPayRule"]["id"]);
+    let task = app
+        .ok(
+            mine,
+            "mutation($id: ID!) { addEventTask(eventId: $id, title: \"Luces\") { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let task = text(&task["addEventTask"]["id"]);
     let theirs = Some(other.access_token.as_str());
     for (query, vars) in [
         (
@@ -379,6 +392,18 @@ async fn another_business_neither_sees_nor_touches_events_or_payroll() {
             "mutation($id: ID!) { addEventTask(eventId: $id, title: \"x\") { id } }",
             json!({ "id": id }),
         ),
+        (
+            "mutation($id: ID!) { setEventTaskDone(id: $id, done: true) { id } }",
+            json!({ "id": task }),
+        ),
+        (
+            "mutation($id: ID!) { recordEventPayment(eventId: $id, amount: \"1\", method: CASH) { id } }",
+            json!({ "id": id }),
+        ),
+        (
+            "mutation($id: ID!) { retirePayRule(id: $id) { id } }",
+            json!({ "id": rule }),
+        ),
     ] {
         let body = app.gql(theirs, query, vars).await;
         assert_eq!(
@@ -400,6 +425,13 @@ async fn another_business_neither_sees_nor_touches_events_or_payroll() {
         )
         .await;
     assert_eq!(listed["events"].as_array().map(Vec::len), Some(1));
-    let periods = app.ok(theirs, "{ payrollPeriods { id } }", json!({})).await;
+    let periods = app
+        .ok(
+            theirs,
+            "{ payrollPeriods { id } payRules { id } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(periods["payrollPeriods"], json!([]));
+    assert_eq!(periods["payRules"], json!([]));
 }

@@ -103,10 +103,8 @@ pub struct EventInput {
 }
 
 async fn apply(tx: &TenantTx, model: &mut events::ActiveModel, input: &EventInput) -> Result<()> {
-    let currency = match &model.currency {
-        Set(c) | sea_orm::ActiveValue::Unchanged(c) => c.clone(),
-        sea_orm::ActiveValue::NotSet => tenant_region(&**tx, tx.tenant_id()).await?.currency,
-    };
+    use tianguis_kernel::db::Current;
+    let currency = model.currency.current()?;
     if let Some(title) = &input.title {
         model.title = Set(required_text(title, "title", 160)?);
     }
@@ -167,7 +165,6 @@ async fn apply(tx: &TenantTx, model: &mut events::ActiveModel, input: &EventInpu
     if let Some(notes) = &input.notes {
         model.notes = Set(optional_text(notes.as_deref(), "notes", 4_000)?);
     }
-    model.currency = Set(currency);
     check(model)
 }
 
@@ -225,6 +222,7 @@ async fn create_in(
         id: Set(Uuid::now_v7()),
         tenant_id: Set(ctx.tenant_id),
         proposal_id: Set(proposal_id),
+        currency: Set(tenant_region(&**tx, ctx.tenant_id).await?.currency),
         contact_id: Set(None),
         company_id: Set(None),
         travel_minutes: Set(0),
@@ -832,9 +830,8 @@ pub async fn checkout_link(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Eve
         None => None,
     };
     tx.commit().await?;
-    if !EventStatus::from_stored(&event.status)?.open()
-        && EventStatus::from_stored(&event.status)? != EventStatus::Done
-    {
+    let status = EventStatus::from_stored(&event.status)?;
+    if !status.open() && status != EventStatus::Done {
         return Err(Error::conflict("id", "the event takes no more payments"));
     }
     let (kind, amount) = due_now(&event);

@@ -546,7 +546,7 @@ pub async fn adjust(
     kind: PayLineKind,
     amount: Decimal,
     reason: &str,
-) -> Result<PayLine> {
+) -> Result<PayrollPeriod> {
     require_manage(ctx)?;
     if !matches!(kind, PayLineKind::Bonus | PayLineKind::Deduction) {
         return Err(Error::invalid(
@@ -567,37 +567,36 @@ pub async fn adjust(
             "more than zero; the kind says which way",
         ));
     }
-    let line = tx
-        .insert(payroll_lines::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            tenant_id: Set(ctx.tenant_id),
-            period_id: Set(period.id),
-            resource_id: Set(resource_id),
-            kind: Set(kind.key().into()),
-            work_key: Set(None),
-            event_id: Set(None),
-            appointment_id: Set(None),
-            worked_on: Set(period.ends_on),
-            description: Set(match kind {
-                PayLineKind::Bonus => "Bono".into(),
-                _ => "Descuento".into(),
-            }),
-            minutes: Set(None),
-            amount_minor: Set(if kind == PayLineKind::Deduction {
-                -minor
-            } else {
-                minor
-            }),
-            rule_id: Set(None),
-            reason: Set(Some(reason)),
-            created_by: Set(ctx.actor_user()),
-            ..Default::default()
-        })
-        .await?;
+    tx.insert(payroll_lines::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(ctx.tenant_id),
+        period_id: Set(period.id),
+        resource_id: Set(resource_id),
+        kind: Set(kind.key().into()),
+        work_key: Set(None),
+        event_id: Set(None),
+        appointment_id: Set(None),
+        worked_on: Set(period.ends_on),
+        description: Set(match kind {
+            PayLineKind::Bonus => "Bono".into(),
+            _ => "Descuento".into(),
+        }),
+        minutes: Set(None),
+        amount_minor: Set(if kind == PayLineKind::Deduction {
+            -minor
+        } else {
+            minor
+        }),
+        rule_id: Set(None),
+        reason: Set(Some(reason)),
+        created_by: Set(ctx.actor_user()),
+        ..Default::default()
+    })
+    .await?;
     let period = total(&tx, period).await?;
     record(&mut tx, ctx, "scheduling.payroll.adjusted", &period).await?;
     tx.commit().await?;
-    Ok(line)
+    Ok(period)
 }
 
 /// Removes an adjustment from a draft period; computed work stays until the period is

@@ -414,12 +414,18 @@ impl PayrollMutation {
     ) -> async_graphql::Result<PayrollPeriod> {
         let period = parse_id(&period_id, "periodId")?;
         let resource = parse_id(&resource_id, "resourceId")?;
-        let (deps, tenant) = (deps(ctx)?, tenant(ctx)?);
-        payroll::adjust(deps, tenant, period, resource, kind.into(), amount, &reason)
-            .await
-            .gql()?;
         Ok(PayrollPeriod(
-            payroll::period(deps, tenant, period).await.gql()?,
+            payroll::adjust(
+                deps(ctx)?,
+                tenant(ctx)?,
+                period,
+                resource,
+                kind.into(),
+                amount,
+                &reason,
+            )
+            .await
+            .gql()?,
         ))
     }
 

@@ -1,7 +1,8 @@
-//! Demo shops for `tianguis seed --demo carniceria | tienda-ropa | bar`: a believable
-//! catalog with stock, an open till, a day's tickets and orders, and for the bar prepaid
-//! wristbands and the reader that charges them. Everything goes through the use cases, as
-//! the API would.
+//! Demo businesses for `tianguis seed --demo …`: for the shops (carniceria, tienda-ropa,
+//! bar) a believable catalog with stock, an open till, a day's tickets and orders, and for
+//! the bar prepaid wristbands and the reader that charges them; a clinic's doctors and
+//! appointments (clinica); an events agency's staff, equipment, events and payroll
+//! (eventos). Everything goes through the use cases, as the API would.
 
 use anyhow::Context;
 use rust_decimal::Decimal;
@@ -24,6 +25,9 @@ pub enum Demo {
     Bar,
     /// A clinic: two doctors with their hours, two services and a week of appointments.
     Clinica,
+    /// An events agency: DJs and a technician, sound and lights, weddings and XV años,
+    /// and last week's payroll.
+    Eventos,
 }
 
 impl Demo {
@@ -34,6 +38,7 @@ impl Demo {
             Demo::TiendaRopa => ("Boutique Jacaranda", "tienda-ropa"),
             Demo::Bar => ("Bar El Mezcalito", "bar"),
             Demo::Clinica => ("Clínica Dental Sonrisas", "clinica"),
+            Demo::Eventos => ("Eventos Luna DJ", "eventos"),
         }
     }
 }
@@ -594,6 +599,183 @@ async fn clinica(deps: &Deps, ctx: &TenantCtx) -> anyhow::Result<String> {
     ))
 }
 
+async fn eventos(deps: &Deps, ctx: &TenantCtx) -> anyhow::Result<String> {
+    use chrono::{Datelike, TimeDelta};
+    use tianguis_domain::scheduling::events::{self, EventInput, EventPaymentMethod, EventStatus};
+    use tianguis_domain::scheduling::payroll::{self, PayAppliesTo, PayBasis, PayRuleInput};
+    use tianguis_domain::scheduling::setup::{self, ResourceInput, ResourceKind};
+    let resource = |name: &str, kind, quantity| {
+        setup::create_resource(
+            deps,
+            ctx,
+            ResourceInput {
+                kind: Some(kind),
+                name: Some(name.into()),
+                quantity,
+                ..Default::default()
+            },
+        )
+    };
+    let mut djs = Vec::new();
+    for name in ["DJ Beto", "DJ Karla", "DJ Memo"] {
+        djs.push(resource(name, ResourceKind::Staff, None).await?.id);
+    }
+    let technician = resource("Toño (técnico)", ResourceKind::Staff, None)
+        .await?
+        .id;
+    let speakers = resource("Bocina 15\" activa", ResourceKind::Equipment, Some(6))
+        .await?
+        .id;
+    let lights = resource("Cabeza móvil", ResourceKind::Equipment, Some(8))
+        .await?
+        .id;
+    // DJs earn a fee per event, the technician by the hour, and the lead DJ a share.
+    for (who, basis, amount, percent) in [
+        (djs[0], PayBasis::Percent, None, Some("10")),
+        (djs[1], PayBasis::Fixed, Some("2500"), None),
+        (djs[2], PayBasis::Fixed, Some("2500"), None),
+        (technician, PayBasis::Hourly, Some("150"), None),
+    ] {
+        payroll::create_rule(
+            deps,
+            ctx,
+            PayRuleInput {
+                resource_id: who,
+                applies_to: PayAppliesTo::Events,
+                role: None,
+                basis,
+                amount: amount.map(d),
+                percent: percent.map(d),
+            },
+        )
+        .await?;
+    }
+    // Evenings at 20:00 in Mexico (02:00 UTC the next day): last Friday and Saturday,
+    // worked and paid, and two weekends ahead.
+    let now = deps.clock.now();
+    let this_monday =
+        now.date_naive() - TimeDelta::days(now.weekday().num_days_from_monday().into());
+    let last_monday = this_monday - TimeDelta::days(7);
+    let evening = |day: chrono::NaiveDate| {
+        (day + TimeDelta::days(1))
+            .and_hms_opt(2, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+    };
+    let plans = [
+        (
+            "Boda Martínez–Garza",
+            "boda",
+            "Quinta Los Álamos",
+            "Paquete Platino",
+            "38000",
+            last_monday + TimeDelta::days(4),
+            djs[0],
+            true,
+        ),
+        (
+            "XV años de Valeria",
+            "xv años",
+            "Salón Imperial",
+            "Paquete Oro",
+            "24000",
+            last_monday + TimeDelta::days(5),
+            djs[1],
+            true,
+        ),
+        (
+            "Posada Grupo Regio",
+            "corporativo",
+            "Hotel Ancira",
+            "Paquete Empresa",
+            "30000",
+            this_monday + TimeDelta::days(12),
+            djs[2],
+            false,
+        ),
+        (
+            "Boda Salinas–Cantú",
+            "boda",
+            "Hacienda San Pedro",
+            "Paquete Platino",
+            "42000",
+            this_monday + TimeDelta::days(19),
+            djs[0],
+            false,
+        ),
+    ];
+    for (n, (title, kind, venue, package, price, day, dj, worked)) in plans.into_iter().enumerate()
+    {
+        let client = contact(
+            deps,
+            ctx,
+            &format!("Cliente {title}"),
+            &format!("+52 81 5555 {:04}", n + 1),
+            &["eventos"],
+        )
+        .await?;
+        let starts = evening(day);
+        let price = d(price);
+        let event = events::create(
+            deps,
+            ctx,
+            EventInput {
+                title: Some(title.into()),
+                kind: Some(kind.into()),
+                contact_id: Some(Some(client)),
+                starts_at: Some(starts),
+                ends_at: Some(starts + TimeDelta::hours(6)),
+                travel_minutes: Some(60),
+                venue: Some(Some(venue.into())),
+                package: Some(Some(package.into())),
+                price: Some(price),
+                deposit: Some(price * d("0.3")),
+                deposit_due_on: Some(Some(starts.date_naive() - TimeDelta::days(30))),
+                balance_due_on: Some(Some(starts.date_naive() - TimeDelta::days(3))),
+                ..Default::default()
+            },
+        )
+        .await?;
+        events::assign_staff(deps, ctx, event.id, dj, "dj").await?;
+        events::assign_staff(deps, ctx, event.id, technician, "técnico").await?;
+        events::reserve_equipment(deps, ctx, event.id, speakers, 4).await?;
+        events::reserve_equipment(deps, ctx, event.id, lights, 6).await?;
+        for task in ["Confirmar canciones de entrada", "Probar audio en el salón"] {
+            events::add_task(deps, ctx, event.id, task, None).await?;
+        }
+        let deposit = price * d("0.3");
+        events::record_payment(
+            deps,
+            ctx,
+            event.id,
+            deposit,
+            EventPaymentMethod::Transfer,
+            None,
+        )
+        .await?;
+        if worked {
+            events::record_payment(
+                deps,
+                ctx,
+                event.id,
+                price - deposit,
+                EventPaymentMethod::Cash,
+                None,
+            )
+            .await?;
+            events::set_status(deps, ctx, event.id, EventStatus::Done).await?;
+            events::set_status(deps, ctx, event.id, EventStatus::Closed).await?;
+        }
+    }
+    let period =
+        payroll::open_period(deps, ctx, payroll::PayrollFrequency::Weekly, last_monday).await?;
+    Ok(format!(
+        "3 DJs and a technician, sound and lights, 4 events (2 worked last week, 2 coming) and last week's payroll of {} {}",
+        Decimal::new(period.total_minor, 2),
+        period.currency
+    ))
+}
+
 /// Fills a new demo business; what it holds, to print.
 pub async fn fill(deps: &Deps, ctx: &TenantCtx, demo: Demo) -> anyhow::Result<String> {
     match demo {
@@ -602,5 +784,6 @@ pub async fn fill(deps: &Deps, ctx: &TenantCtx, demo: Demo) -> anyhow::Result<St
         Demo::TiendaRopa => tienda_ropa(deps, ctx).await,
         Demo::Bar => bar(deps, ctx).await,
         Demo::Clinica => clinica(deps, ctx).await,
+        Demo::Eventos => eventos(deps, ctx).await,
     }
 }

@@ -13,7 +13,7 @@ const ASSIGN: &str = "mutation($e: ID!, $r: ID!, $role: String!) { assignEventSt
 const RESERVE: &str = "mutation($e: ID!, $r: ID!, $q: Int!) { reserveEventEquipment(eventId: $e, resourceId: $r, quantity: $q) { quantity } }";
 const OPEN: &str = "mutation($d: NaiveDate!) { openPayrollPeriod(frequency: WEEKLY, startsOn: $d) { id status total { amount } lines { kind description amount { amount } resource { name } } } }";
 
-async fn resource(app: &TestApp, owner: &Session, input: Value) -> String {
+pub async fn resource(app: &TestApp, owner: &Session, input: Value) -> String {
     let data = app
         .ok(
             Some(&owner.access_token),
@@ -24,7 +24,7 @@ async fn resource(app: &TestApp, owner: &Session, input: Value) -> String {
     text(&data["createResource"]["id"])
 }
 
-async fn event(
+pub async fn event(
     app: &TestApp,
     owner: &Session,
     title: &str,
@@ -434,4 +434,206 @@ async fn another_business_neither_sees_nor_touches_events_or_payroll() {
         .await;
     assert_eq!(periods["payrollPeriods"], json!([]));
     assert_eq!(periods["payRules"], json!([]));
+}
+
+#[tokio::test]
+async fn a_person_and_the_last_equipment_go_to_one_event_when_asked_at_once() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let lights = resource(
+        &app,
+        &owner,
+        json!({ "name": unique("Cabeza móvil"), "kind": "EQUIPMENT", "quantity": 5 }),
+    )
+    .await;
+    let saturday = app.clock.now() + TimeDelta::days(5);
+    for round in 0..3 {
+        let dj = resource(&app, &owner, json!({ "name": unique("DJ") })).await;
+        // Three overlapping parties: each wants the DJ and two of the five lights.
+        let day = saturday + TimeDelta::days(round * 2);
+        let mut parties = Vec::new();
+        for hour in 0..3 {
+            parties.push(event(&app, &owner, "Fiesta", day + TimeDelta::hours(hour), 4).await);
+        }
+        let staffed = futures_util::future::join_all(
+            parties
+                .iter()
+                .map(|e| app.gql(token, ASSIGN, json!({ "e": e, "r": dj, "role": "dj" }))),
+        )
+        .await;
+        let lit = futures_util::future::join_all(
+            parties
+                .iter()
+                .map(|e| app.gql(token, RESERVE, json!({ "e": e, "r": lights, "q": 2 }))),
+        )
+        .await;
+        let won = |answers: &[Value], refused: (&str, &str)| {
+            for answer in answers.iter().filter(|a| a.get("errors").is_some()) {
+                assert_eq!(code(answer), refused, "{answer}");
+            }
+            answers.iter().filter(|a| a.get("errors").is_none()).count()
+        };
+        assert_eq!(won(&staffed, ("CONFLICT", "resourceId")), 1, "{staffed:?}");
+        assert_eq!(won(&lit, ("CONFLICT", "quantity")), 2, "{lit:?}");
+    }
+    // What is stored agrees: one DJ per round, never more than five lights out at once.
+    let stored = app
+        .ok(
+            token,
+            "query($f: DateTime!, $t: DateTime!) { events(from: $f, to: $t) { staff { role } equipment { quantity } } }",
+            json!({ "f": saturday - TimeDelta::hours(1), "t": saturday + TimeDelta::days(7) }),
+        )
+        .await;
+    let events = stored["events"].as_array().expect("events");
+    assert_eq!(events.len(), 9);
+    let staffed: usize = events
+        .iter()
+        .map(|e| e["staff"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(staffed, 3);
+    for round in events.chunks(3) {
+        let out: i64 = round
+            .iter()
+            .filter_map(|e| e["equipment"][0]["quantity"].as_i64())
+            .sum();
+        assert_eq!(out, 4, "{round:?}");
+    }
+}
+
+/// Runs the payment reminders' sweep as four workers would, all at once.
+async fn payment_sweeps(app: &TestApp) {
+    let runs = (0..4).map(|_| tianguis_domain::scheduling::events::remind_due(&app.state.deps));
+    for run in futures_util::future::join_all(runs).await {
+        run.expect("the sweep runs");
+    }
+}
+
+#[tokio::test]
+async fn the_deposit_and_the_balance_are_each_reminded_once_and_never_for_a_cancelled_event() {
+    let (app, mut sink) = app_with_smtp().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let address = format!("{}@example.mx", unique("novia"));
+    let client = crate::fixtures::crm::new_contact(
+        &app,
+        &owner,
+        json!({ "firstName": "Ana", "email": address }),
+    )
+    .await;
+    let today = app.clock.now().date_naive();
+    let starts = app.clock.now() + TimeDelta::days(30);
+    let create = |title: &'static str| {
+        app.ok(
+            token,
+            CREATE,
+            json!({ "input": {
+                "title": title, "kind": "boda", "contactId": client,
+                "startsAt": starts, "endsAt": starts + TimeDelta::hours(5),
+                "price": "20000", "deposit": "6000",
+                "depositDueOn": today + TimeDelta::days(2),
+                "balanceDueOn": today + TimeDelta::days(20),
+            } }),
+        )
+    };
+    create("Boda Ana").await;
+    let called_off = create("Boda cancelada").await;
+    app.ok(
+        token,
+        "mutation($id: ID!) { setEventStatus(id: $id, status: CANCELLED) { status } }",
+        json!({ "id": called_off["createEvent"]["id"] }),
+    )
+    .await;
+
+    // The deposit is due in two days: four workers sweep at once, one email goes out.
+    payment_sweeps(&app).await;
+    let deposit = sink.next_to(&address).await;
+    let subject = deposit.header("Subject").unwrap_or_default();
+    assert!(
+        subject.contains("anticipo") && subject.contains("Boda Ana"),
+        "{subject}"
+    );
+    assert!(
+        deposit.data.contains("6,000.00") || deposit.data.contains("6000.00"),
+        "{}",
+        deposit.data
+    );
+
+    // Swept again the next day and then as the balance comes due: the next email is the
+    // balance's, so the deposit was not reminded twice.
+    app.clock.advance(TimeDelta::days(1));
+    payment_sweeps(&app).await;
+    app.clock.advance(TimeDelta::days(17));
+    payment_sweeps(&app).await;
+    let balance = sink.next_to(&address).await;
+    let subject = balance.header("Subject").unwrap_or_default();
+    assert!(
+        subject.contains("saldo") && subject.contains("Boda Ana"),
+        "{subject}"
+    );
+    payment_sweeps(&app).await;
+    sink.assert_quiet(std::time::Duration::from_millis(500))
+        .await;
+}
+
+#[tokio::test]
+async fn the_events_demo_has_staff_equipment_events_and_a_computed_payroll() {
+    let app = TestApp::spawn().await;
+    let (token, printed) = seeded_demo(&app, "eventos").await;
+    let now = chrono::Utc::now();
+    let shown = app
+        .ok(
+            Some(&token),
+            "query($f: DateTime!, $t: DateTime!) { resources { name kind quantity }
+               events(from: $f, to: $t) { title status paid { amount } price { amount } staff { role } equipment { quantity } checklist { title } }
+               payrollPeriods { status total { amount } lines { kind amount { amount } resource { name } } } }",
+            json!({ "f": now - TimeDelta::days(15), "t": now + TimeDelta::days(30) }),
+        )
+        .await;
+    let resources = shown["resources"].as_array().expect("resources");
+    assert_eq!(
+        resources.iter().filter(|r| r["kind"] == "STAFF").count(),
+        4,
+        "{shown}"
+    );
+    assert_eq!(
+        resources
+            .iter()
+            .filter(|r| r["kind"] == "EQUIPMENT")
+            .count(),
+        2
+    );
+    let events = shown["events"].as_array().expect("events");
+    assert_eq!(events.len(), 4, "{printed} {shown}");
+    let closed: Vec<_> = events.iter().filter(|e| e["status"] == "CLOSED").collect();
+    assert_eq!(closed.len(), 2);
+    assert!(closed.iter().all(|e| e["paid"] == e["price"]));
+    assert!(
+        events
+            .iter()
+            .all(|e| e["staff"].as_array().map(Vec::len) == Some(2)
+                && e["equipment"].as_array().map(Vec::len) == Some(2)
+                && e["checklist"].as_array().map(Vec::len) == Some(2))
+    );
+    let period = &shown["payrollPeriods"][0];
+    assert_eq!(period["status"], "DRAFT");
+    let lines = period["lines"].as_array().expect("lines");
+    // Two worked events, a DJ and the technician on each.
+    assert_eq!(lines.len(), 4, "{period}");
+    // The lead DJ's 10 % of 38,000; the technician's 150 an hour for 6 hours, twice.
+    let paid_to = |name: &str| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| {
+                l["resource"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(name))
+            })
+            .map(|l| text(&l["amount"]["amount"]))
+            .collect()
+    };
+    assert_eq!(paid_to("DJ Beto"), ["3800.00"]);
+    assert_eq!(paid_to("DJ Karla"), ["2500.00"]);
+    assert_eq!(paid_to("Toño"), ["900.00", "900.00"]);
+    assert_eq!(period["total"]["amount"], "8100.00");
 }

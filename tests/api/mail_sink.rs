@@ -12,12 +12,13 @@ pub struct ReceivedMail {
 }
 
 impl ReceivedMail {
-    /// The value of a header line of the message.
+    /// The value of a header of the message, its folded lines joined.
     pub fn header(&self, name: &str) -> Option<String> {
         let prefix = format!("{}:", name.to_lowercase());
-        self.data
+        let head = self.data.split("\r\n\r\n").next().unwrap_or_default();
+        head.replace("\r\n ", " ")
+            .replace("\r\n\t", " ")
             .lines()
-            .take_while(|l| !l.is_empty())
             .find(|l| l.to_lowercase().starts_with(&prefix))
             .map(|l| l[prefix.len()..].trim().to_owned())
     }

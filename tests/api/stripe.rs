@@ -598,3 +598,92 @@ async fn a_prepaid_card_is_loaded_online_once_per_payment() {
         "the cash one and one online, though reported twice"
     );
 }
+
+#[tokio::test]
+async fn an_event_takes_its_deposit_then_its_balance_on_checkout_pages_each_once() {
+    let (app, double) = app_with_stripe().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let starts = chrono::Utc::now() + chrono::TimeDelta::days(20);
+    let id = crate::events::event(&app, &owner, "Boda en línea", starts, 5).await;
+    const EVENT_LINK: &str =
+        "mutation($id: ID!) { createEventCheckoutLink(id: $id) { checkoutUrl } }";
+    const STATE: &str = "query($id: ID!) { event(id: $id) { status paid { amount } balance { amount } payments { kind method reference amount { amount } } } }";
+
+    let link = app.ok(token, EVENT_LINK, json!({ "id": id })).await;
+    assert!(
+        text(&link["createEventCheckoutLink"]["checkoutUrl"])
+            .starts_with("https://checkout.stripe.com/")
+    );
+    let form = double
+        .created()
+        .last()
+        .cloned()
+        .expect("a Checkout Session");
+    assert_eq!(
+        form["line_items[0][price_data][unit_amount]"], "500000",
+        "the deposit first"
+    );
+    assert_eq!(form["metadata[event_id]"], id);
+    let metadata = json!({ "tenant_id": form["metadata[tenant_id]"], "event_id": id });
+    app.ok(token, EVENT_LINK, json!({ "id": id })).await;
+    assert_eq!(double.created().len(), 1, "the same amount, the same page");
+
+    let deposit = completed("cs_e1", "pi_e1", 500_000, &metadata);
+    for delivery in ["evt_event_deposit", "evt_event_deposit_again"] {
+        let paid = event(delivery, "checkout.session.completed", deposit.clone());
+        assert_eq!(signed(&app, &paid).await.0, StatusCode::OK);
+    }
+    let state = app.ok(token, STATE, json!({ "id": id })).await;
+    assert_eq!(
+        state["event"]["status"], "CONFIRMED",
+        "the deposit confirms it: {state}"
+    );
+    assert_eq!(
+        state["event"]["payments"],
+        json!([{ "kind": "DEPOSIT", "method": "STRIPE", "reference": "pi_e1", "amount": { "amount": "5000.00" } }]),
+        "recorded once though delivered twice"
+    );
+
+    // The next page asks for the balance.
+    app.ok(token, EVENT_LINK, json!({ "id": id })).await;
+    let form = double
+        .created()
+        .last()
+        .cloned()
+        .expect("a second Checkout Session");
+    assert_eq!(double.created().len(), 2);
+    assert_eq!(form["line_items[0][price_data][unit_amount]"], "1500000");
+    let balance = event(
+        "evt_event_balance",
+        "checkout.session.completed",
+        completed("cs_e2", "pi_e2", 1_500_000, &metadata),
+    );
+    assert_eq!(signed(&app, &balance).await.0, StatusCode::OK);
+    let state = app.ok(token, STATE, json!({ "id": id })).await;
+    assert_eq!(state["event"]["paid"]["amount"], "20000.00");
+    assert_eq!(state["event"]["balance"]["amount"], "0.00");
+    assert_eq!(state["event"]["payments"][1]["kind"], "BALANCE");
+    let paid_up = app.gql(token, EVENT_LINK, json!({ "id": id })).await;
+    assert_eq!(error_code(&paid_up), "CONFLICT", "nothing left to pay");
+
+    // Paid again by a page opened earlier: kept for a person, not applied.
+    let late = event(
+        "evt_event_late",
+        "checkout.session.completed",
+        completed("cs_e3", "pi_e3", 1_500_000, &metadata),
+    );
+    assert_eq!(signed(&app, &late).await.0, StatusCode::OK);
+    let audit = app
+        .ok(
+            token,
+            "{ auditLogs(filter: { action: \"scheduling.event.payment_unapplied\" }) { edges { node { data } } } }",
+            json!({}),
+        )
+        .await;
+    let entries = audit["auditLogs"]["edges"].as_array().expect("edges");
+    assert_eq!(entries.len(), 1, "{audit}");
+    assert_eq!(entries[0]["node"]["data"]["paymentIntent"], "pi_e3");
+    let state = app.ok(token, STATE, json!({ "id": id })).await;
+    assert_eq!(state["event"]["paid"]["amount"], "20000.00");
+}

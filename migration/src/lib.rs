@@ -33,6 +33,7 @@ mod m20261203_000025_global_invoices;
 mod m20261203_000026_scheduling;
 mod m20261203_000027_booking;
 mod m20261204_000028_events_payroll;
+mod m20261204_000029_waitlist_template;
 pub mod postgres;
 
 pub struct Migrator;
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000026_scheduling::Migration),
             Box::new(m20261203_000027_booking::Migration),
             Box::new(m20261204_000028_events_payroll::Migration),
+            Box::new(m20261204_000029_waitlist_template::Migration),
         ]
     }
 }

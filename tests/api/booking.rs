@@ -669,3 +669,138 @@ async fn another_tenant_can_neither_see_nor_touch_waitlists_settings_or_feeds() 
     assert_eq!(still["waitlist"][0]["status"], "WAITING");
     assert_eq!(still["waitlist"].as_array().map(Vec::len), Some(1));
 }
+
+/// The template messages WhatsApp's double was asked to send to `phone` (digits), once
+/// their jobs have sent `count`: each template's variables.
+async fn templates_to(double: &ProvidersDouble, phone: &str, count: usize) -> Vec<Vec<String>> {
+    for _ in 0..800 {
+        let sent: Vec<Vec<String>> = double
+            .calls("whatsapp.messages")
+            .into_iter()
+            .filter(|c| c.body["to"] == phone && c.body["type"] == "template")
+            .map(|c| {
+                c.body["template"]["components"][0]["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| text(&p["text"]))
+                    .collect()
+            })
+            .collect();
+        if sent.len() >= count {
+            return sent;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("fewer than {count} templates to {phone}");
+}
+
+#[tokio::test]
+async fn on_whatsapp_a_reminder_is_a_template_its_button_confirms_and_a_freed_time_is_offered_by_template()
+ {
+    let (app, double) = app_with_providers().await;
+    let mut owner = business_in(&app, "America/Mexico_City").await;
+    let wa = whatsapp_channel(&app, &owner).await;
+    let template = approved_template(&app, &owner, &wa, &double).await;
+    let settings = app
+        .ok(
+            Some(&owner.access_token),
+            "mutation($t: ID!) { updateSchedulingSettings(input: {
+                reminderTemplateId: $t, reminderTemplateVariables: [\"{name}\", \"{service} {date} {time}\"],
+                waitlistTemplateId: $t, waitlistTemplateVariables: [\"{name}\", \"{manageUrl}\"] })
+              { reminderTemplateId waitlistTemplateId waitlistTemplateVariables } }",
+            json!({ "t": template }),
+        )
+        .await;
+    assert_eq!(
+        settings["updateSchedulingSettings"]["waitlistTemplateVariables"],
+        json!(["{name}", "{manageUrl}"])
+    );
+    let not_whatsapp = app
+        .gql(
+            Some(&owner.access_token),
+            "mutation($t: ID!) { updateSchedulingSettings(input: { waitlistTemplateId: $t }) { waitlistTemplateId } }",
+            json!({ "t": uuid::Uuid::new_v4() }),
+        )
+        .await;
+    assert_eq!(
+        (error_code(&not_whatsapp), error_ext(&not_whatsapp, "field")),
+        ("BAD_USER_INPUT".into(), "waitlistTemplateId".into())
+    );
+
+    let (_, service) = clinic(&app, &owner, every_day(), consultation()).await;
+    let day = day_ahead(&app, 3);
+    let slot = first_slot(&app, &owner, &service, day).await;
+    let (ana, beto) = (unique_phone(), unique_phone());
+    let ana_id = new_contact(
+        &app,
+        &owner,
+        json!({ "firstName": "Ana", "phone": format!("+{ana}") }),
+    )
+    .await;
+    let beto_id = new_contact(
+        &app,
+        &owner,
+        json!({ "firstName": "Beto", "phone": format!("+{beto}") }),
+    )
+    .await;
+    let booked = app
+        .ok(
+            Some(&owner.access_token),
+            BOOK,
+            json!({ "input": { "serviceId": service, "contactId": ana_id, "startsAt": slot } }),
+        )
+        .await;
+    let id = text(&booked["bookAppointment"]["id"]);
+    app.ok(
+        Some(&owner.access_token),
+        JOIN,
+        json!({ "input": { "serviceId": service, "day": day, "contactId": beto_id } }),
+    )
+    .await;
+
+    let starts: DateTime<Utc> = slot.parse().expect("a time");
+    owner = later(
+        &app,
+        &owner,
+        starts - app.clock.now() - TimeDelta::hours(24) + TimeDelta::minutes(1),
+    )
+    .await;
+    reminder_sweeps(&app).await;
+    let reminded = templates_to(&double, &ana, 1).await;
+    assert_eq!(reminded[0][0], "Ana");
+    assert!(reminded[0][1].starts_with("Consulta"), "{reminded:?}");
+    assert_eq!(
+        appointment(&app, &owner, &id).await["reminders"][0]["channel"],
+        "WHATSAPP"
+    );
+
+    // Ana taps the template's quick-reply button.
+    let tapped = messages_change(
+        &wa.phone_number_id,
+        json!({
+            "contacts": [{ "profile": { "name": "Ana" }, "wa_id": ana }],
+            "messages": [{ "from": ana, "id": unique("wamid."), "timestamp": "1764670000", "type": "button",
+                           "button": { "text": "Confirmar", "payload": "CONFIRMAR" } }],
+        }),
+    );
+    assert_eq!(webhook(&app, &tapped, None).await.status(), 200);
+    assert_eq!(appointment(&app, &owner, &id).await["status"], "CONFIRMED");
+
+    // Ana cancels by hand: Beto, waiting for that day, is offered the time by template.
+    app.ok(
+        Some(&owner.access_token),
+        STATUS,
+        json!({ "input": { "id": id, "status": "CANCELLED" } }),
+    )
+    .await;
+    let offered = templates_to(&double, &beto, 1).await;
+    assert_eq!(offered[0][0], "Beto");
+    let offer = token_after(&offered[0][1], "/lista/");
+    let page = browser()
+        .get(format!("{}/lista/{offer}", app.base))
+        .send()
+        .await
+        .expect("offer page");
+    assert_eq!(page.status(), 200);
+}

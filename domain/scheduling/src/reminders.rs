@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::appointments::{Appointment, Status};
 use crate::db::{TenantTx, stamped, tenant_region};
 use crate::emails::{AppointmentReminder, AppointmentWhen};
-use crate::settings::{self, Settings};
+use crate::settings;
 use crate::{Deps, Error, Result, TenantCtx};
 
 pub use appointment_reminders::Model as Reminder;
@@ -269,7 +269,7 @@ fn order(preferred: Option<Via>) -> Vec<Via> {
 pub(crate) async fn reach(
     tx: &mut TenantTx,
     details: &Details,
-    settings: &Settings,
+    template: &settings::WhatsappTemplate,
     preferred: Option<Via>,
     text: &str,
     email_template: &dyn tianguis_kernel::email::templates::EmailTemplate,
@@ -288,14 +288,11 @@ pub(crate) async fn reach(
                 continue;
             }
             Via::Whatsapp => {
-                let Some(template_id) = settings.reminder_template_id else {
-                    why.push("whatsapp: no reminder template".into());
+                let Some(template_id) = template.id else {
+                    why.push("whatsapp: no template".into());
                     continue;
                 };
-                let variables = settings::template_variables(settings)
-                    .iter()
-                    .map(|v| details.fill(v))
-                    .collect();
+                let variables = template.variables.iter().map(|v| details.fill(v)).collect();
                 messages::queue_to_contact(
                     tx,
                     contact.id,
@@ -429,7 +426,7 @@ async fn send_one(deps: &Deps, tenant_id: Uuid, id: Uuid) -> Result<bool> {
             match reach(
                 &mut tx,
                 &details,
-                &settings,
+                &settings::reminder_template(&settings),
                 preferred,
                 &text,
                 &AppointmentReminder(details.when()),

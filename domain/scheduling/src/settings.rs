@@ -40,6 +40,8 @@ pub(crate) async fn current(tx: &TenantTx) -> Result<Settings> {
             verify_phone: Set(false),
             feed_token: Set(random_token(TOKEN_LENGTH)),
             waitlist_hold_minutes: Set(30),
+            waitlist_template_id: Set(None),
+            waitlist_template_variables: Set(serde_json::json!([])),
             ..Default::default()
         },
     );
@@ -71,14 +73,35 @@ pub fn reminder_offsets(settings: &Settings) -> Vec<i32> {
     offsets
 }
 
-pub fn template_variables(settings: &Settings) -> Vec<String> {
-    settings
-        .reminder_template_variables
-        .as_array()
+/// An approved WhatsApp template and its variables, in order, with `{name}`, `{service}`…
+/// to fill per appointment.
+pub struct WhatsappTemplate {
+    pub id: Option<Uuid>,
+    pub variables: Vec<String>,
+}
+
+fn strings(json: &serde_json::Value) -> Vec<String> {
+    json.as_array()
         .into_iter()
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_owned))
         .collect()
+}
+
+/// What reminders go out with.
+pub fn reminder_template(settings: &Settings) -> WhatsappTemplate {
+    WhatsappTemplate {
+        id: settings.reminder_template_id,
+        variables: strings(&settings.reminder_template_variables),
+    }
+}
+
+/// What a freed slot is offered to the waitlist with; `{manageUrl}` is where it is taken.
+pub fn waitlist_template(settings: &Settings) -> WhatsappTemplate {
+    WhatsappTemplate {
+        id: settings.waitlist_template_id,
+        variables: strings(&settings.waitlist_template_variables),
+    }
 }
 
 /// The address calendars subscribe to for the business's whole schedule.
@@ -106,10 +129,19 @@ pub struct SettingsInput {
     pub booking_page_enabled: Option<bool>,
     pub verify_phone: Option<bool>,
     pub waitlist_hold_minutes: Option<i32>,
+    pub waitlist_template_id: Option<Option<Uuid>>,
+    pub waitlist_template_variables: Option<Vec<String>>,
 }
 
-/// A WhatsApp template of the business's, named in `field`.
-async fn whatsapp_template(tx: &TenantTx, id: Uuid, field: &'static str) -> Result<Uuid> {
+/// A WhatsApp template of the business's, named in `field`, or none.
+async fn checked_template(
+    tx: &TenantTx,
+    template: Option<Uuid>,
+    field: &'static str,
+) -> Result<Option<Uuid>> {
+    let Some(id) = template else {
+        return Ok(None);
+    };
     let template = tx
         .get::<message_templates::Entity>(id, "template")
         .await
@@ -120,7 +152,17 @@ async fn whatsapp_template(tx: &TenantTx, id: Uuid, field: &'static str) -> Resu
     if channel.kind != "whatsapp" {
         return Err(Error::invalid(field, "not a WhatsApp template"));
     }
-    Ok(id)
+    Ok(Some(id))
+}
+
+fn checked_variables(variables: Vec<String>, field: &'static str) -> Result<serde_json::Value> {
+    if variables.len() > 10 || variables.iter().any(|v| v.chars().count() > 200) {
+        return Err(Error::invalid(
+            field,
+            "up to 10 variables of up to 200 characters",
+        ));
+    }
+    Ok(serde_json::json!(variables))
 }
 
 pub async fn update(deps: &Deps, ctx: &TenantCtx, input: SettingsInput) -> Result<Settings> {
@@ -142,27 +184,24 @@ pub async fn update(deps: &Deps, ctx: &TenantCtx, input: SettingsInput) -> Resul
         model.reminder_offsets = Set(serde_json::json!(offsets));
     }
     if let Some(template) = input.reminder_template_id {
-        let checked = match template {
-            Some(id) => Some(whatsapp_template(&tx, id, "reminderTemplateId").await?),
-            None => None,
-        };
-        model.reminder_template_id = Set(checked);
+        model.reminder_template_id =
+            Set(checked_template(&tx, template, "reminderTemplateId").await?);
     }
     if let Some(variables) = input.reminder_template_variables {
-        if variables.len() > 10 || variables.iter().any(|v| v.chars().count() > 200) {
-            return Err(Error::invalid(
-                "reminderTemplateVariables",
-                "up to 10 variables of up to 200 characters",
-            ));
-        }
-        model.reminder_template_variables = Set(serde_json::json!(variables));
+        model.reminder_template_variables =
+            Set(checked_variables(variables, "reminderTemplateVariables")?);
+    }
+    if let Some(template) = input.waitlist_template_id {
+        model.waitlist_template_id =
+            Set(checked_template(&tx, template, "waitlistTemplateId").await?);
+    }
+    if let Some(variables) = input.waitlist_template_variables {
+        model.waitlist_template_variables =
+            Set(checked_variables(variables, "waitlistTemplateVariables")?);
     }
     if let Some(template) = input.verification_template_id {
-        let checked = match template {
-            Some(id) => Some(whatsapp_template(&tx, id, "verificationTemplateId").await?),
-            None => None,
-        };
-        model.verification_template_id = Set(checked);
+        model.verification_template_id =
+            Set(checked_template(&tx, template, "verificationTemplateId").await?);
     }
     if let Some(enabled) = input.booking_page_enabled {
         model.booking_page_enabled = Set(enabled);

@@ -260,8 +260,11 @@ async fn offer(
     model.offer_token = Set(Some(token.clone()));
     let offered = tx.update(model).await?;
     let held = hold_as_appointment(&offered, tx).await?;
-    let details: Details = reminders::details(deps, tx, &held).await?;
     let link = offer_url(deps, &token);
+    let details = Details {
+        manage_url: Some(link.clone()),
+        ..reminders::details(deps, tx, &held).await?
+    };
     let text = format!(
         "{}: se liberó {} con {} el {} a las {}. Te lo apartamos {} minutos; resérvalo aquí: {link}",
         details.business.name,
@@ -276,13 +279,13 @@ async fn offer(
         hold_minutes: settings.waitlist_hold_minutes,
         take_url: &link,
     };
-    // WhatsApp needs an approved template for this, so the offer goes by SMS or email; one
-    // that reaches no one stays offered for the team to call about.
+    // WhatsApp first when the business has a template for it, then SMS, then email; an
+    // offer that reaches no one stays offered for the team to call about.
     let reached = reminders::reach(
         tx,
         &details,
-        &settings,
-        Some(reminders::Via::Sms),
+        &settings::waitlist_template(&settings),
+        None,
         &text,
         &email,
     )

@@ -22,6 +22,10 @@ pub struct Model {
     pub feed_token: String,
     /// How long a freed slot offered to the waitlist is held for the person offered it.
     pub waitlist_hold_minutes: i32,
+    /// The approved WhatsApp template a freed slot is offered with.
+    pub waitlist_template_id: Option<Uuid>,
+    /// Its variables, in order, filled as the reminder's are; `{manageUrl}` takes the offer.
+    pub waitlist_template_variables: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

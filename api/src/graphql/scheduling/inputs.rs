@@ -114,6 +114,9 @@ pub struct UpdateSchedulingSettingsInput {
     pub booking_page_enabled: Option<bool>,
     pub verify_phone: Option<bool>,
     pub waitlist_hold_minutes: Option<i32>,
+    /// An approved WhatsApp template a freed slot is offered with; null clears it.
+    pub waitlist_template_id: MaybeUndefined<ID>,
+    pub waitlist_template_variables: Option<Vec<String>>,
 }
 
 #[derive(InputObject)]

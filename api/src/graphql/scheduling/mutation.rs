@@ -244,6 +244,8 @@ impl SchedulingMutation {
             booking_page_enabled: input.booking_page_enabled,
             verify_phone: input.verify_phone,
             waitlist_hold_minutes: input.waitlist_hold_minutes,
+            waitlist_template_id: maybe_id(input.waitlist_template_id, "waitlistTemplateId")?,
+            waitlist_template_variables: input.waitlist_template_variables,
         };
         Ok(SchedulingSettings(
             settings::update(deps(ctx)?, tenant(ctx)?, changes)

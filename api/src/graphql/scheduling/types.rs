@@ -355,7 +355,16 @@ impl SchedulingSettings {
     /// Its variables in order; `{name}`, `{service}`, `{staff}`, `{date}`, `{time}`,
     /// `{business}` and `{manageUrl}` are filled per appointment.
     async fn reminder_template_variables(&self) -> Vec<String> {
-        settings::template_variables(&self.0)
+        settings::reminder_template(&self.0).variables
+    }
+    /// The approved WhatsApp template a freed slot is offered to the waitlist with.
+    async fn waitlist_template_id(&self) -> Option<ID> {
+        self.0.waitlist_template_id.map(Into::into)
+    }
+    /// Its variables, filled as the reminder's are; `{manageUrl}` is where the offer is
+    /// taken.
+    async fn waitlist_template_variables(&self) -> Vec<String> {
+        settings::waitlist_template(&self.0).variables
     }
     /// The WhatsApp authentication template that carries the booking page's phone code.
     async fn verification_template_id(&self) -> Option<ID> {

@@ -78,6 +78,18 @@ async fn staff_travel_equipment_deposit_and_a_payroll_that_pays_once() {
     )
     .await;
     let far = event(&app, &owner, "XV Regina", saturday + TimeDelta::days(1), 5).await;
+    let client = crate::fixtures::crm::new_contact(
+        &app,
+        &owner,
+        json!({ "firstName": "Regina", "lastName": "Salas" }),
+    )
+    .await;
+    app.ok(
+        token,
+        "mutation($id: ID!, $c: ID!) { updateEvent(input: { id: $id, contactId: $c }) { id } }",
+        json!({ "id": far, "c": client }),
+    )
+    .await;
 
     let on_first = app
         .ok(token, ASSIGN, json!({ "e": first, "r": dj, "role": "DJ" }))
@@ -266,6 +278,18 @@ async fn staff_travel_equipment_deposit_and_a_payroll_that_pays_once() {
         Some(2),
         "{schedule}"
     );
+    // Who the client is, without the customer records a Staff member may not read.
+    let client = app
+        .gql(
+            Some(&staff.access_token),
+            "query($f: DateTime!, $t: DateTime!) { mySchedule(from: $f, to: $t) { events { event { title clientName contact { id } } } } }",
+            json!({ "f": saturday - TimeDelta::days(1), "t": saturday + TimeDelta::days(3) }),
+        )
+        .await;
+    let theirs = &client["data"]["mySchedule"]["events"][1]["event"];
+    assert_eq!(theirs["title"], "XV Regina", "{client}");
+    assert_eq!(theirs["clientName"], "Regina Salas", "{client}");
+    assert_eq!(client["errors"][0]["extensions"]["code"], "FORBIDDEN");
     for forbidden in ["{ payrollPeriods { id } }", "{ payRules { id } }"] {
         let body = app
             .gql(Some(&staff.access_token), forbidden, json!({}))

@@ -112,6 +112,7 @@ loaders! {
     ServiceLoader: scheduling::setup::Service => scheduling::setup::services_by_ids,
     ServicePerformersLoader: Vec<Uuid> => scheduling::setup::performers_of,
     ResourceLoader: scheduling::setup::Resource => scheduling::setup::resources_by_ids,
+    ClientNameLoader: String => scheduling::setup::client_names,
     WorkingHoursLoader: Vec<scheduling::setup::WorkingHours> => scheduling::setup::hours_of,
     EventLoader: scheduling::events::Event => scheduling::events::by_ids,
     EventStaffLoader: Vec<scheduling::events::EventStaff> => scheduling::events::staff_of,

@@ -419,6 +419,29 @@ pub async fn resources_by_ids(
     TenantTx::read_many::<resources::Entity>(deps, ctx, naming(ctx), ids).await
 }
 
+/// The names of the clients of appointments and events, for whoever sees their schedule:
+/// staff who may not read the customer records still need to know who is coming.
+pub async fn client_names(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>> {
+    let found =
+        TenantTx::read_many::<tianguis_entity::crm::contacts::Entity>(deps, ctx, naming(ctx), ids)
+            .await?;
+    Ok(found
+        .into_iter()
+        .map(|(id, c)| {
+            (
+                id,
+                format!("{} {}", c.first_name, c.last_name)
+                    .trim()
+                    .to_owned(),
+            )
+        })
+        .collect())
+}
+
 // ---- hours and time off ----
 
 #[derive(Clone, Copy, Debug)]

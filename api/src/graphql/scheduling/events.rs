@@ -10,8 +10,8 @@ use crate::graphql::context::{deps, tenant};
 use crate::graphql::crm::{Company, Contact};
 use crate::graphql::error::{GqlResult, parse_id};
 use crate::graphql::loaders::{
-    CompanyLoader, ContactLoader, EventEquipmentLoader, EventPaymentsLoader, EventStaffLoader,
-    EventTasksLoader, ResourceLoader, load, load_opt,
+    ClientNameLoader, CompanyLoader, ContactLoader, EventEquipmentLoader, EventPaymentsLoader,
+    EventStaffLoader, EventTasksLoader, ResourceLoader, load, load_opt,
 };
 use crate::graphql::scheduling::Resource;
 use crate::graphql::tenancy::User;
@@ -66,6 +66,11 @@ impl Event {
         Ok(load_opt::<ContactLoader>(ctx, self.0.contact_id)
             .await?
             .map(Contact))
+    }
+    /// The client's name, for everyone who sees this on their schedule; `contact` needs
+    /// the permission to read customers.
+    async fn client_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        load_opt::<ClientNameLoader>(ctx, self.0.contact_id).await
     }
     async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
         Ok(load_opt::<CompanyLoader>(ctx, self.0.company_id)

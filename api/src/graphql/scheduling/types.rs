@@ -11,7 +11,7 @@ use crate::graphql::context::deps;
 use crate::graphql::common::{Money, money, stored};
 use crate::graphql::crm::Contact;
 use crate::graphql::loaders::{
-    AppointmentRemindersLoader, ContactLoader, ResourceLoader, ServiceLoader,
+    AppointmentRemindersLoader, ClientNameLoader, ContactLoader, ResourceLoader, ServiceLoader,
     ServicePerformersLoader, WorkingHoursLoader, load, load_many, load_opt,
 };
 
@@ -265,6 +265,11 @@ impl Appointment {
         Ok(load_opt::<ContactLoader>(ctx, self.0.contact_id)
             .await?
             .map(Contact))
+    }
+    /// The client's name, for everyone who sees this on their schedule; `contact` needs
+    /// the permission to read customers.
+    async fn client_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        load_opt::<ClientNameLoader>(ctx, self.0.contact_id).await
     }
     async fn notes(&self) -> Option<&str> {
         self.0.notes.as_deref()

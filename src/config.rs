@@ -73,6 +73,9 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// SMTP connections each process keeps open.
     pub smtp_connections: u32,
+    /// Where files' bytes go: `s3://bucket/prefix` (with the `AWS_*` credentials and
+    /// endpoint) or `file:///dir`; without it, `data_dir/files`.
+    pub object_store_url: Option<String>,
     pub mail: MailSettings,
     pub stripe: StripeConfig,
     /// Finkok's SOAP services (the demo's by default), or a double's in tests.
@@ -294,6 +297,16 @@ impl Config {
                 32,
                 "a whole number of connections",
             )?,
+            object_store_url: match env.raw("TIANGUIS_OBJECT_STORE_URL") {
+                Some(url) if !(url.starts_with("s3://") || url.starts_with("file:///")) => {
+                    return Err(ConfigError {
+                        variable: "TIANGUIS_OBJECT_STORE_URL".into(),
+                        expected: "an s3://bucket/prefix or file:///dir URL",
+                        got: "another scheme".to_owned(),
+                    });
+                }
+                url => url,
+            },
             finkok_url: env.raw("FINKOK_URL").unwrap_or_else(|| {
                 "https://demo-facturacion.finkok.com/servicios/soap/".to_owned()
             }),

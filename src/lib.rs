@@ -25,6 +25,7 @@ use tianguis_domain::plans::Plan;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::access_cache::{self, AccessCache};
 use tianguis_domain::tenancy::auth::AuthSettings;
+use tianguis_integrations::files::ObjectFileStore;
 use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
 use tianguis_integrations::messaging::{MessengerRouter, Twilio, WhatsAppCloud};
@@ -166,6 +167,10 @@ impl Components {
                 WhatsAppCloud::new(&config.messaging.whatsapp_api_url)?,
                 Twilio::new(&config.messaging.twilio_api_url)?,
             )),
+            files: Arc::new(match &config.object_store_url {
+                Some(url) => ObjectFileStore::from_url(url).context("TIANGUIS_OBJECT_STORE_URL")?,
+                None => ObjectFileStore::local(&config.data_dir.join("files"))?,
+            }),
             rate_limiter: rate_limiter.clone(),
             registry: Arc::new(registry),
         };

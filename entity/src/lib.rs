@@ -7,6 +7,7 @@ pub mod automation;
 pub mod billing;
 pub mod commerce;
 pub mod crm;
+pub mod documents;
 pub mod email;
 pub mod events;
 pub mod iot;

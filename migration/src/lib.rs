@@ -34,6 +34,7 @@ mod m20261203_000026_scheduling;
 mod m20261203_000027_booking;
 mod m20261204_000028_events_payroll;
 mod m20261204_000029_waitlist_template;
+mod m20261204_000030_files;
 pub mod postgres;
 
 pub struct Migrator;
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000027_booking::Migration),
             Box::new(m20261204_000028_events_payroll::Migration),
             Box::new(m20261204_000029_waitlist_template::Migration),
+            Box::new(m20261204_000030_files::Migration),
         ]
     }
 }

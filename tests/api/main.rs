@@ -15,6 +15,7 @@ mod crm;
 mod edge;
 mod email;
 mod events;
+mod files;
 mod finkok_double;
 mod fixtures;
 mod graphql_http;

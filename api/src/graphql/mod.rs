@@ -7,6 +7,7 @@ pub mod common;
 pub mod connection;
 pub mod context;
 pub mod crm;
+pub mod documents;
 pub mod error;
 pub mod iot;
 pub mod jobs;
@@ -35,6 +36,7 @@ pub struct Query(
     scheduling::SchedulingQuery,
     scheduling::EventsQuery,
     scheduling::PayrollQuery,
+    documents::DocumentsQuery,
     messaging::MessagingQuery,
     marketing::MarketingQuery,
     automation::AutomationQuery,
@@ -51,6 +53,7 @@ pub struct Mutation(
     scheduling::SchedulingMutation,
     scheduling::EventsMutation,
     scheduling::PayrollMutation,
+    documents::DocumentsMutation,
     messaging::MessagingMutation,
     marketing::MarketingMutation,
     automation::AutomationMutation,

@@ -9,12 +9,13 @@ use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Extension;
+use axum::body::Body;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use bytes::Bytes;
 use tianguis_domain::Error;
+use tianguis_domain::documents::files;
 use tianguis_domain::tenancy::auth;
 
 use super::auth::request_meta;
@@ -86,21 +87,38 @@ pub async fn get(
     execute(&state, principal, media, request).await
 }
 
-/// `POST /graphql` with a JSON body.
+/// The largest multipart request: the largest file and the operation around it.
+pub const MAX_MULTIPART_BYTES: usize = files::MAX_BYTES as usize + 1024 * 1024;
+
+/// `POST /graphql` with a JSON body, or a multipart one carrying files (the GraphQL
+/// multipart request spec that Apollo's and urql's upload clients send).
 pub async fn post(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let media = MediaType::negotiate(&headers);
+    if is_multipart(&headers) {
+        return match multipart(&headers, body).await {
+            Ok(request) => execute(&state, principal, media, request).await,
+            Err((status, message)) => request_error(media, status, &message),
+        };
+    }
     if !is_json(&headers) {
         return request_error(
             media,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send the request as `content-type: application/json`",
+            "send the request as `content-type: application/json`, or `multipart/form-data` with files",
         );
     }
+    let Ok(body) = axum::body::to_bytes(body, state.settings.max_body_bytes).await else {
+        return request_error(
+            media,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        );
+    };
     let params = match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(serde_json::Value::Object(params)) => Ok(params),
         Ok(_) => Err("the body must be a JSON object".to_owned()),
@@ -205,6 +223,46 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .any(|value| value.contains("text/html"))
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// A multipart request's operation with its files, each received into a temporary file
+/// as it streams in.
+async fn multipart(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<async_graphql::Request, (StatusCode, String)> {
+    use async_graphql::ParseRequestError;
+    use futures_util::TryStreamExt;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let reader = body
+        .into_data_stream()
+        .map_err(std::io::Error::other)
+        .into_async_read();
+    let options = async_graphql::http::MultipartOptions::default()
+        .max_file_size(files::MAX_BYTES as usize)
+        .max_num_files(10);
+    async_graphql::http::receive_body(content_type, reader, options)
+        .await
+        .map_err(|e| match e {
+            ParseRequestError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a file has at most {} MB", files::MAX_BYTES / 1024 / 1024),
+            ),
+            other => (StatusCode::BAD_REQUEST, other.to_string()),
+        })
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

@@ -2,6 +2,7 @@
 
 mod auth;
 mod booking;
+mod files;
 mod graphql;
 mod health;
 pub(crate) mod prepaid;
@@ -52,8 +53,14 @@ pub fn ops_router(state: AppState) -> Router {
 pub fn router(state: AppState) -> Router {
     // The public proposal and self-invoicing pages share the API's limits: by client
     // address, as anonymous.
-    let identified = Router::new()
+    let max_body = state.settings.max_body_bytes;
+    // GraphQL takes files (multipart) up to the largest upload; its JSON bodies are held
+    // to the usual limit by the handler.
+    let graphql = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .layer(RequestBodyLimitLayer::new(graphql::MAX_MULTIPART_BYTES));
+    let identified = Router::new()
+        .route("/archivos/{token}", get(files::download))
         .route("/p/{token}", get(proposal_page::show))
         .route("/p/{token}/accept", post(proposal_page::accept))
         .route("/p/{token}/reject", post(proposal_page::reject))
@@ -73,12 +80,13 @@ pub fn router(state: AppState) -> Router {
             get(booking::offer).post(booking::take_offer),
         )
         .route("/calendario/{file}", get(booking::feed))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .merge(graphql)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::identify,
         ));
-    Router::new()
-        .merge(identified)
+    let unidentified = Router::new()
         .route("/graphql/ws", get(graphql::websocket))
         .route("/api/v1/telemetry", post(telemetry::ingest))
         .route("/api/v1/prepaid/charges", post(prepaid::receive))
@@ -97,11 +105,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint))
+        .layer(RequestBodyLimitLayer::new(max_body));
+    Router::new()
+        .merge(identified)
+        .merge(unidentified)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ))
-        .layer(RequestBodyLimitLayer::new(state.settings.max_body_bytes))
         .layer(
             TraceLayer::new_for_http()
                 // One log line per request, carrying the span's request and tenant ids.

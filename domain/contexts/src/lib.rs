@@ -5,9 +5,9 @@
 pub use tianguis_kernel::*;
 pub use {
     tianguis_automation as automation, tianguis_billing as billing, tianguis_commerce as commerce,
-    tianguis_crm as crm, tianguis_iot as iot, tianguis_marketing as marketing,
-    tianguis_messaging as messaging, tianguis_scheduling as scheduling,
-    tianguis_tenancy as tenancy,
+    tianguis_crm as crm, tianguis_documents as documents, tianguis_iot as iot,
+    tianguis_marketing as marketing, tianguis_messaging as messaging,
+    tianguis_scheduling as scheduling, tianguis_tenancy as tenancy,
 };
 
 /// Every context's job kinds, consumers, sweeps and hooks, with `settings` (each context's
@@ -25,6 +25,7 @@ pub fn registry(settings: impl FnOnce(&mut Registry)) -> Registry {
     automation::register(&mut registry);
     commerce::register(&mut registry);
     scheduling::register(&mut registry);
+    documents::register(&mut registry);
     registry
 }
 
@@ -68,6 +69,8 @@ mod crate_graph {
             "scheduling",
             &["entity", "kernel", "tenancy", "crm", "messaging"],
         ),
+        // Files are filed under records of other contexts, named by kind and id.
+        ("documents", &["entity", "kernel"]),
         (
             "contexts",
             &[
@@ -81,6 +84,7 @@ mod crate_graph {
                 "automation",
                 "commerce",
                 "scheduling",
+                "documents",
             ],
         ),
     ];

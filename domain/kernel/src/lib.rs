@@ -57,6 +57,8 @@ pub struct Deps {
     pub payment_gateway: Option<Arc<dyn ports::PaymentGateway>>,
     /// WhatsApp and SMS providers.
     pub messenger: Arc<dyn ports::Messenger>,
+    /// Files' bytes: a folder in the data directory, or an S3-compatible bucket.
+    pub files: Arc<dyn ports::FileStore>,
     /// Shared send rates (campaigns), across every worker when Redis is configured.
     pub rate_limiter: Arc<dyn ports::RateLimiter>,
     pub registry: Arc<Registry>,

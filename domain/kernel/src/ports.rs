@@ -423,3 +423,19 @@ pub trait Messenger: Send + Sync {
         provider_template_id: &str,
     ) -> Result<TemplateReview, MessengerError>;
 }
+
+/// A file's bytes as they stream, chunk by chunk: files are never held whole in memory.
+pub type ByteStream = BoxStream<'static, std::io::Result<bytes::Bytes>>;
+
+/// Where files' bytes are kept under keys the domain chooses: a folder on disk by default,
+/// an S3-compatible bucket in production.
+#[async_trait::async_trait]
+pub trait FileStore: Send + Sync {
+    /// Stores what `body` yields under `key`, replacing anything there; the key is readable
+    /// only once the whole body is stored.
+    async fn put(&self, key: &str, body: ByteStream) -> anyhow::Result<()>;
+    /// The bytes under `key`; `None` when nothing is stored there.
+    async fn get(&self, key: &str) -> anyhow::Result<Option<ByteStream>>;
+    /// Removes `key`; nothing stored there is not an error.
+    async fn delete(&self, key: &str) -> anyhow::Result<()>;
+}

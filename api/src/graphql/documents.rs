@@ -1,0 +1,239 @@
+//! GraphQL of files: uploads (the GraphQL multipart request spec), a record's files and
+//! its bin, download links, and who downloaded what.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Upload};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use tianguis_domain::documents::files;
+use tianguis_domain::ports::ByteStream;
+
+use crate::graphql::common::user;
+use crate::graphql::context::{deps, tenant};
+use crate::graphql::error::{GqlResult, parse_id};
+use crate::graphql::tenancy::User;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "files::FolderKind")]
+pub enum FolderKind {
+    Contact,
+    Company,
+    Lead,
+    Order,
+    Event,
+}
+
+pub struct File(pub files::File);
+
+#[Object]
+impl File {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    async fn folder_kind(&self) -> async_graphql::Result<FolderKind> {
+        Ok(files::FolderKind::from_stored(&self.0.folder_kind)
+            .gql()?
+            .into())
+    }
+    async fn folder_id(&self) -> ID {
+        self.0.folder_id.into()
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+    async fn size_bytes(&self) -> i64 {
+        self.0.size_bytes
+    }
+    /// Hex SHA-256 of the bytes, to check a download against.
+    async fn sha256(&self) -> &str {
+        &self.0.sha256
+    }
+    async fn tags(&self) -> Vec<String> {
+        self.0
+            .tags
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect()
+    }
+    async fn uploaded_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        user(ctx, self.0.uploaded_by).await
+    }
+    /// When it went into the bin; it is purged for good 30 days later.
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct FileDownload(files::FileDownload);
+
+#[Object]
+impl FileDownload {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    /// Who asked for the link it was opened with.
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        user(ctx, self.0.user_id).await
+    }
+    async fn ip(&self) -> Option<&str> {
+        self.0.ip.as_deref()
+    }
+    async fn user_agent(&self) -> Option<&str> {
+        self.0.user_agent.as_deref()
+    }
+    async fn downloaded_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct DownloadLink(files::DownloadLink);
+
+#[Object]
+impl DownloadLink {
+    /// Opens the file for a few minutes; every opening is logged.
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+}
+
+#[derive(Default)]
+pub struct DocumentsQuery;
+
+#[Object]
+impl DocumentsQuery {
+    /// A record's files, newest first; `deleted: true` lists its bin.
+    async fn files(
+        &self,
+        ctx: &Context<'_>,
+        folder_kind: FolderKind,
+        folder_id: ID,
+        #[graphql(default = false)] deleted: bool,
+    ) -> async_graphql::Result<Vec<File>> {
+        let folder = parse_id(&folder_id, "folderId")?;
+        Ok(files::list(
+            deps(ctx)?,
+            tenant(ctx)?,
+            folder_kind.into(),
+            folder,
+            deleted,
+        )
+        .await
+        .gql()?
+        .into_iter()
+        .map(File)
+        .collect())
+    }
+
+    async fn file(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<File> {
+        let id = parse_id(&id, "id")?;
+        Ok(File(files::get(deps(ctx)?, tenant(ctx)?, id).await.gql()?))
+    }
+
+    /// Who downloaded the file: for its uploader and for those who read the audit log.
+    async fn file_downloads(
+        &self,
+        ctx: &Context<'_>,
+        file_id: ID,
+    ) -> async_graphql::Result<Vec<FileDownload>> {
+        let id = parse_id(&file_id, "fileId")?;
+        Ok(files::downloads(deps(ctx)?, tenant(ctx)?, id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(FileDownload)
+            .collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct UploadFileInput {
+    pub folder_kind: FolderKind,
+    pub folder_id: ID,
+    /// Sent as a part of a multipart request (the GraphQL multipart request spec).
+    pub file: Upload,
+    #[graphql(default)]
+    pub tags: Vec<String>,
+}
+
+/// An uploaded part, read from the temporary file it was received into, in chunks.
+fn chunks(file: std::fs::File) -> ByteStream {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::from_std(file);
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buffer = bytes::BytesMut::with_capacity(64 * 1024);
+        match file.read_buf(&mut buffer).await {
+            Ok(0) => None,
+            Ok(_) => Some((Ok(buffer.freeze()), Some(file))),
+            Err(e) => Some((Err(e), None)),
+        }
+    })
+    .boxed()
+}
+
+#[derive(Default)]
+pub struct DocumentsMutation;
+
+#[Object]
+impl DocumentsMutation {
+    /// Files a new file under a record.
+    async fn upload_file(
+        &self,
+        ctx: &Context<'_>,
+        input: UploadFileInput,
+    ) -> async_graphql::Result<File> {
+        let folder = parse_id(&input.folder_id, "folderId")?;
+        let upload = input.file.value(ctx)?;
+        let new = files::NewFile {
+            folder_kind: input.folder_kind.into(),
+            folder_id: folder,
+            name: upload.filename.clone(),
+            content_type: upload.content_type.clone(),
+            tags: input.tags,
+        };
+        Ok(File(
+            files::upload(deps(ctx)?, tenant(ctx)?, new, chunks(upload.content))
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// A link that downloads the file for a few minutes.
+    async fn file_download_url(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<DownloadLink> {
+        let id = parse_id(&id, "id")?;
+        Ok(DownloadLink(
+            files::download_link(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Into the bin, restorable for 30 days.
+    async fn delete_file(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<File> {
+        let id = parse_id(&id, "id")?;
+        Ok(File(
+            files::delete(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    async fn restore_file(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<File> {
+        let id = parse_id(&id, "id")?;
+        Ok(File(
+            files::restore(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+}

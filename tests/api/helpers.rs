@@ -113,6 +113,14 @@ impl TestApp {
         if let Ok(redis) = std::env::var("TEST_REDIS_URL") {
             vars.insert("REDIS_URL", redis);
         }
+        // An S3-compatible server when given (with the AWS_* variables of its endpoint);
+        // each instance family files under its own prefix.
+        if let Ok(store) = std::env::var("TEST_OBJECT_STORE_URL") {
+            vars.insert(
+                "TIANGUIS_OBJECT_STORE_URL",
+                format!("{}/{}", store.trim_end_matches('/'), unique("t")),
+            );
+        }
         vars.insert("TIANGUIS_ADDR", "127.0.0.1:0".into());
         vars.insert("TIANGUIS_MQTT_ADDR", "127.0.0.1:0".into());
         vars.insert("TIANGUIS_DATA_DIR", dir.path().display().to_string());

@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use serde_json::{Value, json};
+use tianguis_domain::ports::Clock;
 
 /// An owner of a business in `timezone`.
 pub async fn business_in(app: &TestApp, timezone: &str) -> Session {
@@ -63,16 +64,19 @@ pub async fn slots(
     let data = app
         .ok(
             Some(&owner.access_token),
-            "query($s: ID!, $f: NaiveDate!, $t: NaiveDate!) { availability(serviceId: $s, from: $f, to: $t) { startsAt endsAt resource { name } } }",
+            "query($s: ID!, $f: NaiveDate!, $t: NaiveDate!) { availabilityDays(serviceId: $s, from: $f, to: $t) { date startsAt resource { name } } }",
             json!({ "s": service, "f": from, "t": to }),
         )
         .await;
-    data["availability"]
+    let mut times: Vec<String> = data["availabilityDays"]
         .as_array()
-        .expect("slots")
+        .expect("days")
         .iter()
-        .map(|s| text(&s["startsAt"]))
-        .collect()
+        .flat_map(|day| day["startsAt"].as_array().cloned().unwrap_or_default())
+        .map(|t| text(&t))
+        .collect();
+    times.sort();
+    times
 }
 
 pub const BOOK: &str = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { id status startsAt endsAt price { amount } resource { id } service { name } } }";
@@ -348,7 +352,7 @@ async fn another_tenant_can_neither_see_nor_touch_schedules() {
             "NOT_FOUND",
         ),
         (
-            "query($s: ID!) { availability(serviceId: $s, from: \"2027-01-11\", to: \"2027-01-11\") { startsAt } }",
+            "query($s: ID!) { availabilityDays(serviceId: $s, from: \"2027-01-11\", to: \"2027-01-11\") { date } }",
             json!({ "s": service }),
             "BAD_USER_INPUT",
         ),
@@ -447,5 +451,36 @@ async fn the_clinic_demo_has_doctors_services_and_a_week_of_appointments() {
         booked
             .iter()
             .all(|a| a["status"] == "BOOKED" && a["contact"]["name"].is_string())
+    );
+}
+
+#[tokio::test]
+async fn free_times_are_grouped_by_the_businesss_calendar_day_not_utcs() {
+    let app = TestApp::spawn().await;
+    let owner = business_in(&app, "America/Mexico_City").await;
+    let evenings = json!(
+        ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+            .map(|d| json!({ "weekday": d, "opens": "20:00:00", "closes": "23:00:00" }))
+    );
+    let (resource, service) = clinic(&app, &owner, evenings, consultation()).await;
+    let day =
+        (app.clock.now() - chrono::TimeDelta::hours(6)).date_naive() + chrono::TimeDelta::days(3);
+    let data = app
+        .ok(
+            Some(&owner.access_token),
+            "query($s: ID!, $d: NaiveDate!) { availabilityDays(serviceId: $s, from: $d, to: $d) { date resource { id } startsAt } }",
+            json!({ "s": service, "d": day }),
+        )
+        .await;
+    // 20:00, 21:00 and 22:00 in Mexico City are 02:00, 03:00 and 04:00 UTC the next day.
+    let next = day + chrono::TimeDelta::days(1);
+    let times = [2, 3, 4].map(|h| format!("{next}T0{h}:00:00+00:00"));
+    assert_eq!(
+        data["availabilityDays"],
+        json!([{
+            "date": day,
+            "resource": { "id": resource },
+            "startsAt": times,
+        }])
     );
 }

@@ -122,11 +122,16 @@ async fn availability(client: &reqwest::Client) -> anyhow::Result<()> {
     let free = gql(
         client,
         Some(&clinic.token),
-        "query($s: ID!, $f: NaiveDate!, $t: NaiveDate!) { availability(serviceId: $s, from: $f, to: $t) { startsAt } }",
+        "query($s: ID!, $f: NaiveDate!, $t: NaiveDate!) { availabilityDays(serviceId: $s, from: $f, to: $t) { startsAt } }",
         json!({ "s": clinic.service, "f": from, "t": to }),
     )
     .await?;
-    let slots = free["availability"].as_array().map_or(0, Vec::len);
+    let slots: usize = free["availabilityDays"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|day| day["startsAt"].as_array().map_or(0, Vec::len))
+        .sum();
     let expected = STAFF * DAYS as usize * 24 - APPOINTMENTS;
     anyhow::ensure!(slots == expected, "{slots} free times, expected {expected}");
     println!(
@@ -134,28 +139,31 @@ async fn availability(client: &reqwest::Client) -> anyhow::Result<()> {
         APPOINTMENTS as f64 / filling
     );
 
-    // The month for everyone (what a front desk's calendar asks), and for one person (what
-    // a customer picking their doctor asks).
-    let query = "query($s: ID!, $f: NaiveDate!, $t: NaiveDate!, $r: ID) { availability(serviceId: $s, from: $f, to: $t, resourceId: $r) { startsAt endsAt resource { id } } }";
-    for (label, person) in [
-        ("20 staff, 30 days", None),
-        ("one person, 30 days", Some(clinic.staff[0].clone())),
+    // The month for everyone (what a front desk's calendar asks) and for one person (what
+    // a customer picking their doctor asks), by day; and the month for everyone as separate
+    // slots, the older shape.
+    let by_day = "query($s: ID!, $f: NaiveDate!, $t: NaiveDate!, $r: ID) { answer: availabilityDays(serviceId: $s, from: $f, to: $t, resourceId: $r) { date startsAt resource { id } } }";
+    let by_slot = "query($s: ID!, $f: NaiveDate!, $t: NaiveDate!, $r: ID) { answer: availability(serviceId: $s, from: $f, to: $t, resourceId: $r) { startsAt endsAt resource { id } } }";
+    for (label, query, person) in [
+        ("availabilityDays, 20 staff, 30 days", by_day, None),
+        (
+            "availabilityDays, one person, 30 days",
+            by_day,
+            Some(clinic.staff[0].clone()),
+        ),
+        ("availability (slots), 20 staff, 30 days", by_slot, None),
     ] {
         let (service, person) = (clinic.service.clone(), person.clone());
         let load = load_test(client, vec![clinic.token.clone()], move |client, token| {
             let variables = json!({ "s": service, "f": from, "t": to, "r": person });
             async move {
                 let data = gql(&client, Some(&token), query, variables).await?;
-                anyhow::ensure!(
-                    data["availability"]
-                        .as_array()
-                        .is_some_and(|a| !a.is_empty())
-                );
+                anyhow::ensure!(data["answer"].as_array().is_some_and(|a| !a.is_empty()));
                 Ok(())
             }
         })
         .await?;
-        println!("availability, {label} ({slots} free times in all): {load}");
+        println!("{label} ({slots} free times in all): {load}");
     }
     Ok(())
 }

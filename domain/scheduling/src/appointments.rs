@@ -302,6 +302,58 @@ pub async fn availability(
     to: NaiveDate,
     resource_id: Option<Uuid>,
 ) -> Result<Vec<Slot>> {
+    Ok(free_slots(deps, ctx, service_id, from, to, resource_id)
+        .await?
+        .0)
+}
+
+/// One resource's free start times on one of the business's calendar days.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FreeDay {
+    pub date: NaiveDate,
+    pub resource_id: Uuid,
+    pub starts: Vec<DateTime<Utc>>,
+}
+
+/// [`availability`] by calendar day and resource (days in order, resources in the order
+/// they were created): what a date-and-time picker shows, at a fraction of the size of a
+/// month of separate slots.
+pub async fn free_days(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    service_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    resource_id: Option<Uuid>,
+) -> Result<Vec<FreeDay>> {
+    let (slots, zone) = free_slots(deps, ctx, service_id, from, to, resource_id).await?;
+    let mut days: std::collections::BTreeMap<(NaiveDate, Uuid), Vec<DateTime<Utc>>> =
+        Default::default();
+    for slot in slots {
+        let date = slot.starts_at.with_timezone(&zone).date_naive();
+        days.entry((date, slot.resource_id))
+            .or_default()
+            .push(slot.starts_at);
+    }
+    Ok(days
+        .into_iter()
+        .map(|((date, resource_id), starts)| FreeDay {
+            date,
+            resource_id,
+            starts,
+        })
+        .collect())
+}
+
+/// The free slots, by time, and the business's zone they were computed in.
+async fn free_slots(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    service_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    resource_id: Option<Uuid>,
+) -> Result<(Vec<Slot>, chrono_tz::Tz)> {
     require_read(ctx)?;
     if to < from {
         return Err(Error::invalid("to", "the range ends before it starts"));
@@ -332,7 +384,10 @@ pub async fn availability(
     let calendar = calendar(&tx, &service, resource_id, span_from, span_to, None).await?;
     tx.commit().await?;
     let (earliest, latest) = window(&service, deps.clock.now(), BookedBy::Customer);
-    Ok(free_in(&calendar, &service, from, to, earliest, latest))
+    Ok((
+        free_in(&calendar, &service, from, to, earliest, latest),
+        calendar.zone,
+    ))
 }
 
 /// The resource that can take the service at `starts_at`: the one asked for, or the first

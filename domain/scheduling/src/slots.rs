@@ -105,11 +105,27 @@ pub fn free(
     if shape.interval <= TimeDelta::zero() || shape.duration <= TimeDelta::zero() {
         return found;
     }
+    // The busy spans by start, with the latest end of each prefix: a block overlaps one iff,
+    // of the spans starting before it ends, the latest end is after it starts. A month of
+    // candidates is then a binary search each, not a scan of every booking.
+    let mut busy = busy.to_vec();
+    busy.sort_by_key(|b| b.starts);
+    let latest_end: Vec<DateTime<Utc>> = busy
+        .iter()
+        .scan(DateTime::<Utc>::MIN_UTC, |latest, b| {
+            *latest = (*latest).max(b.ends);
+            Some(*latest)
+        })
+        .collect();
+    let taken = |block: &Span| {
+        let starting_before = busy.partition_point(|b| b.starts < block.ends);
+        starting_before > 0 && latest_end[starting_before - 1] > block.starts
+    };
     for opening in openings {
         let mut starts = opening.starts;
         while starts + shape.duration <= opening.ends {
             let block = shape.block(starts);
-            if starts >= earliest && starts < latest && !busy.iter().any(|b| b.overlaps(&block)) {
+            if starts >= earliest && starts < latest && !taken(&block) {
                 found.push(starts);
             }
             starts += shape.interval;
@@ -245,5 +261,39 @@ mod tests {
             at("2026-05-04T18:30:00Z"),
         );
         assert_eq!(soon, vec![at("2026-05-04T18:00:00Z")]);
+    }
+
+    #[test]
+    fn a_long_booking_hides_every_slot_under_it_whatever_lies_inside_it() {
+        let opening = [Span {
+            starts: at("2026-05-04T15:00:00Z"),
+            ends: at("2026-05-04T22:00:00Z"),
+        }];
+        // 15:00–19:00 with a short booking inside it and one after, given out of order.
+        let busy = [
+            Span {
+                starts: at("2026-05-04T20:00:00Z"),
+                ends: at("2026-05-04T21:00:00Z"),
+            },
+            Span {
+                starts: at("2026-05-04T16:00:00Z"),
+                ends: at("2026-05-04T16:30:00Z"),
+            },
+            Span {
+                starts: at("2026-05-04T15:00:00Z"),
+                ends: at("2026-05-04T19:00:00Z"),
+            },
+        ];
+        let free = free(
+            &opening,
+            &busy,
+            &HOUR,
+            at("2026-01-01T00:00:00Z"),
+            at("2027-01-01T00:00:00Z"),
+        );
+        assert_eq!(
+            free,
+            [at("2026-05-04T19:00:00Z"), at("2026-05-04T21:00:00Z")]
+        );
     }
 }

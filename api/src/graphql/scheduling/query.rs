@@ -56,6 +56,9 @@ impl SchedulingQuery {
     /// Free slots of a service on the business's calendar days `from` to `to` (at most 62),
     /// as a customer may book them: within the resources' hours, outside their time off and
     /// bookings (with the service's buffers), after its notice and within its horizon.
+    #[graphql(
+        deprecation = "Use availabilityDays: the same times grouped by day and person, a fraction of the size"
+    )]
     async fn availability(
         &self,
         ctx: &Context<'_>,
@@ -72,6 +75,30 @@ impl SchedulingQuery {
                 .gql()?
                 .into_iter()
                 .map(Slot)
+                .collect(),
+        )
+    }
+
+    /// The free start times of a service on the business's calendar days `from` to `to` (at
+    /// most 62), by day and person, as a customer may book them: within the resources'
+    /// hours, outside their time off and bookings (with the service's buffers), after its
+    /// notice and within its horizon.
+    async fn availability_days(
+        &self,
+        ctx: &Context<'_>,
+        service_id: ID,
+        from: NaiveDate,
+        to: NaiveDate,
+        resource_id: Option<ID>,
+    ) -> async_graphql::Result<Vec<FreeDay>> {
+        let service = parse_id(&service_id, "serviceId")?;
+        let resource = optional_id(resource_id.as_ref(), "resourceId")?;
+        Ok(
+            appointments::free_days(deps(ctx)?, tenant(ctx)?, service, from, to, resource)
+                .await
+                .gql()?
+                .into_iter()
+                .map(FreeDay)
                 .collect(),
         )
     }

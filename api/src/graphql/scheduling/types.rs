@@ -235,6 +235,25 @@ impl Slot {
     }
 }
 
+pub struct FreeDay(pub appointments::FreeDay);
+
+#[Object]
+impl FreeDay {
+    /// The business's calendar day.
+    async fn date(&self) -> NaiveDate {
+        self.0.date
+    }
+    async fn resource(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Resource>> {
+        Ok(load::<ResourceLoader>(ctx, self.0.resource_id)
+            .await?
+            .map(Resource))
+    }
+    /// Each free start time, in order; each lasts the service's duration.
+    async fn starts_at(&self) -> &[DateTime<Utc>] {
+        &self.0.starts
+    }
+}
+
 pub struct Appointment(pub appointments::Appointment);
 
 #[Object]

@@ -51,13 +51,7 @@ impl File {
         &self.0.sha256
     }
     async fn tags(&self) -> Vec<String> {
-        self.0
-            .tags
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.as_str().map(str::to_owned))
-            .collect()
+        tianguis_domain::rules::tags_of(&self.0.tags)
     }
     async fn uploaded_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         user(ctx, self.0.uploaded_by).await

@@ -27,7 +27,6 @@ pub const MAX_BYTES: u64 = 50 * 1024 * 1024;
 pub const LINK_MINUTES: i64 = 5;
 /// How long a deleted file stays in the bin.
 pub const RETENTION_DAYS: i64 = 30;
-const MAX_TAGS: usize = 20;
 
 tianguis_kernel::stored_enum! {
     /// The kind of record a file is filed under.
@@ -133,23 +132,6 @@ fn clean_name(raw: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
-fn clean_tags(tags: Vec<String>) -> Result<Vec<String>> {
-    let mut cleaned: Vec<String> = tags
-        .iter()
-        .map(|t| t.trim().to_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect();
-    cleaned.sort();
-    cleaned.dedup();
-    if cleaned.len() > MAX_TAGS || cleaned.iter().any(|t| t.chars().count() > 40) {
-        return Err(Error::invalid(
-            "tags",
-            format!("up to {MAX_TAGS} tags of up to 40 characters"),
-        ));
-    }
-    Ok(cleaned)
-}
-
 /// The record a file is filed under must be the business's own.
 async fn check_folder(tx: &TenantTx, kind: FolderKind, id: Uuid) -> Result<()> {
     use tianguis_entity::{commerce, crm, scheduling};
@@ -195,7 +177,9 @@ pub async fn upload(deps: &Deps, ctx: &TenantCtx, new: NewFile, body: ByteStream
     ctx.require(Permission::FilesUpload)?;
     let name = clean_name(&new.name)?;
     let content_type = content_type_of(&name, new.content_type.as_deref());
-    let tags = clean_tags(new.tags)?;
+    let tags = tianguis_kernel::rules::tags(&new.tags, "tags")?;
+    // Checked before the bytes are streamed, so a wrong folder or a full plan costs no
+    // upload; checked again where the record is written.
     {
         let tx = TenantTx::begin(deps, ctx.tenant_id).await?;
         check_folder(&tx, new.folder_kind, new.folder_id).await?;
@@ -232,20 +216,22 @@ pub async fn upload(deps: &Deps, ctx: &TenantCtx, new: NewFile, body: ByteStream
         ));
     }
     stored.map_err(|e| e.context("storing a file"))?;
-    let recorded = record_upload(
-        deps,
-        ctx,
-        id,
-        &key,
-        new.folder_kind,
-        new.folder_id,
-        name,
-        content_type,
-        tags,
-        digest,
-        size,
-    )
-    .await;
+    let record = files::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(ctx.tenant_id),
+        folder_kind: Set(new.folder_kind.key().into()),
+        folder_id: Set(new.folder_id),
+        name: Set(name),
+        content_type: Set(content_type),
+        size_bytes: Set(size as i64),
+        sha256: Set(digest),
+        storage_key: Set(key.clone()),
+        tags: Set(serde_json::json!(tags)),
+        uploaded_by: Set(ctx.actor_user()),
+        deleted_at: Set(None),
+        ..Default::default()
+    };
+    let recorded = record_upload(deps, ctx, new.folder_kind, new.folder_id, size, record).await;
     if recorded.is_err() {
         // The bytes are of no use without their record.
         if let Err(e) = deps.files.delete(&key).await {
@@ -255,40 +241,19 @@ pub async fn upload(deps: &Deps, ctx: &TenantCtx, new: NewFile, body: ByteStream
     recorded
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Writes the record of stored bytes, once the folder and the plan still allow it.
 async fn record_upload(
     deps: &Deps,
     ctx: &TenantCtx,
-    id: Uuid,
-    key: &str,
     folder_kind: FolderKind,
     folder_id: Uuid,
-    name: String,
-    content_type: String,
-    tags: Vec<String>,
-    sha256: String,
     size: u64,
+    file: files::ActiveModel,
 ) -> Result<File> {
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     check_folder(&tx, folder_kind, folder_id).await?;
     plans::ensure_room_for(&tx, &STORAGE, megabytes(size as i64)).await?;
-    let file = tx
-        .insert(files::ActiveModel {
-            id: Set(id),
-            tenant_id: Set(ctx.tenant_id),
-            folder_kind: Set(folder_kind.key().into()),
-            folder_id: Set(folder_id),
-            name: Set(name),
-            content_type: Set(content_type),
-            size_bytes: Set(size as i64),
-            sha256: Set(sha256),
-            storage_key: Set(key.to_owned()),
-            tags: Set(serde_json::json!(tags)),
-            uploaded_by: Set(ctx.actor_user()),
-            deleted_at: Set(None),
-            ..Default::default()
-        })
-        .await?;
+    let file = tx.insert(file).await?;
     record(&mut tx, ctx, "documents.file.uploaded", &file).await?;
     tx.commit().await?;
     Ok(file)

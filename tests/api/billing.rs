@@ -337,7 +337,8 @@ async fn a_draft_takes_new_items_and_a_contacts_company_as_receiver() {
 }
 
 #[tokio::test]
-async fn a_stamped_invoice_is_emailed_to_its_receiver_with_the_xml_and_a_printable_copy() {
+async fn a_stamped_invoice_is_emailed_to_its_receiver_with_the_xml_and_its_pdf_kept_among_its_files()
+ {
     let (app, mut mail) = crate::helpers::app_with_smtp().await;
     let owner = invoicing_business(&app).await;
     mail.next_to(&owner.email).await; // the owner's address confirmation
@@ -355,22 +356,40 @@ async fn a_stamped_invoice_is_emailed_to_its_receiver_with_the_xml_and_a_printab
         String::from_utf8(xml).expect("utf-8"),
         text(&invoice["xml"])
     );
-    let printable =
-        String::from_utf8(sent.attachment("F-1.html").expect("the printable copy")).expect("utf-8");
-    assert!(printable.contains(&uuid), "the fiscal folio is printed");
-    assert!(printable.contains("<svg"), "the QR code is printed");
+    let printed = crate::pdfs::text_of(&sent.attachment("F-1.pdf").expect("the printed copy"));
     assert!(
-        printable.contains("UNIVERSIDAD ROB"),
+        printed.contains(&uuid),
+        "the fiscal folio is printed: {printed}"
+    );
+    assert!(
+        printed.contains("UNIVERSIDAD ROBÓTICA ESPAÑOLA"),
         "the receiver is printed"
     );
-    let shown = app
+    let stamped = Element::parse(&text(&invoice["xml"])).expect("the CFDI parses");
+    let total = stamped.get("Total").expect("a total");
+    assert!(printed.contains(total), "the total {total} is printed");
+    assert!(printed.contains("Sello digital del SAT"));
+    // The same copy is kept among the invoice's files, once however often it is asked for.
+    let kept = crate::pdfs::rendered(&app, &owner, "renderInvoicePdf", &id).await;
+    assert_eq!(kept["name"], "Factura F-1.pdf");
+    assert_eq!(
+        crate::pdfs::rendered(&app, &owner, "renderInvoicePdf", &id).await["id"],
+        kept["id"]
+    );
+    let stored = crate::pdfs::download(&app, &owner, &text(&kept["id"])).await;
+    assert_eq!(
+        stored,
+        sent.attachment("F-1.pdf").expect("the printed copy")
+    );
+    let html = app
         .ok(
             token,
             "query($id: ID!) { invoice(id: $id) { printableHtml } }",
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(text(&shown["invoice"]["printableHtml"]), printable);
+    let html = text(&html["invoice"]["printableHtml"]);
+    assert!(html.contains(&uuid) && html.contains("<svg"));
     mail.assert_quiet(std::time::Duration::from_millis(300))
         .await;
 }
@@ -420,6 +439,35 @@ async fn each_payment_of_a_ppd_invoice_gets_a_stamped_receipt_and_the_balance_fo
             .and_then(|t| t.get("UUID")),
         receipt["uuid"].as_str()
     );
+    // Its printed copy, kept among the invoice's files at stamping, shows the payment.
+    let listed = app
+        .ok(
+            token,
+            "query($id: ID!) { files(folderKind: INVOICE, folderId: $id) { id name tags } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let kept = listed["files"]
+        .as_array()
+        .and_then(|files| files.iter().find(|f| f["name"] == "Recibo de pago P-1.pdf"))
+        .cloned()
+        .expect("the receipt's PDF kept at stamping");
+    assert_eq!(kept["tags"], json!(["generated"]));
+    let payment_id = text(&invoice["payments"][0]["id"]);
+    let rendered =
+        crate::pdfs::rendered(&app, &owner, "renderPaymentReceiptPdf", &payment_id).await;
+    assert_eq!(rendered["id"], kept["id"]);
+    let printed =
+        crate::pdfs::text_of(&crate::pdfs::download(&app, &owner, &text(&kept["id"])).await);
+    for shown in [
+        "Recibo de pago P-1",
+        "5000.00",
+        "8880.00",
+        receipt["uuid"].as_str().expect("a UUID"),
+        invoice["uuid"].as_str().expect("a UUID"),
+    ] {
+        assert!(printed.contains(shown), "{shown} in {printed}");
+    }
 
     let rest = app
         .ok(

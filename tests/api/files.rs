@@ -55,7 +55,7 @@ fn on_server(app: &TestApp, url: &str) -> String {
     format!("{}{path}", app.base)
 }
 
-async fn fetch(app: &TestApp, url: &str) -> reqwest::Response {
+pub async fn fetch(app: &TestApp, url: &str) -> reqwest::Response {
     reqwest::Client::new()
         .get(on_server(app, url))
         .header("user-agent", "Navegador de prueba")
@@ -64,7 +64,7 @@ async fn fetch(app: &TestApp, url: &str) -> reqwest::Response {
         .expect("fetched")
 }
 
-async fn link(app: &TestApp, session: &Session, id: &str) -> String {
+pub async fn link(app: &TestApp, session: &Session, id: &str) -> String {
     let data = app
         .ok(Some(&session.access_token), LINK, json!({ "id": id }))
         .await;

@@ -28,6 +28,7 @@ mod messaging;
 mod messaging_double;
 mod mqtt;
 mod orders;
+mod pdfs;
 mod prepaid;
 mod proposals;
 mod purchasing;

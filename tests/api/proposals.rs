@@ -58,6 +58,24 @@ async fn totals_are_exact_and_numbers_have_no_gaps() {
     // 10,000 × 10.6667 % = 1,066.67 and 10 % = 1,000.00.
     assert_eq!(first["withheld"]["amount"], "2066.67");
     assert_eq!(first["total"]["amount"], "10008.52");
+    // Its PDF says the same, once however often it is asked for.
+    let pdf = crate::pdfs::rendered(&app, &owner, "renderProposalPdf", &text(&first["id"])).await;
+    assert_eq!(pdf["folderKind"], "PROPOSAL");
+    let printed =
+        crate::pdfs::text_of(&crate::pdfs::download(&app, &owner, &text(&pdf["id"])).await);
+    for shown in [
+        format!("Cotización COT-{year}-0001"),
+        "Equipo de panadería".into(),
+        "Marta".into(),
+        "Flete (frontera)".into(),
+        "10,449.99 MXN".into(),
+        "2,066.67 MXN".into(),
+        "10,008.52 MXN".into(),
+    ] {
+        assert!(printed.contains(&shown), "{shown} in {printed}");
+    }
+    let again = crate::pdfs::rendered(&app, &owner, "renderProposalPdf", &text(&first["id"])).await;
+    assert_eq!(again["id"], pdf["id"]);
     assert_eq!(first["items"][1]["amount"]["amount"], "149.99");
     assert_eq!(first["items"][1]["quantity"], "1.5");
     assert_eq!(
@@ -230,6 +248,17 @@ async fn a_customer_opens_the_emailed_link_and_accepts_without_an_account() {
     let mail = sink.next_to("paty@example.mx").await;
     let link_token = mail.segment_after("p");
     assert_eq!(link_token.len(), 32);
+    let attached = mail
+        .attachment(&format!("{}.pdf", text(&proposal["number"])))
+        .expect("the proposal's PDF attached");
+    let printed = crate::pdfs::text_of(&attached);
+    for shown in [
+        "Refrigerador de 2 puertas",
+        "Cocina <Económica> — Paty",
+        "56,260.00 MXN",
+    ] {
+        assert!(printed.contains(shown), "{shown} in {printed}");
+    }
 
     let (status, html) = public(&app, &format!("/p/{link_token}")).await;
     assert_eq!(status, 200);

@@ -20,6 +20,11 @@ pub enum FolderKind {
     Lead,
     Order,
     Event,
+    Proposal,
+    Invoice,
+    PurchaseOrder,
+    PayrollPeriod,
+    Ticket,
 }
 
 pub struct File(pub files::File);

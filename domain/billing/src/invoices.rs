@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };
+use tianguis_documents::files::{self, File};
 use tianguis_entity::billing::{invoice_items as items, invoices};
 use tianguis_entity::crm::{companies, contacts, proposal_items, proposals};
 use uuid::Uuid;
@@ -790,7 +791,8 @@ pub async fn stamp(deps: &Deps, tenant_id: Uuid, invoice_id: Uuid) -> Result<()>
             )
             .await?;
             super::stripe::record_proposal_payment(&mut tx, deps, &ctx, &invoice).await?;
-            email_to_receiver(&mut tx, &invoice).await?;
+            let printed = keep_pdf(deps, &mut tx, &invoice).await?;
+            email_to_receiver(&mut tx, &invoice, printed.map(|(_, pdf)| pdf)).await?;
             None
         }
         Err(PacError::Rejected { code, message }) => {
@@ -1061,20 +1063,83 @@ pub fn printable_html(invoice: &Invoice) -> Option<String> {
     cfdi::printable::html(&stamped_document(invoice)?)
 }
 
-/// Queues the stamped invoice to its receiver, the XML and the printable copy attached.
-async fn email_to_receiver(tx: &mut TenantTx, invoice: &Invoice) -> Result<()> {
+/// Keeps the printed copy of a stamped CFDI (an invoice or one of its payment receipts) as
+/// a PDF among the invoice's files; nothing for a document not stamped.
+pub(crate) async fn keep_printed(
+    deps: &Deps,
+    tx: &mut TenantTx,
+    invoice_id: Uuid,
+    name: String,
+    xml: Option<&str>,
+) -> Result<Option<(File, Vec<u8>)>> {
+    let Some(bytes) = xml
+        .and_then(|xml| cfdi::Element::parse(xml).ok())
+        .and_then(|doc| cfdi::printable::pdf(&doc))
+    else {
+        return Ok(None);
+    };
+    let document = files::Generated {
+        folder_kind: files::FolderKind::Invoice,
+        folder_id: invoice_id,
+        name,
+        content_type: "application/pdf",
+        bytes,
+    };
+    let file = files::keep_generated(deps, tx, &document).await?;
+    Ok(Some((file, document.bytes)))
+}
+
+async fn keep_pdf(
+    deps: &Deps,
+    tx: &mut TenantTx,
+    invoice: &Invoice,
+) -> Result<Option<(File, Vec<u8>)>> {
+    let name = format!("Factura {}-{}.pdf", invoice.series, invoice.folio);
+    keep_printed(deps, tx, invoice.id, name, invoice.xml.as_deref()).await
+}
+
+/// The stamped invoice's PDF, kept among its files (the one kept at stamping, or made now
+/// for an invoice stamped before PDFs were kept).
+pub async fn pdf(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<File> {
+    ctx.require(Permission::BillingInvoicesRead)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
+    let (file, _) = keep_pdf(deps, &mut tx, &invoice)
+        .await?
+        .ok_or_else(|| Error::invalid("id", "only a stamped invoice has a printed copy"))?;
+    tx.commit().await?;
+    Ok(file)
+}
+
+/// Queues the stamped invoice to its receiver with the XML and its printed copy attached.
+async fn email_to_receiver(
+    tx: &mut TenantTx,
+    invoice: &Invoice,
+    printed: Option<Vec<u8>>,
+) -> Result<()> {
     let (Some(to), Some(xml), Some(uuid)) = (&invoice.receiver_email, &invoice.xml, &invoice.uuid)
     else {
         return Ok(());
     };
     let number = format!("{}-{}", invoice.series, invoice.folio);
-    let printable = printable_html(invoice).unwrap_or_default();
     let (branding, locale) = crate::tenancy::tenants::branding(&**tx, invoice.tenant_id).await?;
     let total = format!(
         "{} {}",
         crate::money::Money::new(invoice.total_minor, &invoice.currency).amount(),
         invoice.currency
     );
+    let mut attachments = vec![Attachment {
+        filename: format!("{number}.xml"),
+        content_type: "application/xml".into(),
+        content: xml.clone().into_bytes(),
+    }];
+    if let Some(printed) = printed {
+        attachments.push(Attachment {
+            filename: format!("{number}.pdf"),
+            content_type: "application/pdf".into(),
+            content: printed,
+        });
+    }
     let job = crate::email::queue_with_attachments(
         &**tx,
         crate::email::NewEmail {
@@ -1089,18 +1154,7 @@ async fn email_to_receiver(tx: &mut TenantTx, invoice: &Invoice) -> Result<()> {
                 uuid,
             },
         },
-        &[
-            Attachment {
-                filename: format!("{number}.xml"),
-                content_type: "application/xml".into(),
-                content: xml.clone().into_bytes(),
-            },
-            Attachment {
-                filename: format!("{number}.html"),
-                content_type: "text/html; charset=utf-8".into(),
-                content: printable.into_bytes(),
-            },
-        ],
+        &attachments,
     )
     .await?;
     tx.enqueue_after_commit(job).await

@@ -310,7 +310,8 @@ pub async fn stamp_receipt(deps: &Deps, tenant_id: Uuid, payment_id: Uuid) -> Re
             model.receipt_status = Set(Some(ReceiptStatus::Stamped.key().into()));
             model.receipt_uuid = Set(Some(stamped.uuid.clone()));
             model.receipt_xml = Set(Some(stamped.xml));
-            tx.update(model).await?;
+            let payment = tx.update(model).await?;
+            keep_receipt_pdf(deps, &mut tx, &payment).await?;
             audit::record(
                 &mut tx,
                 &ctx,
@@ -348,6 +349,46 @@ pub async fn stamp_receipt(deps: &Deps, tenant_id: Uuid, payment_id: Uuid) -> Re
         Some(reason) => Err(anyhow::anyhow!("the PAC is unavailable: {reason}").into()),
         None => Ok(()),
     }
+}
+
+fn receipt_name(payment: &Payment) -> String {
+    format!(
+        "Recibo de pago {}-{}.pdf",
+        payment.receipt_series.as_deref().unwrap_or_default(),
+        payment.receipt_folio.unwrap_or_default()
+    )
+}
+
+async fn keep_receipt_pdf(
+    deps: &Deps,
+    tx: &mut TenantTx,
+    payment: &Payment,
+) -> Result<Option<tianguis_documents::files::File>> {
+    let kept = crate::invoices::keep_printed(
+        deps,
+        tx,
+        payment.invoice_id,
+        receipt_name(payment),
+        payment.receipt_xml.as_deref(),
+    )
+    .await?;
+    Ok(kept.map(|(file, _)| file))
+}
+
+/// The stamped payment receipt's PDF, kept among its invoice's files.
+pub async fn receipt_pdf(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    payment_id: Uuid,
+) -> Result<tianguis_documents::files::File> {
+    ctx.require(Permission::BillingInvoicesRead)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let payment = tx.get::<payments::Entity>(payment_id, "payment").await?;
+    let file = keep_receipt_pdf(deps, &mut tx, &payment)
+        .await?
+        .ok_or_else(|| Error::invalid("id", "only a stamped payment receipt has a printed copy"))?;
+    tx.commit().await?;
+    Ok(file)
 }
 
 /// Each invoice's payments, first to last: one statement per batch.

@@ -41,7 +41,8 @@ mod crate_graph {
     const ALLOWED: &[(&str, &[&str])] = &[
         ("kernel", &["entity"]),
         ("tenancy", &["entity", "kernel"]),
-        ("crm", &["entity", "kernel", "tenancy"]),
+        // Contexts file the documents they print among their records' files.
+        ("crm", &["entity", "kernel", "tenancy", "documents"]),
         (
             "billing",
             // Stripe's webhook hands payments back to the orders, cards and events they name.
@@ -52,6 +53,7 @@ mod crate_graph {
                 "crm",
                 "commerce",
                 "scheduling",
+                "documents",
             ],
         ),
         ("messaging", &["entity", "kernel", "tenancy", "crm"]),
@@ -63,11 +65,25 @@ mod crate_graph {
         ("automation", &["entity", "kernel", "tenancy"]),
         (
             "commerce",
-            &["entity", "kernel", "tenancy", "crm", "messaging"],
+            &[
+                "entity",
+                "kernel",
+                "tenancy",
+                "crm",
+                "messaging",
+                "documents",
+            ],
         ),
         (
             "scheduling",
-            &["entity", "kernel", "tenancy", "crm", "messaging"],
+            &[
+                "entity",
+                "kernel",
+                "tenancy",
+                "crm",
+                "messaging",
+                "documents",
+            ],
         ),
         // Files are filed under records of other contexts, named by kind and id.
         ("documents", &["entity", "kernel"]),

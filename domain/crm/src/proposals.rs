@@ -468,7 +468,8 @@ pub async fn send(deps: &Deps, ctx: &TenantCtx, id: Uuid, to: Option<String>) ->
         Money::new(proposal.total_minor, &proposal.currency).amount(),
         proposal.currency
     );
-    let job = email::queue(
+    let (_, printed) = keep_pdf(deps, &mut tx, proposal.clone()).await?;
+    let job = email::queue_with_attachments(
         &*tx,
         email::NewEmail {
             at: now,
@@ -484,6 +485,11 @@ pub async fn send(deps: &Deps, ctx: &TenantCtx, id: Uuid, to: Option<String>) ->
                 link: &link,
             },
         },
+        &[crate::ports::Attachment {
+            filename: format!("{}.pdf", proposal.number),
+            content_type: "application/pdf".into(),
+            content: printed,
+        }],
     )
     .await?;
     tx.enqueue_after_commit(job).await?;
@@ -719,6 +725,120 @@ pub async fn expire_overdue(deps: &Deps) -> Result<usize> {
         tx.commit().await?;
     }
     Ok(expired)
+}
+
+/// The proposal as a letter-size PDF: the business, the customer, the items, the totals
+/// and the notes, as the customer's page shows them.
+fn printed(page: &PublicProposal) -> Vec<u8> {
+    use tianguis_documents::pdf::{Align, Column, Document, PageSize, money};
+    let proposal = &page.proposal;
+    let currency = proposal.currency.as_str();
+    let amount = |minor: i64| money(Money::new(minor, currency).amount(), currency);
+    let title = format!("Cotización {}", proposal.number);
+    let mut doc = Document::new(PageSize::Letter, &title);
+    doc.title(&title);
+    doc.strong(&page.tenant.name);
+    doc.space(6.0);
+    let created = proposal
+        .created_at
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let valid = proposal.valid_until.format("%Y-%m-%d").to_string();
+    doc.fields(&[
+        ("Asunto", proposal.title.as_str()),
+        ("Cliente", page.customer_name.as_deref().unwrap_or_default()),
+        ("Fecha", &created),
+        ("Válida hasta", &valid),
+    ]);
+    doc.heading("Conceptos");
+    let rows: Vec<Vec<String>> = page
+        .items
+        .iter()
+        .map(|item| {
+            vec![
+                item.description.clone(),
+                item.quantity.clone(),
+                money(&item.unit_price, ""),
+                if item.discount_minor == 0 {
+                    String::new()
+                } else {
+                    money(Money::new(item.discount_minor, currency).amount(), "")
+                },
+                money(Money::new(item.amount_minor, currency).amount(), ""),
+            ]
+        })
+        .collect();
+    let column = |title, share, align| Column {
+        title,
+        share,
+        align,
+    };
+    doc.table(
+        &[
+            column("Descripción", 4.0, Align::Left),
+            column("Cantidad", 1.0, Align::Right),
+            column("Precio unitario", 1.5, Align::Right),
+            column("Descuento", 1.2, Align::Right),
+            column("Importe", 1.5, Align::Right),
+        ],
+        &rows,
+    );
+    let (subtotal, discount, tax, withheld, total) = (
+        amount(proposal.subtotal_minor),
+        amount(proposal.discount_minor),
+        amount(proposal.tax_minor),
+        amount(proposal.withheld_minor),
+        amount(proposal.total_minor),
+    );
+    let mut totals = vec![("Subtotal", subtotal.as_str())];
+    if proposal.discount_minor != 0 {
+        totals.push(("Descuento", &discount));
+    }
+    totals.push(("Impuestos", &tax));
+    if proposal.withheld_minor != 0 {
+        totals.push(("Retenciones", &withheld));
+    }
+    totals.push(("Total", &total));
+    doc.totals(&totals);
+    if !proposal.notes.trim().is_empty() {
+        doc.heading("Notas");
+        doc.text(&proposal.notes);
+    }
+    doc.finish()
+}
+
+/// Keeps the proposal's PDF among its files; the bytes are handed back for an email.
+async fn keep_pdf(
+    deps: &Deps,
+    tx: &mut TenantTx,
+    proposal: Proposal,
+) -> Result<(tianguis_documents::files::File, Vec<u8>)> {
+    use tianguis_documents::files;
+    let page = public_page(tx, proposal).await?;
+    let document = files::Generated {
+        folder_kind: files::FolderKind::Proposal,
+        folder_id: page.proposal.id,
+        name: format!("Cotización {}.pdf", page.proposal.number),
+        content_type: "application/pdf",
+        bytes: printed(&page),
+    };
+    let file = files::keep_generated(deps, tx, &document).await?;
+    Ok((file, document.bytes))
+}
+
+/// The proposal's PDF as it stands, kept among its files.
+pub async fn pdf(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    id: Uuid,
+) -> Result<tianguis_documents::files::File> {
+    ctx.require(Permission::CrmLeadsRead)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let proposal = tx.get::<proposals::Entity>(id, "proposal").await?;
+    let (file, _) = keep_pdf(deps, &mut tx, proposal).await?;
+    tx.commit().await?;
+    Ok(file)
 }
 
 pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Proposal> {

@@ -36,6 +36,11 @@ tianguis_kernel::stored_enum! {
         Lead = "lead",
         Order = "order",
         Event = "event",
+        Proposal = "proposal",
+        Invoice = "invoice",
+        PurchaseOrder = "purchase_order",
+        PayrollPeriod = "payroll_period",
+        Ticket = "ticket",
     }
 }
 
@@ -134,7 +139,7 @@ fn clean_name(raw: &str) -> Result<String> {
 
 /// The record a file is filed under must be the business's own.
 async fn check_folder(tx: &TenantTx, kind: FolderKind, id: Uuid) -> Result<()> {
-    use tianguis_entity::{commerce, crm, scheduling};
+    use tianguis_entity::{billing, commerce, crm, scheduling};
     let found = match kind {
         FolderKind::Contact => tx
             .get::<crm::contacts::Entity>(id, "contact")
@@ -151,6 +156,26 @@ async fn check_folder(tx: &TenantTx, kind: FolderKind, id: Uuid) -> Result<()> {
             .map(drop),
         FolderKind::Event => tx
             .get::<scheduling::events::Entity>(id, "event")
+            .await
+            .map(drop),
+        FolderKind::Proposal => tx
+            .get::<crm::proposals::Entity>(id, "proposal")
+            .await
+            .map(drop),
+        FolderKind::Invoice => tx
+            .get::<billing::invoices::Entity>(id, "invoice")
+            .await
+            .map(drop),
+        FolderKind::PurchaseOrder => tx
+            .get::<commerce::purchase_orders::Entity>(id, "purchase order")
+            .await
+            .map(drop),
+        FolderKind::PayrollPeriod => tx
+            .get::<scheduling::payroll_periods::Entity>(id, "payroll period")
+            .await
+            .map(drop),
+        FolderKind::Ticket => tx
+            .get::<commerce::tickets::Entity>(id, "ticket")
             .await
             .map(drop),
     };
@@ -239,6 +264,63 @@ pub async fn upload(deps: &Deps, ctx: &TenantCtx, new: NewFile, body: ByteStream
         }
     }
     recorded
+}
+
+/// A document a record produces: an invoice's printed copy, a proposal, a receipt.
+pub struct Generated {
+    pub folder_kind: FolderKind,
+    pub folder_id: Uuid,
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// Keeps a generated document among its record's files, in the caller's transaction, and
+/// hands back its record. The same bytes under the same name are kept once: documents are
+/// rendered deterministically, so asking again for an unchanged one returns the file kept
+/// before. A business's own legal documents are kept even over its storage quota, which
+/// counts them all the same.
+pub async fn keep_generated(deps: &Deps, tx: &mut TenantTx, document: &Generated) -> Result<File> {
+    let digest = hex::encode(sha2::Sha256::digest(&document.bytes));
+    let kept = tx
+        .select::<files::Entity>()
+        .filter(files::Column::FolderKind.eq(document.folder_kind.key()))
+        .filter(files::Column::FolderId.eq(document.folder_id))
+        .filter(files::Column::Name.eq(&document.name))
+        .filter(files::Column::Sha256.eq(&digest))
+        .filter(files::Column::DeletedAt.is_null())
+        .one(&**tx)
+        .await?;
+    if let Some(kept) = kept {
+        return Ok(kept);
+    }
+    let id = Uuid::now_v7();
+    let key = storage_key(tx.tenant_id(), id);
+    let size = document.bytes.len() as i64;
+    let bytes = bytes::Bytes::copy_from_slice(&document.bytes);
+    let body = futures_util::stream::once(async move { Ok(bytes) });
+    deps.files
+        .put(&key, body.boxed())
+        .await
+        .map_err(|e| e.context("storing a generated document"))?;
+    let file = tx
+        .insert(files::ActiveModel {
+            id: Set(id),
+            tenant_id: Set(tx.tenant_id()),
+            folder_kind: Set(document.folder_kind.key().into()),
+            folder_id: Set(document.folder_id),
+            name: Set(document.name.clone()),
+            content_type: Set(document.content_type.into()),
+            size_bytes: Set(size),
+            sha256: Set(digest),
+            storage_key: Set(key),
+            tags: Set(serde_json::json!(["generated"])),
+            uploaded_by: Set(None),
+            deleted_at: Set(None),
+            ..Default::default()
+        })
+        .await?;
+    Ok(file)
 }
 
 /// Writes the record of stored bytes, once the folder and the plan still allow it.

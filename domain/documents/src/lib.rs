@@ -3,6 +3,7 @@
 //! download, and a bin emptied after a retention period.
 
 pub mod files;
+pub mod pdf;
 
 use tianguis_kernel::{Deps, Error, Permission, Result, TenantCtx, audit, db};
 

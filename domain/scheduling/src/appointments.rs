@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use tianguis_entity::scheduling::{
     appointments, event_staff, resources, service_resources, services, waitlist_entries,
 };
@@ -168,35 +168,48 @@ async fn calendar(
             ends: off.ends_at,
         });
     }
-    let booked = tx
+    // Only the spans: a month of a busy team is thousands of rows, and whole rows cost
+    // more to fetch and decode than the rest of the answer.
+    let mut booked = tx
         .select::<appointments::Entity>()
         .filter(appointments::Column::ResourceId.is_in(ids.iter().copied()))
         .filter(appointments::Column::BlockStartsAt.lt(to))
         .filter(appointments::Column::BlockEndsAt.gt(from))
         .filter(
             appointments::Column::Status.is_not_in([Status::Cancelled.key(), Status::NoShow.key()]),
-        )
+        );
+    if let Some(moving) = ignoring {
+        booked = booked.filter(appointments::Column::Id.ne(moving));
+    }
+    let booked: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>)> = booked
+        .select_only()
+        .columns([
+            appointments::Column::ResourceId,
+            appointments::Column::BlockStartsAt,
+            appointments::Column::BlockEndsAt,
+        ])
+        .into_tuple()
         .all(&**tx)
         .await?;
-    for a in booked.into_iter().filter(|a| Some(a.id) != ignoring) {
-        busy.entry(a.resource_id).or_default().push(Span {
-            starts: a.block_starts_at,
-            ends: a.block_ends_at,
-        });
-    }
-    let working = tx
+    let working: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>)> = tx
         .select::<event_staff::Entity>()
         .filter(event_staff::Column::ResourceId.is_in(ids.iter().copied()))
         .filter(event_staff::Column::Active.eq(true))
         .filter(event_staff::Column::BlockStartsAt.lt(to))
         .filter(event_staff::Column::BlockEndsAt.gt(from))
+        .select_only()
+        .columns([
+            event_staff::Column::ResourceId,
+            event_staff::Column::BlockStartsAt,
+            event_staff::Column::BlockEndsAt,
+        ])
+        .into_tuple()
         .all(&**tx)
         .await?;
-    for place in working {
-        busy.entry(place.resource_id).or_default().push(Span {
-            starts: place.block_starts_at,
-            ends: place.block_ends_at,
-        });
+    for (resource_id, starts, ends) in booked.into_iter().chain(working) {
+        busy.entry(resource_id)
+            .or_default()
+            .push(Span { starts, ends });
     }
     // A time offered to the waitlist is held for the one offered it until the offer ends.
     let held = tx
@@ -311,7 +324,7 @@ pub async fn availability(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FreeDay {
     pub date: NaiveDate,
-    pub resource_id: Uuid,
+    pub resource: std::sync::Arc<Resource>,
     pub starts: Vec<DateTime<Utc>>,
 }
 
@@ -326,26 +339,34 @@ pub async fn free_days(
     to: NaiveDate,
     resource_id: Option<Uuid>,
 ) -> Result<Vec<FreeDay>> {
-    let (slots, zone) = free_slots(deps, ctx, service_id, from, to, resource_id).await?;
+    let (slots, calendar) = free_slots(deps, ctx, service_id, from, to, resource_id).await?;
+    // The resources were read for the calendar; handing them out saves the answer a read.
+    let resources: HashMap<Uuid, std::sync::Arc<Resource>> = calendar
+        .resources
+        .into_iter()
+        .map(|r| (r.id, std::sync::Arc::new(r)))
+        .collect();
     let mut days: std::collections::BTreeMap<(NaiveDate, Uuid), Vec<DateTime<Utc>>> =
         Default::default();
     for slot in slots {
-        let date = slot.starts_at.with_timezone(&zone).date_naive();
+        let date = slot.starts_at.with_timezone(&calendar.zone).date_naive();
         days.entry((date, slot.resource_id))
             .or_default()
             .push(slot.starts_at);
     }
     Ok(days
         .into_iter()
-        .map(|((date, resource_id), starts)| FreeDay {
-            date,
-            resource_id,
-            starts,
+        .filter_map(|((date, resource_id), starts)| {
+            Some(FreeDay {
+                date,
+                resource: resources.get(&resource_id)?.clone(),
+                starts,
+            })
         })
         .collect())
 }
 
-/// The free slots, by time, and the business's zone they were computed in.
+/// The free slots, by time, and the calendar they were computed from.
 async fn free_slots(
     deps: &Deps,
     ctx: &TenantCtx,
@@ -353,7 +374,7 @@ async fn free_slots(
     from: NaiveDate,
     to: NaiveDate,
     resource_id: Option<Uuid>,
-) -> Result<(Vec<Slot>, chrono_tz::Tz)> {
+) -> Result<(Vec<Slot>, Calendar)> {
     require_read(ctx)?;
     if to < from {
         return Err(Error::invalid("to", "the range ends before it starts"));
@@ -386,7 +407,7 @@ async fn free_slots(
     let (earliest, latest) = window(&service, deps.clock.now(), BookedBy::Customer);
     Ok((
         free_in(&calendar, &service, from, to, earliest, latest),
-        calendar.zone,
+        calendar,
     ))
 }
 

@@ -1,14 +1,15 @@
 use sea_orm::entity::prelude::*;
 
-/// A file filed under a record (a contact, company, lead, order or event); its bytes are in
-/// the object store under `storage_key`.
+/// A file filed under a record (a contact, company, lead, order, event, or a document's own
+/// record such as an invoice); its bytes are in the object store under `storage_key`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "files")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub tenant_id: Uuid,
-    /// contact, company, lead, order or event.
+    /// contact, company, lead, order, event, proposal, invoice, purchase_order,
+    /// payroll_period or ticket.
     pub folder_kind: String,
     pub folder_id: Uuid,
     pub name: String,

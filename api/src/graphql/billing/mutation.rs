@@ -125,6 +125,33 @@ impl BillingMutation {
         ))
     }
 
+    /// The stamped invoice's printed copy as a PDF (with its QR code, UUID and seals), kept
+    /// among the invoice's files; download it with `fileDownloadUrl`.
+    async fn render_invoice_pdf(
+        &self,
+        ctx: &Context<'_>,
+        id: async_graphql::ID,
+    ) -> async_graphql::Result<crate::graphql::documents::File> {
+        let id = parse_id(&id, "id")?;
+        Ok(crate::graphql::documents::File(
+            invoices::pdf(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    /// A payment's stamped receipt (CFDI type P) as a PDF, kept among its invoice's files.
+    async fn render_payment_receipt_pdf(
+        &self,
+        ctx: &Context<'_>,
+        id: async_graphql::ID,
+    ) -> async_graphql::Result<crate::graphql::documents::File> {
+        let id = parse_id(&id, "id")?;
+        Ok(crate::graphql::documents::File(
+            payments::receipt_pdf(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+
     /// Records a payment of a stamped invoice (cash, transfer, …). For an invoice paid in
     /// installments or later (PPD) its payment receipt is stamped in the background.
     async fn record_payment(

@@ -88,6 +88,20 @@ impl ProposalsMutation {
         ))
     }
 
+    /// The proposal as a PDF (the business, the customer, the items and totals), kept among
+    /// the proposal's files; download it with `fileDownloadUrl`. Sending a proposal attaches
+    /// the same PDF to the email.
+    async fn render_proposal_pdf(
+        &self,
+        ctx: &Context<'_>,
+        id: async_graphql::ID,
+    ) -> async_graphql::Result<crate::graphql::documents::File> {
+        let id = parse_id(&id, "id")?;
+        Ok(crate::graphql::documents::File(
+            proposals::pdf(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
     /// Records that the customer accepted (told the team directly).
     async fn accept_proposal(
         &self,

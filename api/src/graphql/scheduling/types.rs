@@ -243,10 +243,8 @@ impl FreeDay {
     async fn date(&self) -> NaiveDate {
         self.0.date
     }
-    async fn resource(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Resource>> {
-        Ok(load::<ResourceLoader>(ctx, self.0.resource_id)
-            .await?
-            .map(Resource))
+    async fn resource(&self) -> Resource {
+        Resource(self.0.resource.as_ref().clone())
     }
     /// Each free start time, in order; each lasts the service's duration.
     async fn starts_at(&self) -> &[DateTime<Utc>] {

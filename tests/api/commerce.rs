@@ -667,6 +667,34 @@ async fn the_receipt_fits_80_mm_paper_and_carries_the_invoicing_code() {
     assert!(printed.contains(&text(&ticket["receiptCode"])), "{printed}");
     let html = text(&receipt["ticketReceipt"]["html"]);
     assert!(html.contains("80mm"), "{html}");
+    // The PDF carries the same lines on an 80 mm roll.
+    let pdf =
+        crate::pdfs::rendered(&app, owner, "renderTicketReceiptPdf", &text(&ticket["id"])).await;
+    assert_eq!(pdf["folderKind"], "TICKET");
+    let bytes = crate::pdfs::open(&app, &text(&pdf["url"])).await;
+    let document = lopdf::Document::load_mem(&bytes).expect("a PDF");
+    let page = document
+        .get_pages()
+        .values()
+        .next()
+        .copied()
+        .expect("a page");
+    let media_box = document
+        .get_dictionary(page)
+        .and_then(|p| p.get(b"MediaBox"))
+        .and_then(|b| b.as_array())
+        .expect("a media box")
+        .clone();
+    let width = media_box[2].as_float().expect("a width");
+    assert!((width - 226.77).abs() < 0.1, "80 mm wide: {width}");
+    let in_pdf = crate::pdfs::text_of(&bytes);
+    for line in [
+        "499.80",
+        "Cambio",
+        ticket["receiptCode"].as_str().expect("a code"),
+    ] {
+        assert!(in_pdf.contains(line), "{line} in {in_pdf}");
+    }
 }
 
 #[tokio::test]

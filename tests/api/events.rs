@@ -266,6 +266,36 @@ async fn staff_travel_equipment_deposit_and_a_payroll_that_pays_once() {
         "{mine}"
     );
     assert_eq!(mine["myPayStatements"][0]["period"]["status"], "PAID");
+    // Their statement as a PDF, with a link that opens it; the equipment's is not theirs.
+    const STATEMENT: &str = "mutation($p: ID!, $r: ID!) { renderPayrollStatementPdf(periodId: $p, resourceId: $r) { file { id folderKind } download { url } } }";
+    let statement = app
+        .ok(
+            Some(&staff.access_token),
+            STATEMENT,
+            json!({ "p": id, "r": dj }),
+        )
+        .await;
+    let statement = &statement["renderPayrollStatementPdf"];
+    assert_eq!(statement["file"]["folderKind"], "PAYROLL_PERIOD");
+    let printed =
+        crate::pdfs::text_of(&crate::pdfs::open(&app, &text(&statement["download"]["url"])).await);
+    for shown in [
+        "Recibo de pago",
+        "Boda Sofía · dj",
+        "2,800.00 MXN",
+        "SPEI-9",
+        "Pagado",
+    ] {
+        assert!(printed.contains(shown), "{shown} in {printed}");
+    }
+    let others = app
+        .gql(
+            Some(&staff.access_token),
+            STATEMENT,
+            json!({ "p": id, "r": speakers }),
+        )
+        .await;
+    assert_eq!(error_code(&others), "NOT_FOUND", "{others}");
     let schedule = app
         .ok(
             Some(&staff.access_token),
@@ -427,6 +457,10 @@ async fn another_business_neither_sees_nor_touches_events_or_payroll() {
         (
             "mutation($id: ID!) { retirePayRule(id: $id) { id } }",
             json!({ "id": rule }),
+        ),
+        (
+            "mutation($p: ID!, $r: ID!) { renderPayrollStatementPdf(periodId: $p, resourceId: $r) { file { id } } }",
+            json!({ "p": period, "r": dj }),
         ),
     ] {
         let body = app.gql(theirs, query, vars).await;

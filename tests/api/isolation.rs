@@ -458,6 +458,11 @@ async fn another_tenant_cannot_change_link_or_delete_any_crm_record() {
             "NOT_FOUND",
         ),
         (
+            "mutation($id: ID!) { renderProposalPdf(id: $id) { file { id } } }",
+            json!({ "id": a.proposal }),
+            "NOT_FOUND",
+        ),
+        (
             "mutation($id: ID!) { acceptProposal(input: { id: $id, acceptedBy: \"x\" }) { id } }",
             json!({ "id": a.proposal }),
             "NOT_FOUND",
@@ -671,6 +676,10 @@ async fn another_business_can_neither_see_nor_touch_invoices_or_the_fiscal_profi
         ),
         (
             "mutation($id: ID!) { cancelInvoice(input: { id: $id, motive: \"02\" }) { id } }",
+            json!({ "id": id }),
+        ),
+        (
+            "mutation($id: ID!) { renderInvoicePdf(id: $id) { file { id } } }",
             json!({ "id": id }),
         ),
     ] {
@@ -1082,6 +1091,10 @@ async fn another_tenant_can_neither_see_nor_touch_commerce_records() {
         ),
         (
             "query($id: ID!) { ticketReceipt(id: $id) { text } }",
+            json!({ "id": ticket }),
+        ),
+        (
+            "mutation($id: ID!) { renderTicketReceiptPdf(id: $id) { file { id } } }",
             json!({ "id": ticket }),
         ),
         (

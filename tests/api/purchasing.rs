@@ -71,6 +71,28 @@ async fn a_purchase_order_is_emailed_received_in_two_deliveries_and_paid() {
     assert_eq!(sent["sendPurchaseOrder"]["status"], "SENT");
     let email = mail.next_to("ventas@proveedor.mx").await;
     assert!(email.data.contains("Orden de compra"), "{}", email.data);
+    let number = &order["number"];
+    let attached = email
+        .attachment(&format!("OC-{number}.pdf"))
+        .expect("the order as a PDF");
+    let printed = crate::pdfs::text_of(&attached);
+    for shown in [
+        "Sirloin",
+        "5.5",
+        "120.00",
+        "660.00",
+        "455.00",
+        "1,115.00 MXN",
+    ] {
+        assert!(printed.contains(shown), "{shown} in {printed}");
+    }
+    // The same PDF is kept among the order's files.
+    let kept = crate::pdfs::rendered(&app, owner, "renderPurchaseOrderPdf", &id).await;
+    assert_eq!(kept["folderKind"], "PURCHASE_ORDER");
+    assert_eq!(
+        crate::pdfs::download(&app, owner, &text(&kept["id"])).await,
+        attached
+    );
     let changed = app
         .gql(
             token,
@@ -243,6 +265,10 @@ async fn another_business_can_neither_see_nor_touch_suppliers_or_their_orders() 
         ),
         (
             "mutation($id: ID!) { sendPurchaseOrder(input: { id: $id }) { id } }",
+            json!({ "id": order }),
+        ),
+        (
+            "mutation($id: ID!) { renderPurchaseOrderPdf(id: $id) { file { id } } }",
             json!({ "id": order }),
         ),
         (

@@ -1426,6 +1426,32 @@ pub async fn receipt(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Receipt> 
     ))
 }
 
+/// The ticket's receipt as a PDF on an 80 mm roll, the same text as the printer's, kept
+/// among the ticket's files.
+pub async fn receipt_pdf(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    id: Uuid,
+) -> Result<tianguis_documents::files::File> {
+    use tianguis_documents::{files, pdf};
+    let printed = receipt(deps, ctx, id).await?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let ticket = tx.get::<tickets::Entity>(id, "ticket").await?;
+    let title = format!("Ticket {}", ticket.number);
+    let mut doc = pdf::Document::new(pdf::PageSize::Roll80, &title);
+    doc.preformatted(&printed.text, RECEIPT_WIDTH);
+    let document = files::Generated {
+        folder_kind: files::FolderKind::Ticket,
+        folder_id: ticket.id,
+        name: format!("{title}.pdf"),
+        content_type: "application/pdf",
+        bytes: doc.finish(),
+    };
+    let file = files::keep_generated(deps, &mut tx, &document).await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
 /// What a receipt says of where it was printed.
 pub struct Letterhead<'a> {
     pub business: &'a str,

@@ -14,10 +14,12 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use tianguis_documents::files;
 use tianguis_entity::commerce::{
     purchase_order_lines as lines, purchase_orders as orders, supplier_payments as payments,
     suppliers,
 };
+use tianguis_kernel::ports::Attachment;
 use tianguis_kernel::rules::{EmailAddress, from_minor, money_minor, optional_text, required_text};
 use uuid::Uuid;
 
@@ -469,24 +471,13 @@ pub async fn send_order(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Purcha
         .map(|e| EmailAddress::parse(e, "email"))
         .transpose()?
         .ok_or_else(|| Error::invalid("id", "the supplier has no email address"))?;
-    let order_lines = lines_in(&tx, &[order.id])
-        .await?
-        .remove(&order.id)
-        .unwrap_or_default();
-    let ids: Vec<Uuid> = order_lines.iter().map(|l| l.variant_id).collect();
-    let (variants, products) = variants_with_products(&tx, &ids, "lines").await?;
-    let described: Vec<String> = order_lines
+    let printable = printable_lines(&tx, &order).await?;
+    let described: Vec<String> = printable
         .iter()
         .map(|l| {
-            let variant = &variants[&l.variant_id];
-            let product = &products[&variant.product_id];
             format!(
                 "{} × {} ({}) a {} {}",
-                from_milli(l.quantity_milli),
-                product.name,
-                variant.sku,
-                from_minor(l.unit_cost_minor, &order.currency),
-                order.currency
+                l.quantity, l.product, l.sku, l.unit_cost, order.currency
             )
         })
         .collect();
@@ -496,7 +487,9 @@ pub async fn send_order(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Purcha
     let order = tx.update(model).await?;
     let (branding, locale) = tenancy::tenants::branding(&*tx, ctx.tenant_id).await?;
     let total = from_minor(order.total_minor, &order.currency).to_string();
-    let job = crate::email::queue(
+    let document = order_document(&order, &supplier, &branding.name, &printable);
+    let file = files::keep_generated(deps, &mut tx, &document).await?;
+    let job = crate::email::queue_with_attachments(
         &*tx,
         NewEmail {
             at: tx.now(),
@@ -513,6 +506,11 @@ pub async fn send_order(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Purcha
                 notes: order.notes.as_deref(),
             },
         },
+        &[Attachment {
+            filename: format!("OC-{}.pdf", order.number),
+            content_type: file.content_type,
+            content: document.bytes,
+        }],
     )
     .await?;
     tx.enqueue_after_commit(job).await?;
@@ -526,6 +524,124 @@ pub async fn send_order(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Purcha
     .await?;
     tx.commit().await?;
     Ok(order)
+}
+
+/// A purchase order's line as the supplier reads it.
+struct PrintableLine {
+    quantity: Decimal,
+    product: String,
+    sku: String,
+    unit_cost: Decimal,
+    amount: Decimal,
+}
+
+async fn printable_lines(tx: &TenantTx, order: &PurchaseOrder) -> Result<Vec<PrintableLine>> {
+    let order_lines = lines_in(tx, &[order.id])
+        .await?
+        .remove(&order.id)
+        .unwrap_or_default();
+    let ids: Vec<Uuid> = order_lines.iter().map(|l| l.variant_id).collect();
+    let (variants, products) = variants_with_products(tx, &ids, "lines").await?;
+    Ok(order_lines
+        .iter()
+        .map(|l| {
+            let variant = &variants[&l.variant_id];
+            let quantity = from_milli(l.quantity_milli);
+            let unit_cost = from_minor(l.unit_cost_minor, &order.currency);
+            PrintableLine {
+                quantity,
+                product: products[&variant.product_id].name.clone(),
+                sku: variant.sku.clone(),
+                unit_cost,
+                amount: (quantity * unit_cost).round_dp(2),
+            }
+        })
+        .collect())
+}
+
+/// The purchase order as the supplier receives it: a letter-size PDF.
+fn order_document(
+    order: &PurchaseOrder,
+    supplier: &Supplier,
+    business: &str,
+    lines: &[PrintableLine],
+) -> files::Generated {
+    use tianguis_documents::pdf::{Column, Document, PageSize, money};
+    let title = format!("Orden de compra OC-{}", order.number);
+    let mut doc = Document::new(PageSize::Letter, &title);
+    doc.title(&title);
+    doc.strong(business);
+    doc.space(6.0);
+    let date = order.created_at.date_naive().format("%Y-%m-%d").to_string();
+    let expected = order
+        .expected_on
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    doc.fields(&[
+        ("Proveedor", supplier.name.as_str()),
+        ("RFC", supplier.rfc.as_deref().unwrap_or_default()),
+        (
+            "Contacto",
+            supplier.contact_name.as_deref().unwrap_or_default(),
+        ),
+        ("Fecha", &date),
+        ("Entrega esperada", &expected),
+    ]);
+    doc.heading("Productos");
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.product.clone(),
+                l.sku.clone(),
+                l.quantity.normalize().to_string(),
+                money(l.unit_cost, ""),
+                money(l.amount, ""),
+            ]
+        })
+        .collect();
+    doc.table(
+        &[
+            Column::left("Producto", 4.0),
+            Column::left("SKU", 1.6),
+            Column::right("Cantidad", 1.0),
+            Column::right("Costo unitario", 1.4),
+            Column::right("Importe", 1.4),
+        ],
+        &rows,
+    );
+    let total = money(
+        from_minor(order.total_minor, &order.currency),
+        &order.currency,
+    );
+    doc.totals(&[("Total", &total)]);
+    if let Some(notes) = order.notes.as_deref().filter(|n| !n.trim().is_empty()) {
+        doc.heading("Notas");
+        doc.text(notes);
+    }
+    files::Generated {
+        folder_kind: files::FolderKind::PurchaseOrder,
+        folder_id: order.id,
+        name: format!("Orden de compra OC-{}.pdf", order.number),
+        content_type: "application/pdf",
+        bytes: doc.finish(),
+    }
+}
+
+/// The purchase order's PDF as it stands, kept among its files.
+pub async fn order_pdf(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<files::File> {
+    ctx.require(Permission::CommerceRead)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let order = tx.get::<orders::Entity>(id, "purchase order").await?;
+    let supplier = tx
+        .get::<suppliers::Entity>(order.supplier_id, "supplier")
+        .await?;
+    let lines = printable_lines(&tx, &order).await?;
+    let (branding, _) = tenancy::tenants::branding(&*tx, ctx.tenant_id).await?;
+    let document = order_document(&order, &supplier, &branding.name, &lines);
+    let file = files::keep_generated(deps, &mut tx, &document).await?;
+    tx.commit().await?;
+    Ok(file)
 }
 
 #[derive(Clone, Debug)]

@@ -730,7 +730,7 @@ pub async fn expire_overdue(deps: &Deps) -> Result<usize> {
 /// The proposal as a letter-size PDF: the business, the customer, the items, the totals
 /// and the notes, as the customer's page shows them.
 fn printed(page: &PublicProposal) -> Vec<u8> {
-    use tianguis_documents::pdf::{Align, Column, Document, PageSize, money};
+    use tianguis_documents::pdf::{Column, Document, PageSize, money};
     let proposal = &page.proposal;
     let currency = proposal.currency.as_str();
     let amount = |minor: i64| money(Money::new(minor, currency).amount(), currency);
@@ -769,18 +769,13 @@ fn printed(page: &PublicProposal) -> Vec<u8> {
             ]
         })
         .collect();
-    let column = |title, share, align| Column {
-        title,
-        share,
-        align,
-    };
     doc.table(
         &[
-            column("Descripción", 4.0, Align::Left),
-            column("Cantidad", 1.0, Align::Right),
-            column("Precio unitario", 1.5, Align::Right),
-            column("Descuento", 1.2, Align::Right),
-            column("Importe", 1.5, Align::Right),
+            Column::left("Descripción", 4.0),
+            Column::right("Cantidad", 1.0),
+            Column::right("Precio unitario", 1.5),
+            Column::right("Descuento", 1.2),
+            Column::right("Importe", 1.5),
         ],
         &rows,
     );

@@ -436,6 +436,7 @@ async fn set_deleted(deps: &Deps, ctx: &TenantCtx, id: Uuid, deleted: bool) -> R
 }
 
 /// A link that downloads the file for [`LINK_MINUTES`], for the caller only to use.
+#[derive(Clone, Debug)]
 pub struct DownloadLink {
     pub url: String,
     pub expires_at: DateTime<Utc>,
@@ -454,6 +455,13 @@ pub async fn download_link(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Dow
     if file.deleted_at.is_some() {
         return Err(Error::conflict("id", "the file is in the bin"));
     }
+    Ok(link_to(deps, ctx, &file))
+}
+
+/// A download link to `file` for the caller, without asking for `files.download`: for a
+/// document a record printed, which whoever may read the record may read (a person's own
+/// pay statement, an invoice's printed copy).
+pub fn link_to(deps: &Deps, ctx: &TenantCtx, file: &File) -> DownloadLink {
     let expires_at = deps.clock.now() + TimeDelta::minutes(LINK_MINUTES);
     let message = link_message(
         ctx.tenant_id,
@@ -462,13 +470,13 @@ pub async fn download_link(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Dow
         expires_at.timestamp(),
     );
     let signature = deps.secrets.sign(message.as_bytes());
-    Ok(DownloadLink {
+    DownloadLink {
         url: format!(
             "{}/archivos/{message}.{signature}",
             deps.mail.public_url.trim_end_matches('/')
         ),
         expires_at,
-    })
+    }
 }
 
 /// Why a download link does not open its file.

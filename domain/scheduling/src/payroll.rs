@@ -775,6 +775,103 @@ pub async fn csv(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<String> {
     Ok(out)
 }
 
+/// A person's pay statement for a period as a PDF, kept among the period's files: for a
+/// payroll manager, or for the person once the period is approved. Anyone else finds no
+/// such statement.
+pub async fn statement_pdf(
+    deps: &Deps,
+    ctx: &TenantCtx,
+    period_id: Uuid,
+    resource_id: Uuid,
+) -> Result<tianguis_documents::files::File> {
+    use tianguis_documents::files;
+    use tianguis_documents::pdf::{Column, Document, PageSize, money};
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let period = tx
+        .get::<payroll_periods::Entity>(period_id, "payroll statement")
+        .await?;
+    let person = tx
+        .get::<resources::Entity>(resource_id, "payroll statement")
+        .await?;
+    if require_manage(ctx).is_err() {
+        require_own(ctx)?;
+        let own = own_resources(&tx, ctx).await?;
+        if period.status == PayrollStatus::Draft.key() || !own.iter().any(|r| r.id == person.id) {
+            return Err(Error::NotFound("payroll statement"));
+        }
+    }
+    let lines: Vec<PayLine> = lines_in(&tx, period.id)
+        .await?
+        .into_iter()
+        .filter(|l| l.resource_id == person.id)
+        .collect();
+    let business = tianguis_tenancy::tenants::branding(&*tx, ctx.tenant_id)
+        .await?
+        .0
+        .name;
+    let currency = period.currency.as_str();
+    let amount = |minor: i64| money(from_minor(minor, currency), currency);
+    let span = format!("{} a {}", period.starts_on, period.ends_on);
+    let title = format!("Recibo de pago {span}");
+    let mut doc = Document::new(PageSize::Letter, &title);
+    doc.title("Recibo de pago");
+    doc.strong(&business);
+    doc.space(6.0);
+    let status = match PayrollStatus::from_stored(&period.status)? {
+        PayrollStatus::Draft => "Borrador",
+        PayrollStatus::Approved => "Aprobado",
+        PayrollStatus::Paid => "Pagado",
+    };
+    doc.fields(&[
+        ("Persona", person.name.as_str()),
+        ("Periodo", &span),
+        ("Estado", status),
+        (
+            "Referencia de pago",
+            period.payment_reference.as_deref().unwrap_or_default(),
+        ),
+    ]);
+    doc.heading("Conceptos");
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            let concept = match l.reason.as_deref() {
+                Some(reason) if !reason.is_empty() => format!("{} ({reason})", l.description),
+                _ => l.description.clone(),
+            };
+            vec![
+                l.worked_on.to_string(),
+                concept,
+                l.minutes
+                    .map(|m| format!("{}:{:02}", m / 60, m % 60))
+                    .unwrap_or_default(),
+                money(from_minor(l.amount_minor, currency), ""),
+            ]
+        })
+        .collect();
+    doc.table(
+        &[
+            Column::left("Fecha", 1.3),
+            Column::left("Concepto", 5.0),
+            Column::right("Horas", 0.9),
+            Column::right("Importe", 1.5),
+        ],
+        &rows,
+    );
+    let total = amount(lines.iter().map(|l| l.amount_minor).sum());
+    doc.totals(&[("Total", &total)]);
+    let document = files::Generated {
+        folder_kind: files::FolderKind::PayrollPeriod,
+        folder_id: period.id,
+        name: format!("Recibo de pago {span} {}.pdf", person.name),
+        content_type: "application/pdf",
+        bytes: doc.finish(),
+    };
+    let file = files::keep_generated(deps, &mut tx, &document).await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
 // ---- a person's own ----
 
 /// The staff resources behind the caller's login.

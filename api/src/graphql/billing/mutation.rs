@@ -131,11 +131,12 @@ impl BillingMutation {
         &self,
         ctx: &Context<'_>,
         id: async_graphql::ID,
-    ) -> async_graphql::Result<crate::graphql::documents::File> {
+    ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
         let id = parse_id(&id, "id")?;
-        Ok(crate::graphql::documents::File(
+        crate::graphql::documents::PrintedFile::of(
+            ctx,
             invoices::pdf(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
-        ))
+        )
     }
 
     /// A payment's stamped receipt (CFDI type P) as a PDF, kept among its invoice's files.
@@ -143,13 +144,14 @@ impl BillingMutation {
         &self,
         ctx: &Context<'_>,
         id: async_graphql::ID,
-    ) -> async_graphql::Result<crate::graphql::documents::File> {
+    ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
         let id = parse_id(&id, "id")?;
-        Ok(crate::graphql::documents::File(
+        crate::graphql::documents::PrintedFile::of(
+            ctx,
             payments::receipt_pdf(deps(ctx)?, tenant(ctx)?, id)
                 .await
                 .gql()?,
-        ))
+        )
     }
 
     /// Records a payment of a stamped invoice (cash, transfer, …). For an invoice paid in

@@ -95,11 +95,12 @@ impl ProposalsMutation {
         &self,
         ctx: &Context<'_>,
         id: async_graphql::ID,
-    ) -> async_graphql::Result<crate::graphql::documents::File> {
+    ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
         let id = parse_id(&id, "id")?;
-        Ok(crate::graphql::documents::File(
+        crate::graphql::documents::PrintedFile::of(
+            ctx,
             proposals::pdf(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
-        ))
+        )
     }
 
     /// Records that the customer accepted (told the team directly).

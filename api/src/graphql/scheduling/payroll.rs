@@ -467,4 +467,22 @@ impl PayrollMutation {
                 .gql()?,
         ))
     }
+
+    /// A person's pay statement for the period as a PDF, kept among the period's files:
+    /// for a payroll manager, or for the person once the period is approved.
+    async fn render_payroll_statement_pdf(
+        &self,
+        ctx: &Context<'_>,
+        period_id: ID,
+        resource_id: ID,
+    ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
+        let period = parse_id(&period_id, "periodId")?;
+        let resource = parse_id(&resource_id, "resourceId")?;
+        crate::graphql::documents::PrintedFile::of(
+            ctx,
+            payroll::statement_pdf(deps(ctx)?, tenant(ctx)?, period, resource)
+                .await
+                .gql()?,
+        )
+    }
 }

@@ -55,6 +55,47 @@ pub struct Column<'a> {
     pub align: Align,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Face {
+    Regular,
+    Bold,
+    /// Courier, for text laid out in columns of characters.
+    Mono,
+}
+
+impl Face {
+    fn of(bold: bool) -> Face {
+        if bold { Face::Bold } else { Face::Regular }
+    }
+
+    fn resource(self) -> Name<'static> {
+        match self {
+            Face::Regular => Name(b"F1"),
+            Face::Bold => Name(b"F2"),
+            Face::Mono => Name(b"F3"),
+        }
+    }
+}
+
+impl<'a> Column<'a> {
+    pub fn left(title: &'a str, share: f32) -> Self {
+        Column {
+            title,
+            share,
+            align: Align::Left,
+        }
+    }
+
+    /// For amounts and quantities.
+    pub fn right(title: &'a str, share: f32) -> Self {
+        Column {
+            title,
+            share,
+            align: Align::Right,
+        }
+    }
+}
+
 /// What is drawn, with `y` measured down from the top of the page (the page's height is
 /// known only at the end on a roll).
 enum Mark {
@@ -62,7 +103,7 @@ enum Mark {
         x: f32,
         baseline: f32,
         size: f32,
-        bold: bool,
+        face: Face,
         bytes: Vec<u8>,
     },
     Fill {
@@ -129,7 +170,7 @@ impl Document {
             x,
             baseline,
             size,
-            bold,
+            face: Face::of(bold),
             bytes: encode(text),
         });
     }
@@ -183,14 +224,30 @@ impl Document {
         self.wrapped(x, width, size, true, Align::Left, text);
     }
 
-    /// A paragraph centred, as a receipt's header and footer are.
-    pub fn centered(&mut self, text: &str, bold: bool) {
-        let (x, width, size) = (self.left(), self.content_width(), self.body);
-        for line in wrap(text, width, size, bold) {
-            self.room(size * LEADING);
-            let shift = (width - text_width(&line, size, bold)) / 2.0;
-            self.line(x + shift, size, bold, &line);
-            self.y += size * LEADING;
+    /// Lines laid out in columns of characters (a till receipt's text), in Courier sized so
+    /// that `columns` characters fill the width; longer lines run onto the next.
+    pub fn preformatted(&mut self, text: &str, columns: usize) {
+        // Every Courier glyph is 600 thousandths of the size wide.
+        let size = self.content_width() / (columns.max(1) as f32 * 0.6);
+        let x = self.left();
+        for line in text.lines() {
+            let chars: Vec<char> = line.chars().collect();
+            for part in chars.chunks(columns.max(1)) {
+                self.room(size * LEADING);
+                let baseline = self.y + size;
+                let part: String = part.iter().collect();
+                self.mark(Mark::Text {
+                    x,
+                    baseline,
+                    size,
+                    face: Face::Mono,
+                    bytes: encode(&part),
+                });
+                self.y += size * LEADING;
+            }
+            if chars.is_empty() {
+                self.y += size * LEADING;
+            }
         }
     }
 
@@ -374,7 +431,7 @@ impl Document {
                     x: self.size.margin(),
                     baseline: LETTER_HEIGHT - self.size.margin() + size,
                     size,
-                    bold: false,
+                    face: Face::Regular,
                     bytes: encode(&footer),
                 });
             }
@@ -385,7 +442,8 @@ impl Document {
         let regular = Ref::new(3);
         let bold = Ref::new(4);
         let info = Ref::new(5);
-        let first_page = 6;
+        let mono = Ref::new(6);
+        let first_page = 7;
         let page_ids: Vec<Ref> = (0..count)
             .map(|i| Ref::new(first_page + 2 * i as i32))
             .collect();
@@ -393,7 +451,11 @@ impl Document {
         pdf.pages(tree)
             .kids(page_ids.iter().copied())
             .count(count as i32);
-        for (font, face) in [(regular, "Helvetica"), (bold, "Helvetica-Bold")] {
+        for (font, face) in [
+            (regular, "Helvetica"),
+            (bold, "Helvetica-Bold"),
+            (mono, "Courier"),
+        ] {
             pdf.type1_font(font)
                 .base_font(Name(face.as_bytes()))
                 .encoding_predefined(Name(b"WinAnsiEncoding"));
@@ -412,7 +474,8 @@ impl Document {
             resources
                 .fonts()
                 .pair(Name(b"F1"), regular)
-                .pair(Name(b"F2"), bold);
+                .pair(Name(b"F2"), bold)
+                .pair(Name(b"F3"), mono);
             resources.finish();
             page.finish();
             let content = draw(marks, page_height);
@@ -432,11 +495,11 @@ fn draw(marks: &[Mark], page_height: f32) -> Vec<u8> {
                 x,
                 baseline,
                 size,
-                bold,
+                face,
                 bytes,
             } => {
                 content.begin_text();
-                content.set_font(Name(if *bold { b"F2" } else { b"F1" }), *size);
+                content.set_font(face.resource(), *size);
                 content.next_line(*x, page_height - baseline);
                 content.show(Str(bytes));
                 content.end_text();

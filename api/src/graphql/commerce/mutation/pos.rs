@@ -14,6 +14,20 @@ pub struct PosMutation;
 
 #[Object]
 impl PosMutation {
+    /// The ticket's receipt as a PDF on an 80 mm roll (the printer's text), kept among the
+    /// ticket's files: for a customer who asks for it by email or WhatsApp.
+    async fn render_ticket_receipt_pdf(
+        &self,
+        ctx: &Context<'_>,
+        id: async_graphql::ID,
+    ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
+        let id = parse_id(&id, "id")?;
+        crate::graphql::documents::PrintedFile::of(
+            ctx,
+            pos::receipt_pdf(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        )
+    }
+
     async fn create_register(
         &self,
         ctx: &Context<'_>,

@@ -98,7 +98,22 @@ impl PurchasingMutation {
         ))
     }
 
-    /// Emails a draft to its supplier.
+    /// The purchase order as a PDF, kept among its files; sending it attaches the same PDF.
+    async fn render_purchase_order_pdf(
+        &self,
+        ctx: &Context<'_>,
+        id: async_graphql::ID,
+    ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
+        let id = parse_id(&id, "id")?;
+        crate::graphql::documents::PrintedFile::of(
+            ctx,
+            purchasing::order_pdf(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        )
+    }
+
+    /// Emails a draft to its supplier, with the order as a PDF.
     async fn send_purchase_order(
         &self,
         ctx: &Context<'_>,

@@ -167,10 +167,44 @@ async fn a_file_is_uploaded_downloaded_by_link_logged_binned_restored_and_purged
         json!({ "id": id }),
     )
     .await;
+    let opened = fetch(&app, &link(&app, &owner, &id).await).await;
+    assert_eq!(opened.status(), 200);
+
+    // Renamed and retagged: downloaded under its new name; a path or a program is refused.
+    const UPDATE: &str =
+        "mutation($input: UpdateFileInput!) { updateFile(input: $input) { name tags } }";
+    let renamed = app
+        .ok(
+            token,
+            UPDATE,
+            json!({ "input": { "id": id, "name": "Contrato firmado 2026.pdf", "tags": ["legal"] } }),
+        )
+        .await;
     assert_eq!(
-        fetch(&app, &link(&app, &owner, &id).await).await.status(),
-        200
+        renamed["updateFile"],
+        json!({ "name": "Contrato firmado 2026.pdf", "tags": ["legal"] })
     );
+    let retagged = app
+        .ok(token, UPDATE, json!({ "input": { "id": id, "tags": [] } }))
+        .await;
+    assert_eq!(retagged["updateFile"]["name"], "Contrato firmado 2026.pdf");
+    assert_eq!(retagged["updateFile"]["tags"], json!([]));
+    let opened = fetch(&app, &link(&app, &owner, &id).await).await;
+    let disposition = opened
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(disposition.contains("Contrato"), "{disposition}");
+    let refused = app
+        .gql(
+            token,
+            UPDATE,
+            json!({ "input": { "id": id, "name": "setup.exe" } }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT");
 
     // Deleted again and left for the retention period: purged for good.
     app.ok(
@@ -316,6 +350,10 @@ async fn another_business_can_neither_see_nor_open_nor_touch_a_file() {
         (
             "mutation($id: ID!) { restoreFile(id: $id) { id } }",
             "restoreFile",
+        ),
+        (
+            "mutation($id: ID!) { updateFile(input: { id: $id, name: \"x.pdf\" }) { id } }",
+            "updateFile",
         ),
     ] {
         let body = app.gql(token, query, json!({ "id": id })).await;

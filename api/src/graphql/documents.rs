@@ -188,6 +188,14 @@ pub struct UploadFileInput {
     pub tags: Vec<String>,
 }
 
+#[derive(InputObject)]
+pub struct UpdateFileInput {
+    pub id: ID,
+    pub name: Option<String>,
+    /// Replaces the file's tags.
+    pub tags: Option<Vec<String>>,
+}
+
 /// An uploaded part, read from the temporary file it was received into, in chunks.
 fn chunks(file: std::fs::File) -> ByteStream {
     use tokio::io::AsyncReadExt;
@@ -240,6 +248,24 @@ impl DocumentsMutation {
         let id = parse_id(&id, "id")?;
         Ok(DownloadLink(
             files::download_link(deps(ctx)?, tenant(ctx)?, id)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Renames or retags a file.
+    async fn update_file(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateFileInput,
+    ) -> async_graphql::Result<File> {
+        let id = parse_id(&input.id, "id")?;
+        let change = files::FileChange {
+            name: input.name,
+            tags: input.tags,
+        };
+        Ok(File(
+            files::update(deps(ctx)?, tenant(ctx)?, id, change)
                 .await
                 .gql()?,
         ))

@@ -399,6 +399,41 @@ pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<File> {
     Ok(file)
 }
 
+/// A new name, new tags, or both; absent fields stay as they are.
+#[derive(Clone, Debug, Default)]
+pub struct FileChange {
+    pub name: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Renames or retags a file; the extension a file was uploaded with may change only to
+/// another accepted one, as for an upload.
+pub async fn update(deps: &Deps, ctx: &TenantCtx, id: Uuid, change: FileChange) -> Result<File> {
+    ctx.require(Permission::FilesUpload)?;
+    let name = change.name.as_deref().map(clean_name).transpose()?;
+    let tags = change
+        .tags
+        .as_deref()
+        .map(|t| tianguis_kernel::rules::tags(t, "tags"))
+        .transpose()?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let file = tx.get::<files::Entity>(id, "file").await?;
+    if file.deleted_at.is_some() {
+        return Err(Error::conflict("id", "the file is in the bin"));
+    }
+    let mut model: files::ActiveModel = file.into();
+    if let Some(name) = name {
+        model.name = Set(name);
+    }
+    if let Some(tags) = tags {
+        model.tags = Set(serde_json::json!(tags));
+    }
+    let file = tx.update(model).await?;
+    record(&mut tx, ctx, "documents.file.updated", &file).await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
 /// Into the bin: no longer listed or downloadable, restorable for [`RETENTION_DAYS`].
 pub async fn delete(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<File> {
     set_deleted(deps, ctx, id, true).await

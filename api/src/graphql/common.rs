@@ -72,3 +72,39 @@ pub(crate) async fn user(
 ) -> async_graphql::Result<Option<User>> {
     Ok(load_opt::<UserLoader>(ctx, id).await?.map(User::from))
 }
+
+/// A long list of scalars, resolved in one step. async-graphql runs each item of a list
+/// through the schema's extensions, with two formatted type names and a future per item;
+/// a scalar has no selection of its own to resolve, so a month of free times becomes values
+/// directly. The schema shows the same `[T!]!` as for a `Vec<T>`.
+pub struct Scalars<'a, T>(pub &'a [T]);
+
+impl<T> async_graphql::OutputType for Scalars<'_, T>
+where
+    T: async_graphql::ScalarType + async_graphql::OutputType + Sync,
+{
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <Vec<T> as async_graphql::OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<T> as async_graphql::OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <Vec<T> as async_graphql::OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        _: &async_graphql::ContextSelectionSet<'_>,
+        _: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+    ) -> async_graphql::ServerResult<async_graphql::Value> {
+        Ok(async_graphql::Value::List(
+            self.0
+                .iter()
+                .map(async_graphql::ScalarType::to_value)
+                .collect(),
+        ))
+    }
+}

@@ -271,6 +271,7 @@ fn window(service: &Service, now: DateTime<Utc>, by: BookedBy) -> (DateTime<Utc>
     }
 }
 
+/// Each resource's free slots, resource by resource in the calendar's order.
 fn free_in(
     calendar: &Calendar,
     service: &Service,
@@ -301,7 +302,6 @@ fn free_in(
             });
         }
     }
-    found.sort_by_key(|s| (s.starts_at, s.resource_id));
     found
 }
 
@@ -315,9 +315,11 @@ pub async fn availability(
     to: NaiveDate,
     resource_id: Option<Uuid>,
 ) -> Result<Vec<Slot>> {
-    Ok(free_slots(deps, ctx, service_id, from, to, resource_id)
+    let mut slots = free_slots(deps, ctx, service_id, from, to, resource_id)
         .await?
-        .0)
+        .0;
+    slots.sort_by_key(|s| (s.starts_at, s.resource_id));
+    Ok(slots)
 }
 
 /// One resource's free start times on one of the business's calendar days.
@@ -436,8 +438,9 @@ async fn free_resource(
     let (earliest, latest) = window(service, tx.now(), by);
     let around = |d: NaiveDate| (d.pred_opt().unwrap_or(d), d.succ_opt().unwrap_or(d));
     let (first, last) = around(day);
-    free_in(&calendar, service, first, last, earliest, latest)
-        .into_iter()
+    let mut free = free_in(&calendar, service, first, last, earliest, latest);
+    free.sort_by_key(|s| (s.starts_at, s.resource_id));
+    free.into_iter()
         .find(|slot| slot.starts_at == starts_at)
         .map(|slot| slot.resource_id)
         .ok_or_else(|| {

@@ -8,7 +8,7 @@ use tianguis_domain::scheduling::{
 
 use crate::graphql::context::deps;
 
-use crate::graphql::common::{Money, money, stored};
+use crate::graphql::common::{Money, Scalars, money, stored};
 use crate::graphql::crm::Contact;
 use crate::graphql::loaders::{
     AppointmentRemindersLoader, ClientNameLoader, ContactLoader, ResourceLoader, ServiceLoader,
@@ -247,8 +247,8 @@ impl FreeDay {
         Resource(self.0.resource.as_ref().clone())
     }
     /// Each free start time, in order; each lasts the service's duration.
-    async fn starts_at(&self) -> &[DateTime<Utc>] {
-        &self.0.starts
+    async fn starts_at(&self) -> Scalars<'_, DateTime<Utc>> {
+        Scalars(&self.0.starts)
     }
 }
 

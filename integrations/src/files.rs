@@ -6,11 +6,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path;
+use object_store::signer::Signer;
 use object_store::{ObjectStore, WriteMultipart};
 use tianguis_domain::ports::{ByteStream, FileStore};
 
 pub struct ObjectFileStore {
     store: Arc<dyn ObjectStore>,
+    /// Signs direct-upload addresses, for a bucket.
+    signer: Option<Arc<dyn Signer>>,
     prefix: Path,
 }
 
@@ -20,6 +23,7 @@ impl ObjectFileStore {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         Ok(Self {
             store: Arc::new(object_store::local::LocalFileSystem::new_with_prefix(dir)?),
+            signer: None,
             prefix: Path::default(),
         })
     }
@@ -33,11 +37,14 @@ impl ObjectFileStore {
                 let bucket = parsed
                     .host_str()
                     .context("s3://bucket/prefix: the bucket is missing")?;
-                let store = object_store::aws::AmazonS3Builder::from_env()
-                    .with_bucket_name(bucket)
-                    .build()?;
+                let store = Arc::new(
+                    object_store::aws::AmazonS3Builder::from_env()
+                        .with_bucket_name(bucket)
+                        .build()?,
+                );
                 Ok(Self {
-                    store: Arc::new(store),
+                    signer: Some(store.clone()),
+                    store,
                     prefix: Path::from(parsed.path().trim_matches('/')),
                 })
             }
@@ -91,5 +98,19 @@ impl FileStore for ObjectFileStore {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn upload_url(
+        &self,
+        key: &str,
+        valid_for: std::time::Duration,
+    ) -> anyhow::Result<Option<String>> {
+        let Some(signer) = &self.signer else {
+            return Ok(None);
+        };
+        let url = signer
+            .signed_url(reqwest::Method::PUT, &self.path(key), valid_for)
+            .await?;
+        Ok(Some(url.to_string()))
     }
 }

@@ -35,6 +35,7 @@ mod m20261203_000027_booking;
 mod m20261204_000028_events_payroll;
 mod m20261204_000029_waitlist_template;
 mod m20261204_000030_files;
+mod m20261204_000031_pending_uploads;
 pub mod postgres;
 
 pub struct Migrator;
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000028_events_payroll::Migration),
             Box::new(m20261204_000029_waitlist_template::Migration),
             Box::new(m20261204_000030_files::Migration),
+            Box::new(m20261204_000031_pending_uploads::Migration),
         ]
     }
 }

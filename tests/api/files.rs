@@ -249,6 +249,188 @@ async fn a_file_is_uploaded_downloaded_by_link_logged_binned_restored_and_purged
     assert!(bytes_left.is_none(), "the bytes go with the record");
 }
 
+const REQUEST_UPLOAD: &str =
+    "mutation($input: RequestUploadInput!) { requestUpload(input: $input) { id url expiresAt } }";
+const CONFIRM_UPLOAD: &str =
+    "mutation($id: ID!) { confirmUpload(id: $id) { id name sizeBytes sha256 tags folderKind } }";
+
+/// PUTs bytes where a direct upload said: the bucket on S3, the server's own address for a
+/// local folder.
+async fn put_bytes(app: &TestApp, url: &str, bytes: Vec<u8>) -> reqwest::StatusCode {
+    let target = if url.contains("/archivos/subidas/") {
+        let path = &url[url.find("/archivos/subidas/").expect("an upload address")..];
+        format!("{}{path}", app.base)
+    } else {
+        url.to_owned()
+    };
+    reqwest::Client::new()
+        .put(target)
+        .body(bytes)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+}
+
+#[tokio::test]
+async fn a_large_file_goes_straight_to_the_store_and_is_kept_only_if_its_checksum_matches() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let contact = new_contact(&app, &owner, json!({ "firstName": "Lalo" })).await;
+    let bytes: Vec<u8> = (0..3_000_000_u32).map(|i| (i % 253) as u8).collect();
+    let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+    let declare = |sha: &str, size: usize| {
+        json!({ "input": { "folderKind": "CONTACT", "folderId": contact, "name": "planos.dwg",
+            "sizeBytes": size, "sha256": sha, "tags": ["obra"] } })
+    };
+
+    let asked = app
+        .ok(token, REQUEST_UPLOAD, declare(&sha256, bytes.len()))
+        .await;
+    let upload = &asked["requestUpload"];
+    assert_eq!(
+        put_bytes(&app, &text(&upload["url"]), bytes.clone()).await,
+        200
+    );
+    let confirmed = app
+        .ok(token, CONFIRM_UPLOAD, json!({ "id": upload["id"] }))
+        .await;
+    let file = &confirmed["confirmUpload"];
+    assert_eq!(file["id"], upload["id"]);
+    assert_eq!(file["sizeBytes"], bytes.len());
+    assert_eq!(file["sha256"], sha256);
+    assert_eq!(file["tags"], json!(["obra"]));
+    // Confirmed twice: the same file, recorded once.
+    let again = app
+        .ok(token, CONFIRM_UPLOAD, json!({ "id": upload["id"] }))
+        .await;
+    assert_eq!(again["confirmUpload"]["id"], file["id"]);
+    let downloaded = fetch(&app, &link(&app, &owner, &text(&file["id"])).await).await;
+    assert_eq!(downloaded.bytes().await.expect("bytes").to_vec(), bytes);
+
+    // Other bytes than declared: refused, removed, and the upload is gone.
+    let asked = app
+        .ok(token, REQUEST_UPLOAD, declare(&sha256, bytes.len()))
+        .await;
+    let upload = &asked["requestUpload"];
+    let mut tampered = bytes.clone();
+    tampered[10] ^= 1;
+    put_bytes(&app, &text(&upload["url"]), tampered).await;
+    let refused = app
+        .gql(token, CONFIRM_UPLOAD, json!({ "id": upload["id"] }))
+        .await;
+    assert_eq!(error_ext(&refused, "field"), "sha256", "{refused}");
+    let key = format!("{}/{}", owner.tenant_id, text(&upload["id"]));
+    assert!(
+        app.state
+            .deps
+            .files
+            .get(&key)
+            .await
+            .expect("store")
+            .is_none(),
+        "the wrong bytes are removed"
+    );
+    let gone = app
+        .gql(token, CONFIRM_UPLOAD, json!({ "id": upload["id"] }))
+        .await;
+    assert_eq!(error_ext(&gone, "field"), "id", "{gone}");
+
+    // Bad declarations name their field; the plan's room counts the declared size.
+    let bad_sha = app.gql(token, REQUEST_UPLOAD, declare("abc", 10)).await;
+    assert_eq!(error_ext(&bad_sha, "field"), "sha256");
+    let empty = app.gql(token, REQUEST_UPLOAD, declare(&sha256, 0)).await;
+    assert_eq!(error_ext(&empty, "field"), "sizeBytes");
+    let too_big = app
+        .gql(token, REQUEST_UPLOAD, declare(&sha256, 2_000 * 1024 * 1024))
+        .await;
+    assert_eq!(error_code(&too_big), "PLAN_LIMIT", "{too_big}");
+
+    // Declared and never confirmed: the bytes are removed after the address expires.
+    let asked = app
+        .ok(token, REQUEST_UPLOAD, declare(&sha256, bytes.len()))
+        .await;
+    let upload = &asked["requestUpload"];
+    put_bytes(&app, &text(&upload["url"]), bytes.clone()).await;
+    let key = format!("{}/{}", owner.tenant_id, text(&upload["id"]));
+    let sweep = || tianguis_domain::documents::uploads::discard_abandoned(&app.state.deps);
+    sweep().await.expect("the sweep runs");
+    assert!(
+        app.state
+            .deps
+            .files
+            .get(&key)
+            .await
+            .expect("store")
+            .is_some(),
+        "kept while it may still be confirmed"
+    );
+    // The address lasts 30 minutes and confirming 30 more.
+    app.clock.advance(TimeDelta::minutes(61));
+    sweep().await.expect("the sweep runs");
+    assert!(
+        app.state
+            .deps
+            .files
+            .get(&key)
+            .await
+            .expect("store")
+            .is_none()
+    );
+    let owner = app.refreshed(&owner).await;
+    let late = app
+        .gql(
+            Some(&owner.access_token),
+            CONFIRM_UPLOAD,
+            json!({ "id": upload["id"] }),
+        )
+        .await;
+    assert_eq!(error_ext(&late, "field"), "id", "{late}");
+}
+
+#[tokio::test]
+async fn the_servers_upload_address_takes_no_more_than_was_declared_and_only_while_valid() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let token = Some(owner.access_token.as_str());
+    let contact = new_contact(&app, &owner, json!({ "firstName": "Lalo" })).await;
+    let address = format!("{}/archivos/subidas/x.y", app.base);
+    assert_eq!(put_bytes(&app, &address, b"x".to_vec()).await, 404);
+    if app
+        .state
+        .deps
+        .files
+        .upload_url("probe", std::time::Duration::from_secs(60))
+        .await
+        .expect("store")
+        .is_some()
+    {
+        // A bucket takes the bytes itself.
+        return;
+    }
+    let asked = app
+        .ok(
+            token,
+            REQUEST_UPLOAD,
+            json!({ "input": { "folderKind": "CONTACT", "folderId": contact, "name": "a.txt", "sizeBytes": 4, "sha256": hex::encode(sha2::Sha256::digest(b"hola")) } }),
+        )
+        .await;
+    let url = text(&asked["requestUpload"]["url"]);
+    assert_eq!(put_bytes(&app, &url, b"hola mundo".to_vec()).await, 413);
+    assert_eq!(
+        put_bytes(
+            &app,
+            &url.replacen("/subidas/", "/subidas/0", 1),
+            b"hola".to_vec()
+        )
+        .await,
+        404
+    );
+    app.clock.advance(TimeDelta::minutes(31));
+    assert_eq!(put_bytes(&app, &url, b"hola".to_vec()).await, 404);
+}
+
 #[tokio::test]
 async fn uploads_are_held_to_their_kind_their_size_and_the_plan() {
     let app = TestApp::spawn().await;

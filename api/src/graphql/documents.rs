@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Upload};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use tianguis_domain::documents::files;
+use tianguis_domain::documents::{files, uploads};
 use tianguis_domain::ports::ByteStream;
 
 use crate::graphql::common::user;
@@ -189,6 +189,37 @@ pub struct UploadFileInput {
 }
 
 #[derive(InputObject)]
+pub struct RequestUploadInput {
+    pub folder_kind: FolderKind,
+    pub folder_id: ID,
+    pub name: String,
+    pub content_type: Option<String>,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the bytes that will be sent.
+    pub sha256: String,
+    #[graphql(default)]
+    pub tags: Vec<String>,
+}
+
+/// Where a direct upload's bytes go.
+pub struct DirectUpload(uploads::DirectUpload);
+
+#[Object]
+impl DirectUpload {
+    /// Confirm this with `confirmUpload` once the bytes are sent.
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    /// PUT the file's bytes here, as they are, with no other header needed.
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+}
+
+#[derive(InputObject)]
 pub struct UpdateFileInput {
     pub id: ID,
     pub name: Option<String>,
@@ -250,6 +281,40 @@ impl DocumentsMutation {
             files::download_link(deps(ctx)?, tenant(ctx)?, id)
                 .await
                 .gql()?,
+        ))
+    }
+
+    /// Declares a large file and returns where to PUT its bytes (the bucket itself on S3);
+    /// `confirmUpload` then records it once the bytes match the declared size and SHA-256.
+    async fn request_upload(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestUploadInput,
+    ) -> async_graphql::Result<DirectUpload> {
+        // A negative size reads as zero, which the domain refuses naming sizeBytes.
+        let size_bytes = u64::try_from(input.size_bytes).unwrap_or(0);
+        let new = uploads::NewDirectUpload {
+            folder_kind: input.folder_kind.into(),
+            folder_id: parse_id(&input.folder_id, "folderId")?,
+            name: input.name,
+            content_type: input.content_type,
+            size_bytes,
+            sha256: input.sha256,
+            tags: input.tags,
+        };
+        Ok(DirectUpload(
+            uploads::request(deps(ctx)?, tenant(ctx)?, new)
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Records a direct upload whose bytes were sent; refused (and the bytes removed) when
+    /// they are not the file declared.
+    async fn confirm_upload(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<File> {
+        let id = parse_id(&id, "id")?;
+        Ok(File(
+            uploads::confirm(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
         ))
     }
 

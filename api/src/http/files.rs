@@ -1,5 +1,6 @@
 //! `GET /archivos/{token}`: a file through its signed download link, streamed from the
-//! store as it is read.
+//! store as it is read; and `PUT /archivos/subidas/{token}`, where direct uploads go when
+//! the store hands out no addresses of its own.
 
 use axum::Extension;
 use axum::body::Body;
@@ -7,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tianguis_domain::documents::files::{self, Refused};
+use tianguis_domain::documents::uploads;
 
 use crate::AppState;
 use crate::graphql::context::Principal;
@@ -70,6 +72,37 @@ pub async fn download(
         Ok(Err(Refused::Gone)) => (StatusCode::GONE, "the file was deleted").into_response(),
         Err(err) => {
             tracing::error!(error = %err, "opening a file");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `PUT /archivos/subidas/{token}`: the bytes of a direct upload, for a store that takes no
+/// uploads itself; streamed into the store, never more than were declared.
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Body,
+) -> Response {
+    use futures_util::{StreamExt, TryStreamExt};
+    let bytes = body
+        .into_data_stream()
+        .map_err(std::io::Error::other)
+        .boxed();
+    match uploads::receive(&state.deps, &token, bytes).await {
+        Ok(true) => StatusCode::OK.into_response(),
+        Ok(false) => (
+            StatusCode::NOT_FOUND,
+            "no such upload, or its address expired",
+        )
+            .into_response(),
+        Err(tianguis_domain::Error::Invalid { .. }) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "more bytes than were declared",
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "receiving an upload");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

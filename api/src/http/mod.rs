@@ -15,7 +15,7 @@ mod twilio;
 mod whatsapp;
 
 use axum::http::HeaderName;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Router, middleware};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{
@@ -86,6 +86,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::identify,
         ));
+    // Direct uploads stream to the store, up to the largest a direct upload declares.
+    let direct_uploads = Router::new()
+        .route("/archivos/subidas/{token}", put(files::receive))
+        .layer(RequestBodyLimitLayer::new(
+            usize::try_from(tianguis_domain::documents::uploads::MAX_BYTES).unwrap_or(usize::MAX),
+        ));
     let unidentified = Router::new()
         .route("/graphql/ws", get(graphql::websocket))
         .route("/api/v1/telemetry", post(telemetry::ingest))
@@ -105,7 +111,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::endpoint))
-        .layer(RequestBodyLimitLayer::new(max_body));
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .merge(direct_uploads);
     Router::new()
         .merge(identified)
         .merge(unidentified)

@@ -69,7 +69,7 @@ async fn stored_mb(tx: &TenantTx) -> Result<u64> {
     Ok(megabytes(bytes.unwrap_or(0)))
 }
 
-fn megabytes(bytes: i64) -> u64 {
+pub(crate) fn megabytes(bytes: i64) -> u64 {
     u64::try_from(bytes).unwrap_or(0).div_ceil(1024 * 1024)
 }
 
@@ -79,7 +79,7 @@ const REFUSED_EXTENSIONS: &[&str] = &[
 ];
 
 /// The type a file is served with, from what the client said or else its extension.
-fn content_type_of(name: &str, given: Option<&str>) -> String {
+pub(crate) fn content_type_of(name: &str, given: Option<&str>) -> String {
     let given = given.map(str::trim).filter(|t| {
         !t.is_empty()
             && t.len() <= 127
@@ -114,7 +114,7 @@ fn content_type_of(name: &str, given: Option<&str>) -> String {
 
 /// A file's name as shown and downloaded: the last part of any path a client sent, without
 /// control characters.
-fn clean_name(raw: &str) -> Result<String> {
+pub(crate) fn clean_name(raw: &str) -> Result<String> {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let name: String = base.chars().filter(|c| !c.is_control()).collect();
     let name = name.trim();
@@ -138,7 +138,7 @@ fn clean_name(raw: &str) -> Result<String> {
 }
 
 /// The record a file is filed under must be the business's own.
-async fn check_folder(tx: &TenantTx, kind: FolderKind, id: Uuid) -> Result<()> {
+pub(crate) async fn check_folder(tx: &TenantTx, kind: FolderKind, id: Uuid) -> Result<()> {
     use tianguis_entity::{billing, commerce, crm, scheduling};
     let found = match kind {
         FolderKind::Contact => tx
@@ -182,7 +182,7 @@ async fn check_folder(tx: &TenantTx, kind: FolderKind, id: Uuid) -> Result<()> {
     found.map_err(|_| Error::invalid("folderId", format!("no such {}", kind.key())))
 }
 
-fn storage_key(tenant: Uuid, file: Uuid) -> String {
+pub(crate) fn storage_key(tenant: Uuid, file: Uuid) -> String {
     format!("{tenant}/{file}")
 }
 
@@ -256,7 +256,16 @@ pub async fn upload(deps: &Deps, ctx: &TenantCtx, new: NewFile, body: ByteStream
         deleted_at: Set(None),
         ..Default::default()
     };
-    let recorded = record_upload(deps, ctx, new.folder_kind, new.folder_id, size, record).await;
+    let recorded = record_upload(
+        deps,
+        ctx,
+        new.folder_kind,
+        new.folder_id,
+        size,
+        record,
+        None,
+    )
+    .await;
     if recorded.is_err() {
         // The bytes are of no use without their record.
         if let Err(e) = deps.files.delete(&key).await {
@@ -323,18 +332,32 @@ pub async fn keep_generated(deps: &Deps, tx: &mut TenantTx, document: &Generated
     Ok(file)
 }
 
-/// Writes the record of stored bytes, once the folder and the plan still allow it.
-async fn record_upload(
+/// Writes the record of stored bytes, once the folder and the plan still allow it, and
+/// for a direct upload removes its declaration.
+pub(crate) async fn record_upload(
     deps: &Deps,
     ctx: &TenantCtx,
     folder_kind: FolderKind,
     folder_id: Uuid,
     size: u64,
     file: files::ActiveModel,
+    confirming: Option<Uuid>,
 ) -> Result<File> {
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     check_folder(&tx, folder_kind, folder_id).await?;
     plans::ensure_room_for(&tx, &STORAGE, megabytes(size as i64)).await?;
+    if let Some(pending) = confirming {
+        // The declaration goes with the record, so an upload is confirmed once.
+        let gone = tianguis_entity::documents::pending_uploads::Entity::delete_many()
+            .filter(tianguis_entity::documents::pending_uploads::Column::TenantId.eq(ctx.tenant_id))
+            .filter(tianguis_entity::documents::pending_uploads::Column::Id.eq(pending))
+            .exec(&*tx)
+            .await?
+            .rows_affected;
+        if gone == 0 {
+            return Err(Error::conflict("id", "the upload was just confirmed"));
+        }
+    }
     let file = tx.insert(file).await?;
     record(&mut tx, ctx, "documents.file.uploaded", &file).await?;
     tx.commit().await?;

@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod pdf;
+pub mod uploads;
 
 use tianguis_kernel::{Deps, Error, Permission, Result, TenantCtx, audit, db};
 
@@ -11,5 +12,8 @@ use tianguis_kernel::{Deps, Error, Permission, Result, TenantCtx, audit, db};
 pub fn register(registry: &mut tianguis_kernel::Registry) {
     registry.sweep("documents.purge", |deps| async move {
         files::purge_deleted(&deps).await
+    });
+    registry.sweep("documents.abandoned_uploads", |deps| async move {
+        uploads::discard_abandoned(&deps).await
     });
 }

@@ -438,4 +438,11 @@ pub trait FileStore: Send + Sync {
     async fn get(&self, key: &str) -> anyhow::Result<Option<ByteStream>>;
     /// Removes `key`; nothing stored there is not an error.
     async fn delete(&self, key: &str) -> anyhow::Result<()>;
+    /// An address a client PUTs the bytes of `key` to itself, for `valid_for`; `None` for a
+    /// store that hands out none (a local folder), whose uploads the server takes in.
+    async fn upload_url(
+        &self,
+        key: &str,
+        valid_for: std::time::Duration,
+    ) -> anyhow::Result<Option<String>>;
 }

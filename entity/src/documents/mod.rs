@@ -2,5 +2,6 @@
 
 pub mod file_downloads;
 pub mod files;
+pub mod pending_uploads;
 
-crate::tenant_owned!(file_downloads, files);
+crate::tenant_owned!(file_downloads, files, pending_uploads);

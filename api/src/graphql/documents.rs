@@ -95,26 +95,15 @@ impl FileDownload {
 pub struct DownloadLink(pub files::DownloadLink);
 
 /// A document a record printed, and a link that downloads it now.
-pub struct PrintedFile {
-    file: files::File,
-    download: files::DownloadLink,
-}
-
-impl PrintedFile {
-    /// For a caller the record's own rules already admitted.
-    pub fn of(ctx: &Context<'_>, file: files::File) -> async_graphql::Result<Self> {
-        let download = files::link_to(deps(ctx)?, tenant(ctx)?, &file);
-        Ok(PrintedFile { file, download })
-    }
-}
+pub struct PrintedFile(pub files::Printed);
 
 #[Object]
 impl PrintedFile {
     async fn file(&self) -> File {
-        File(self.file.clone())
+        File(self.0.file.clone())
     }
     async fn download(&self) -> DownloadLink {
-        DownloadLink(self.download.clone())
+        DownloadLink(self.0.link.clone())
     }
 }
 

@@ -1100,7 +1100,7 @@ async fn keep_pdf(
 
 /// The stamped invoice's PDF, kept among its files (the one kept at stamping, or made now
 /// for an invoice stamped before PDFs were kept).
-pub async fn pdf(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<File> {
+pub async fn pdf(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<files::Printed> {
     ctx.require(Permission::BillingInvoicesRead)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let invoice = tx.get::<invoices::Entity>(id, "invoice").await?;
@@ -1108,7 +1108,7 @@ pub async fn pdf(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<File> {
         .await?
         .ok_or_else(|| Error::invalid("id", "only a stamped invoice has a printed copy"))?;
     tx.commit().await?;
-    Ok(file)
+    Ok(files::printed(deps, ctx, file))
 }
 
 /// Queues the stamped invoice to its receiver with the XML and its printed copy attached.

@@ -380,7 +380,7 @@ pub async fn receipt_pdf(
     deps: &Deps,
     ctx: &TenantCtx,
     payment_id: Uuid,
-) -> Result<tianguis_documents::files::File> {
+) -> Result<tianguis_documents::files::Printed> {
     ctx.require(Permission::BillingInvoicesRead)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let payment = tx.get::<payments::Entity>(payment_id, "payment").await?;
@@ -388,7 +388,7 @@ pub async fn receipt_pdf(
         .await?
         .ok_or_else(|| Error::invalid("id", "only a stamped payment receipt has a printed copy"))?;
     tx.commit().await?;
-    Ok(file)
+    Ok(tianguis_documents::files::printed(deps, ctx, file))
 }
 
 /// Each invoice's payments, first to last: one statement per batch.

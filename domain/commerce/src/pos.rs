@@ -1432,7 +1432,7 @@ pub async fn receipt_pdf(
     deps: &Deps,
     ctx: &TenantCtx,
     id: Uuid,
-) -> Result<tianguis_documents::files::File> {
+) -> Result<tianguis_documents::files::Printed> {
     use tianguis_documents::{files, pdf};
     let printed = receipt(deps, ctx, id).await?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
@@ -1449,7 +1449,7 @@ pub async fn receipt_pdf(
     };
     let file = files::keep_generated(deps, &mut tx, &document).await?;
     tx.commit().await?;
-    Ok(file)
+    Ok(tianguis_documents::files::printed(deps, ctx, file))
 }
 
 /// What a receipt says of where it was printed.

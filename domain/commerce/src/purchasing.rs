@@ -629,7 +629,7 @@ fn order_document(
 }
 
 /// The purchase order's PDF as it stands, kept among its files.
-pub async fn order_pdf(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<files::File> {
+pub async fn order_pdf(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<files::Printed> {
     ctx.require(Permission::CommerceRead)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let order = tx.get::<orders::Entity>(id, "purchase order").await?;
@@ -641,7 +641,7 @@ pub async fn order_pdf(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<files::
     let document = order_document(&order, &supplier, &branding.name, &lines);
     let file = files::keep_generated(deps, &mut tx, &document).await?;
     tx.commit().await?;
-    Ok(file)
+    Ok(files::printed(deps, ctx, file))
 }
 
 #[derive(Clone, Debug)]

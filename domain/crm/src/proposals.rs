@@ -827,13 +827,13 @@ pub async fn pdf(
     deps: &Deps,
     ctx: &TenantCtx,
     id: Uuid,
-) -> Result<tianguis_documents::files::File> {
+) -> Result<tianguis_documents::files::Printed> {
     ctx.require(Permission::CrmLeadsRead)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let proposal = tx.get::<proposals::Entity>(id, "proposal").await?;
     let (file, _) = keep_pdf(deps, &mut tx, proposal).await?;
     tx.commit().await?;
-    Ok(file)
+    Ok(tianguis_documents::files::printed(deps, ctx, file))
 }
 
 pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Proposal> {

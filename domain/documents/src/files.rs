@@ -516,10 +516,22 @@ pub async fn download_link(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Dow
     Ok(link_to(deps, ctx, &file))
 }
 
-/// A download link to `file` for the caller, without asking for `files.download`: for a
-/// document a record printed, which whoever may read the record may read (a person's own
-/// pay statement, an invoice's printed copy).
-pub fn link_to(deps: &Deps, ctx: &TenantCtx, file: &File) -> DownloadLink {
+/// A document a record printed, with a link that downloads it now.
+#[derive(Clone, Debug)]
+pub struct Printed {
+    pub file: File,
+    pub link: DownloadLink,
+}
+
+/// A printed document handed to a caller its record's rules admitted: whoever may read the
+/// record may read its printed copy (a person's own pay statement, an invoice's PDF), so
+/// the link is issued without asking for `files.download`.
+pub fn printed(deps: &Deps, ctx: &TenantCtx, file: File) -> Printed {
+    let link = link_to(deps, ctx, &file);
+    Printed { file, link }
+}
+
+fn link_to(deps: &Deps, ctx: &TenantCtx, file: &File) -> DownloadLink {
     let expires_at = deps.clock.now() + TimeDelta::minutes(LINK_MINUTES);
     let message = link_message(
         ctx.tenant_id,

@@ -143,21 +143,26 @@ pub async fn receive(deps: &Deps, token: &str, body: ByteStream) -> Result<bool>
         return Ok(false);
     };
     let limit = pending.size_bytes as u64;
+    let overflowed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = overflowed.clone();
     let mut seen = 0_u64;
     let body = body
         .map(move |chunk| {
             let chunk = chunk?;
             seen += chunk.len() as u64;
             if seen > limit {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
                 return Err(std::io::Error::other("more bytes than were declared"));
             }
             Ok(chunk)
         })
         .boxed();
-    deps.files
-        .put(&pending.storage_key, body)
-        .await
-        .map_err(|_| Error::invalid("body", "more bytes than were declared"))?;
+    let stored = deps.files.put(&pending.storage_key, body).await;
+    // Only the client's own excess is its error; a store that fails is ours.
+    if overflowed.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Error::invalid("body", "more bytes than were declared"));
+    }
+    stored.map_err(|e| e.context("storing an upload"))?;
     Ok(true)
 }
 

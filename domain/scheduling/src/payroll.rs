@@ -783,7 +783,7 @@ pub async fn statement_pdf(
     ctx: &TenantCtx,
     period_id: Uuid,
     resource_id: Uuid,
-) -> Result<tianguis_documents::files::File> {
+) -> Result<tianguis_documents::files::Printed> {
     use tianguis_documents::files;
     use tianguis_documents::pdf::{Column, Document, PageSize, money};
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
@@ -869,7 +869,7 @@ pub async fn statement_pdf(
     };
     let file = files::keep_generated(deps, &mut tx, &document).await?;
     tx.commit().await?;
-    Ok(file)
+    Ok(tianguis_documents::files::printed(deps, ctx, file))
 }
 
 // ---- a person's own ----

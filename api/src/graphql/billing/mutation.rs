@@ -133,10 +133,9 @@ impl BillingMutation {
         id: async_graphql::ID,
     ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
         let id = parse_id(&id, "id")?;
-        crate::graphql::documents::PrintedFile::of(
-            ctx,
+        Ok(crate::graphql::documents::PrintedFile(
             invoices::pdf(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
-        )
+        ))
     }
 
     /// A payment's stamped receipt (CFDI type P) as a PDF, kept among its invoice's files.
@@ -146,12 +145,11 @@ impl BillingMutation {
         id: async_graphql::ID,
     ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
         let id = parse_id(&id, "id")?;
-        crate::graphql::documents::PrintedFile::of(
-            ctx,
+        Ok(crate::graphql::documents::PrintedFile(
             payments::receipt_pdf(deps(ctx)?, tenant(ctx)?, id)
                 .await
                 .gql()?,
-        )
+        ))
     }
 
     /// Records a payment of a stamped invoice (cash, transfer, …). For an invoice paid in

@@ -97,10 +97,9 @@ impl ProposalsMutation {
         id: async_graphql::ID,
     ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
         let id = parse_id(&id, "id")?;
-        crate::graphql::documents::PrintedFile::of(
-            ctx,
+        Ok(crate::graphql::documents::PrintedFile(
             proposals::pdf(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
-        )
+        ))
     }
 
     /// Records that the customer accepted (told the team directly).

@@ -478,11 +478,10 @@ impl PayrollMutation {
     ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
         let period = parse_id(&period_id, "periodId")?;
         let resource = parse_id(&resource_id, "resourceId")?;
-        crate::graphql::documents::PrintedFile::of(
-            ctx,
+        Ok(crate::graphql::documents::PrintedFile(
             payroll::statement_pdf(deps(ctx)?, tenant(ctx)?, period, resource)
                 .await
                 .gql()?,
-        )
+        ))
     }
 }

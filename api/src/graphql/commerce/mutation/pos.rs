@@ -22,10 +22,9 @@ impl PosMutation {
         id: async_graphql::ID,
     ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
         let id = parse_id(&id, "id")?;
-        crate::graphql::documents::PrintedFile::of(
-            ctx,
+        Ok(crate::graphql::documents::PrintedFile(
             pos::receipt_pdf(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
-        )
+        ))
     }
 
     async fn create_register(

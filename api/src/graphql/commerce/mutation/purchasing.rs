@@ -105,12 +105,11 @@ impl PurchasingMutation {
         id: async_graphql::ID,
     ) -> async_graphql::Result<crate::graphql::documents::PrintedFile> {
         let id = parse_id(&id, "id")?;
-        crate::graphql::documents::PrintedFile::of(
-            ctx,
+        Ok(crate::graphql::documents::PrintedFile(
             purchasing::order_pdf(deps(ctx)?, tenant(ctx)?, id)
                 .await
                 .gql()?,
-        )
+        ))
     }
 
     /// Emails a draft to its supplier, with the order as a PDF.

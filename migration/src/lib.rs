@@ -36,6 +36,7 @@ mod m20261204_000028_events_payroll;
 mod m20261204_000029_waitlist_template;
 mod m20261204_000030_files;
 mod m20261204_000031_pending_uploads;
+mod m20261205_000032_workflows;
 pub mod postgres;
 
 pub struct Migrator;
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000029_waitlist_template::Migration),
             Box::new(m20261204_000030_files::Migration),
             Box::new(m20261204_000031_pending_uploads::Migration),
+            Box::new(m20261205_000032_workflows::Migration),
         ]
     }
 }

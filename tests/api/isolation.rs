@@ -1343,3 +1343,142 @@ async fn another_tenant_can_neither_see_nor_touch_sales_orders() {
         json!([{ "active": true, "prices": [{ "price": { "amount": "8.00" } }] }])
     );
 }
+
+#[tokio::test]
+async fn another_tenant_can_neither_see_nor_touch_workflows_or_their_runs() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up().await;
+    let b = app.sign_up().await;
+    let a_contact = new_contact(&app, &a, json!({ "firstName": "Aurora" })).await;
+    let tag_the_contact = json!({
+        "trigger": { "webhook": { "description": "formulario" } },
+        "steps": [ { "addTag": { "tag": "web", "on": "CONTACT" } } ],
+    });
+    let a_created = workflow(&app, &a, tag_the_contact.clone()).await;
+    let a_workflow = text(&a_created["workflow"]["id"]);
+    let a_url = text(&a_created["webhookUrl"]);
+    let a_hook = a_url.split("/webhooks/workflows/").nth(1).expect("token");
+    let post = |token: &str, body: Value| {
+        app.client
+            .post(format!("{}/webhooks/workflows/{token}", app.base))
+            .json(&body)
+            .send()
+    };
+    let started = post(a_hook, json!({ "contactId": a_contact }))
+        .await
+        .expect("sent");
+    assert_eq!(started.status(), 202);
+    let a_run = text(&started.json::<Value>().await.expect("json")["runId"]);
+
+    // B's own workflow, fed A's contact: the run finds no such contact and tags nothing.
+    let b_created = workflow(&app, &b, tag_the_contact).await;
+    let b_hook = text(&b_created["webhookUrl"])
+        .split("/webhooks/workflows/")
+        .nth(1)
+        .expect("token")
+        .to_owned();
+    let b_started = post(&b_hook, json!({ "contactId": a_contact }))
+        .await
+        .expect("sent");
+    assert_eq!(b_started.status(), 202);
+    let b_runs = eventually(
+        &app,
+        &b,
+        "{ workflowRuns(first: 5) { edges { node { status contact { id } } } } }",
+        |s| s["workflowRuns"]["edges"][0]["node"]["status"] == "FAILED",
+    )
+    .await;
+    assert_eq!(
+        b_runs["workflowRuns"]["edges"][0]["node"]["contact"],
+        Value::Null
+    );
+
+    // A's URL with B's business in it, and B's token on A's workflow, are both unknown.
+    let (_, rest) = a_hook.split_once('.').expect("tenant.workflow.token");
+    let b_tenant_on_a = format!("{}.{rest}", b.tenant_id);
+    let b_token = b_hook.rsplit('.').next().expect("token");
+    let a_with_b_token = format!("{}.{a_workflow}.{b_token}", a.tenant_id);
+    for forged in [b_tenant_on_a, a_with_b_token] {
+        let response = post(&forged, json!({ "contactId": a_contact }))
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 404, "{forged}");
+    }
+
+    let lists = app
+        .ok(
+            Some(&b.access_token),
+            "{ workflows(first: 50) { edges { node { id } } } workflowRuns(first: 50) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(!lists.to_string().contains(&a_workflow));
+    assert!(!lists.to_string().contains(&a_run));
+    for (query, vars) in [
+        (
+            "query($id: ID!) { workflow(id: $id) { id } }",
+            json!({ "id": a_workflow }),
+        ),
+        (
+            "query($id: ID!) { workflowRun(id: $id) { id } }",
+            json!({ "id": a_run }),
+        ),
+        (
+            "mutation($id: ID!) { updateWorkflow(input: { id: $id, name: \"mío\" }) { workflow { id } } }",
+            json!({ "id": a_workflow }),
+        ),
+        (
+            "mutation($id: ID!) { setWorkflowEnabled(input: { id: $id, enabled: false }) { id } }",
+            json!({ "id": a_workflow }),
+        ),
+        (
+            "mutation($id: ID!) { rotateWorkflowWebhook(input: { id: $id }) { webhookUrl } }",
+            json!({ "id": a_workflow }),
+        ),
+        (
+            "mutation($id: ID!) { deleteWorkflow(input: { id: $id }) }",
+            json!({ "id": a_workflow }),
+        ),
+        (
+            "mutation($id: ID!) { retryWorkflowRun(input: { id: $id }) { id } }",
+            json!({ "id": a_run }),
+        ),
+        (
+            "mutation($id: ID!) { cancelWorkflowRun(input: { id: $id }) { id } }",
+            json!({ "id": a_run }),
+        ),
+    ] {
+        let body = app.gql(Some(&b.access_token), query, vars).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+    // A dry run over A's contact cannot read it either.
+    let dry = app
+        .gql(
+            Some(&b.access_token),
+            "mutation($input: TestWorkflowInput!) { testWorkflow(input: $input) { starts } }",
+            json!({ "input": {
+                "definition": {
+                    "trigger": { "event": { "type": "crm.contact.created" } },
+                    "steps": [ { "addTag": { "tag": "x", "on": "CONTACT" } } ],
+                },
+                "sample": { "contactId": a_contact },
+            } }),
+        )
+        .await;
+    assert_eq!(error_ext(&dry, "field"), "sample.contactId");
+
+    let a_view = eventually(
+        &app,
+        &a,
+        &format!("{{ workflow(id: \"{a_workflow}\") {{ name enabled }} workflowRun(id: \"{a_run}\") {{ status }} contact(id: \"{a_contact}\") {{ tags }} }}"),
+        |s| s["workflowRun"]["status"] == "SUCCEEDED",
+    )
+    .await;
+    assert_eq!(a_view["workflow"]["enabled"], true);
+    assert_ne!(a_view["workflow"]["name"], "mío");
+    assert_eq!(a_view["contact"]["tags"], json!(["web"]));
+    let still = post(a_hook, json!({ "contactId": a_contact }))
+        .await
+        .expect("sent");
+    assert_eq!(still.status(), 202, "A's URL was not rotated by B");
+}

@@ -40,3 +40,4 @@ mod stripe_double;
 mod team;
 mod webhook_receiver;
 mod webhooks;
+mod workflows;

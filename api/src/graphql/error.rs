@@ -28,9 +28,8 @@ pub fn to_graphql(err: Error) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, ext| {
         ext.set("code", code);
         match &err {
-            Error::Invalid { field, .. } | Error::Conflict { field, .. } => {
-                ext.set("field", *field)
-            }
+            Error::Invalid { field, .. } => ext.set("field", field.as_ref()),
+            Error::Conflict { field, .. } => ext.set("field", *field),
             Error::Duplicate {
                 field, existing_id, ..
             } => {

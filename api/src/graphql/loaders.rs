@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use tianguis_domain::tenancy::{members, roles};
 use tianguis_domain::{Deps, TenantCtx};
-use tianguis_domain::{billing, commerce, crm, iot, marketing, messaging, scheduling};
+use tianguis_domain::{automation, billing, commerce, crm, iot, marketing, messaging, scheduling};
 use uuid::Uuid;
 
 use super::error::to_graphql;
@@ -123,6 +123,7 @@ loaders! {
     AppointmentRemindersLoader: Vec<scheduling::reminders::Reminder> => scheduling::reminders::of_appointments,
     SalesOrderLinesLoader: Vec<commerce::orders::SalesOrderLine> => commerce::orders::lines_of,
     SalesOrderPaymentsLoader: Vec<commerce::orders::SalesOrderPayment> => commerce::orders::payments_of,
+    WorkflowRunStepsLoader: Vec<automation::workflows::runs::RunStep> => automation::workflows::runs::steps_of,
 }
 
 /// Loads `key` through the request's loader `L`, batched with every other key asked for

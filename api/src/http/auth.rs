@@ -75,7 +75,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
             let credential = match &ctx.actor {
                 Actor::User { session_id, .. } => format!("session:{session_id}"),
                 Actor::ApiKey { key_id } => format!("key:{key_id}"),
-                Actor::System => "system".to_owned(),
+                Actor::Workflow { .. } | Actor::System => "system".to_owned(),
             };
             limits.push((credential, state.settings.credential_per_minute));
             limits.push((

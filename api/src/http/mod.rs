@@ -13,6 +13,7 @@ mod telemetry;
 mod tracking;
 mod twilio;
 mod whatsapp;
+mod workflow_hook;
 
 use axum::http::HeaderName;
 use axum::routing::{get, post, put};
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
             get(booking::offer).post(booking::take_offer),
         )
         .route("/calendario/{file}", get(booking::feed))
+        .route("/webhooks/workflows/{token}", post(workflow_hook::receive))
         .layer(RequestBodyLimitLayer::new(max_body))
         .merge(graphql)
         .route_layer(middleware::from_fn_with_state(

@@ -318,9 +318,9 @@ impl CancellationMotive {
 mod tests {
     use super::*;
 
-    fn field(r: Result<()>) -> &'static str {
+    fn field(r: Result<()>) -> String {
         match r {
-            Err(Error::Invalid { field, .. }) => field,
+            Err(Error::Invalid { field, .. }) => field.into_owned(),
             other => panic!("expected invalid, got {other:?}"),
         }
     }

@@ -210,9 +210,9 @@ pub(crate) mod tests {
         Csd::open(CER, KEY, PASSWORD).expect("test CSD opens")
     }
 
-    fn field(result: Result<Csd>) -> &'static str {
+    fn field(result: Result<Csd>) -> String {
         match result {
-            Err(Error::Invalid { field, .. }) => field,
+            Err(Error::Invalid { field, .. }) => field.into_owned(),
             other => panic!("expected an invalid field, got {other:?}"),
         }
     }

@@ -62,7 +62,19 @@ mod crate_graph {
             &["entity", "kernel", "tenancy", "crm", "messaging"],
         ),
         ("iot", &["entity", "kernel", "tenancy"]),
-        ("automation", &["entity", "kernel", "tenancy"]),
+        // Workflows act through the contexts below them: tasks, messages, segments, devices.
+        (
+            "automation",
+            &[
+                "entity",
+                "kernel",
+                "tenancy",
+                "crm",
+                "messaging",
+                "marketing",
+                "iot",
+            ],
+        ),
         (
             "commerce",
             &[

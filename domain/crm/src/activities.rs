@@ -82,6 +82,18 @@ async fn link(
 
 pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Result<Activity> {
     ctx.require(Permission::CrmLeadsWrite)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let activity = create_in(&mut tx, ctx, input).await?;
+    tx.commit().await?;
+    Ok(activity)
+}
+
+/// Records an activity or task in the caller's transaction (a workflow's step).
+pub async fn create_in(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    input: ActivityInput,
+) -> Result<Activity> {
     let kind = input
         .kind
         .ok_or_else(|| Error::invalid("kind", "an activity has a kind"))?;
@@ -100,10 +112,9 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Resul
             "only tasks have a due date and an assignee",
         ));
     }
-    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     let assignee = match input.assignee_id.flatten() {
         Some(id) => {
-            super::contacts::check_owner(&tx, id).await.map_err(|_| {
+            super::contacts::check_owner(tx, id).await.map_err(|_| {
                 Error::invalid(
                     "assigneeId",
                     "the assignee must be a member of this business",
@@ -114,7 +125,7 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Resul
         None if is_task => ctx.actor_user(),
         None => None,
     };
-    let now = deps.clock.now();
+    let now = tx.now();
     let occurred_at = input.occurred_at.unwrap_or(now);
     let mut model = activities::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -132,21 +143,20 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: ActivityInput) -> Resul
         occurred_at: Set(occurred_at),
         ..Default::default()
     };
-    link(&tx, &mut model, &input).await?;
+    link(tx, &mut model, &input).await?;
     let activity = tx.insert(model).await?;
     if let Some(lead) = activity.lead_id {
         let last = (!is_task).then_some(occurred_at);
-        super::leads::rescore_lead(&tx, lead, last, now).await?;
+        super::leads::rescore_lead(tx, lead, last, now).await?;
     }
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         &format!("crm.{}.created", noun(&activity)),
         (noun(&activity), Some(activity.id)),
         event_data(&activity),
     )
     .await?;
-    tx.commit().await?;
     Ok(activity)
 }
 

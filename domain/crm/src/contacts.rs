@@ -220,12 +220,24 @@ pub async fn update(
 ) -> Result<Contact> {
     ctx.require(Permission::CrmContactsWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let region = super::tenant_region(&*tx, ctx.tenant_id).await?;
+    let contact = update_in(&mut tx, ctx, id, input).await?;
+    tx.commit().await?;
+    Ok(contact)
+}
+
+/// Changes a contact in the caller's transaction (a workflow's step).
+pub async fn update_in(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    id: Uuid,
+    input: ContactInput,
+) -> Result<Contact> {
+    let region = super::tenant_region(&**tx, ctx.tenant_id).await?;
     let current = tx.get::<contacts::Entity>(id, "contact").await?;
     let previous_custom = current.custom_fields.clone();
     let mut model: contacts::ActiveModel = current.into();
     apply(
-        &tx,
+        tx,
         &region.country,
         &mut model,
         input,
@@ -234,14 +246,13 @@ pub async fn update(
     .await?;
     let contact = tx.update(model).await?;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "crm.contact.updated",
         ("contact", Some(contact.id)),
         serde_json::json!({ "email": contact.email, "phone": contact.phone }),
     )
     .await?;
-    tx.commit().await?;
     Ok(contact)
 }
 

@@ -43,6 +43,7 @@ mod tests {
             subject,
             time: chrono::DateTime::UNIX_EPOCH,
             data: serde_json::Value::Null,
+            caused_by_run: None,
         }
     }
 

@@ -298,23 +298,34 @@ fn event_data(lead: &Lead) -> serde_json::Value {
 pub async fn update(deps: &Deps, ctx: &TenantCtx, id: Uuid, input: LeadInput) -> Result<Lead> {
     ctx.require(Permission::CrmLeadsWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let lead = update_in(&mut tx, ctx, id, input).await?;
+    tx.commit().await?;
+    Ok(lead)
+}
+
+/// Changes a lead in the caller's transaction (a workflow's step).
+pub async fn update_in(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    id: Uuid,
+    input: LeadInput,
+) -> Result<Lead> {
     let current = tx.get::<leads::Entity>(id, "lead").await?;
     let previous_custom = current.custom_fields.clone();
     let mut model: leads::ActiveModel = current.into();
-    apply(&tx, &mut model, input, Some(&previous_custom)).await?;
-    let now = deps.clock.now();
-    let config = scoring_config(&tx).await?;
-    rescore(&tx, &mut model, &config, now).await?;
+    apply(tx, &mut model, input, Some(&previous_custom)).await?;
+    let now = tx.now();
+    let config = scoring_config(tx).await?;
+    rescore(tx, &mut model, &config, now).await?;
     let lead = tx.update(model).await?;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "crm.lead.updated",
         ("lead", Some(lead.id)),
         event_data(&lead),
     )
     .await?;
-    tx.commit().await?;
     Ok(lead)
 }
 
@@ -330,13 +341,25 @@ pub async fn move_to_stage(
 ) -> Result<Lead> {
     ctx.require(Permission::CrmLeadsWrite)?;
     let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let lead = move_in(&mut tx, ctx, id, stage_id, lost_reason).await?;
+    tx.commit().await?;
+    Ok(lead)
+}
+
+/// Moves a lead in the caller's transaction (a workflow's step).
+pub async fn move_in(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    id: Uuid,
+    stage_id: Uuid,
+    lost_reason: Option<String>,
+) -> Result<Lead> {
     let lead = tx.get::<leads::Entity>(id, "lead").await?;
     let stage = tx
         .get::<stages::Entity>(stage_id, "stage")
         .await
         .map_err(|_| Error::invalid("stageId", "no such stage"))?;
     if stage.id == lead.stage_id {
-        tx.commit().await?;
         return Ok(lead);
     }
     let outcome = Outcome::from_stored(&stage.outcome)?;
@@ -344,7 +367,7 @@ pub async fn move_to_stage(
     if outcome == Outcome::Lost && reason.is_none() {
         return Err(Error::invalid("lostReason", "say why the lead was lost"));
     }
-    let now = deps.clock.now();
+    let now = tx.now();
     let from = lead.stage_id;
     let mut model: leads::ActiveModel = lead.into();
     model.pipeline_id = Set(stage.pipeline_id);
@@ -356,15 +379,15 @@ pub async fn move_to_stage(
         None
     });
     model.closed_at = Set((outcome != Outcome::Open).then_some(now));
-    let config = scoring_config(&tx).await?;
-    rescore(&tx, &mut model, &config, now).await?;
+    let config = scoring_config(tx).await?;
+    rescore(tx, &mut model, &config, now).await?;
     let lead = tx.update(model).await?;
-    record_stage_change(&tx, ctx, lead.id, Some(from), stage.id).await?;
+    record_stage_change(tx, ctx, lead.id, Some(from), stage.id).await?;
     let mut data = event_data(&lead);
     data["fromStageId"] = serde_json::json!(from);
     data["stageName"] = serde_json::json!(stage.name);
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "crm.lead.stage_changed",
         ("lead", Some(lead.id)),
@@ -374,20 +397,19 @@ pub async fn move_to_stage(
     match outcome {
         Outcome::Won => {
             if let Some(contact) = lead.contact_id {
-                super::contacts::mark_customer(&tx, contact, now).await?;
+                super::contacts::mark_customer(tx, contact, now).await?;
             }
             if let Some(company) = lead.company_id {
-                super::companies::mark_customer(&tx, company, now).await?;
+                super::companies::mark_customer(tx, company, now).await?;
             }
-            audit::record(&mut tx, ctx, "crm.lead.won", ("lead", Some(lead.id)), data).await?;
+            audit::record(tx, ctx, "crm.lead.won", ("lead", Some(lead.id)), data).await?;
         }
         Outcome::Lost => {
             data["lostReason"] = serde_json::json!(lead.lost_reason);
-            audit::record(&mut tx, ctx, "crm.lead.lost", ("lead", Some(lead.id)), data).await?;
+            audit::record(tx, ctx, "crm.lead.lost", ("lead", Some(lead.id)), data).await?;
         }
         Outcome::Open => {}
     }
-    tx.commit().await?;
     Ok(lead)
 }
 

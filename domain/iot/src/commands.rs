@@ -72,6 +72,19 @@ pub struct NewCommand {
 /// device that is not connected gets it when it next subscribes, until it expires.
 pub async fn send(deps: &Deps, ctx: &TenantCtx, input: NewCommand) -> Result<DeviceCommand> {
     ctx.require(Permission::IotWrite)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let command = send_in(&mut tx, ctx, input).await?;
+    tx.commit().await?;
+    Ok(command)
+}
+
+/// Records a command in the caller's transaction (a workflow's step); it leaves for the
+/// device once that commits.
+pub async fn send_in(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    input: NewCommand,
+) -> Result<DeviceCommand> {
     let method = required_text(&input.method, "method", 64)?;
     let timeout = input.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS);
     if !(1..=MAX_TIMEOUT_SECS).contains(&timeout) {
@@ -80,7 +93,6 @@ pub async fn send(deps: &Deps, ctx: &TenantCtx, input: NewCommand) -> Result<Dev
             format!("between 1 and {MAX_TIMEOUT_SECS} seconds"),
         ));
     }
-    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
     tx.get::<devices::Entity>(input.device_id, "device").await?;
     let now = tx.now();
     let command = tx
@@ -101,7 +113,7 @@ pub async fn send(deps: &Deps, ctx: &TenantCtx, input: NewCommand) -> Result<Dev
         })
         .await?;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "iot.command.sent",
         ("device_command", Some(command.id)),
@@ -112,7 +124,6 @@ pub async fn send(deps: &Deps, ctx: &TenantCtx, input: NewCommand) -> Result<Dev
         DELIVERY_TOPIC.to_string(),
         serde_json::to_vec(&Delivery::from(&command)).map_err(anyhow::Error::from)?,
     );
-    tx.commit().await?;
     Ok(command)
 }
 

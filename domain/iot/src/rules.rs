@@ -390,10 +390,7 @@ mod tests {
         ] {
             assert!(matches!(
                 bad.validate(),
-                Err(Error::Invalid {
-                    field: "condition",
-                    ..
-                })
+                Err(Error::Invalid { field, .. }) if field == "condition"
             ));
         }
         let deep = (0..5).fold(warm(0), |c, _| Condition::All(vec![c]));

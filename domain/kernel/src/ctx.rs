@@ -14,6 +14,10 @@ pub enum Actor {
     ApiKey {
         key_id: Uuid,
     },
+    /// A step of a business's workflow run.
+    Workflow {
+        run_id: Uuid,
+    },
     System,
 }
 
@@ -22,6 +26,7 @@ impl Actor {
         match self {
             Actor::User { .. } => "user",
             Actor::ApiKey { .. } => "api_key",
+            Actor::Workflow { .. } => "workflow",
             Actor::System => "system",
         }
     }
@@ -30,6 +35,7 @@ impl Actor {
         match self {
             Actor::User { user_id, .. } => Some(*user_id),
             Actor::ApiKey { key_id } => Some(*key_id),
+            Actor::Workflow { run_id } => Some(*run_id),
             Actor::System => None,
         }
     }
@@ -63,6 +69,15 @@ impl TenantCtx {
             actor: Actor::System,
             permissions: PermissionSet::all(),
             meta: RequestMeta::default(),
+        }
+    }
+
+    /// A workflow run acting for its business: the service's permissions, its run as the
+    /// actor the audit log names.
+    pub fn workflow(tenant_id: Uuid, run_id: Uuid) -> Self {
+        Self {
+            actor: Actor::Workflow { run_id },
+            ..Self::system(tenant_id)
         }
     }
 

@@ -38,6 +38,8 @@ pub struct TenantTx {
     jobs: Arc<dyn crate::ports::JobQueue>,
     /// Jobs that act on what this transaction writes, queued once it has committed.
     jobs_after_commit: Vec<AfterCommit>,
+    /// The workflow run whose step this transaction carries out; its events name it.
+    caused_by_run: Option<Uuid>,
 }
 
 /// Sets a row's `updated_at`, and its `created_at` when `new`, to `now`: the one place
@@ -109,7 +111,18 @@ impl TenantTx {
             wake_dispatcher: false,
             jobs: deps.jobs.clone(),
             jobs_after_commit: Vec::new(),
+            caused_by_run: None,
         })
+    }
+
+    /// Marks what this transaction writes as done by a workflow run's step, so the events it
+    /// appends carry the run (the loop guard follows them).
+    pub fn on_behalf_of_run(&mut self, run_id: Uuid) {
+        self.caused_by_run = Some(run_id);
+    }
+
+    pub fn caused_by_run(&self) -> Option<Uuid> {
+        self.caused_by_run
     }
 
     pub fn tenant_id(&self) -> Uuid {

@@ -19,7 +19,9 @@ pub enum Error {
     NotFound(&'static str),
     #[error("{message}")]
     Invalid {
-        field: &'static str,
+        /// The input field's GraphQL name, or its path inside a nested input
+        /// (`steps[2].then[0].templateId`).
+        field: std::borrow::Cow<'static, str>,
         message: String,
     },
     #[error("{message}")]
@@ -43,9 +45,12 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<std::borrow::Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
         Self::Invalid {
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }

@@ -35,6 +35,9 @@ pub struct DomainEvent {
     pub subject: Option<String>,
     pub time: DateTime<Utc>,
     pub data: serde_json::Value,
+    /// The workflow run whose step wrote the change, if one did.
+    #[serde(default)]
+    pub caused_by_run: Option<Uuid>,
 }
 
 impl DomainEvent {
@@ -64,6 +67,7 @@ impl From<outbox_events::Model> for DomainEvent {
             subject: m.subject,
             time: m.time,
             data: m.data,
+            caused_by_run: m.caused_by_run_id,
         }
     }
 }
@@ -85,6 +89,7 @@ pub async fn append(
         time: Set(time),
         data: Set(data),
         dispatched_at: Set(None),
+        caused_by_run_id: Set(tx.caused_by_run()),
     })
     .exec_without_returning(&**tx)
     .await?;
@@ -242,7 +247,9 @@ impl Dispatcher {
     /// every poll interval for events written elsewhere.
     pub async fn run(self, wake: Arc<Notify>, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
-        let mut last_sweep = self.deps.clock.now();
+        // A starting process sweeps at once: work lost with the one before it resumes now,
+        // not a sweep interval later.
+        let mut last_sweep = self.deps.clock.now() - SWEEP_EVERY;
         loop {
             if self.deps.clock.now() - last_sweep >= SWEEP_EVERY {
                 last_sweep = self.deps.clock.now();

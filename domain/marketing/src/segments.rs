@@ -396,6 +396,54 @@ pub async fn refreeze(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Segment>
     Ok(segment)
 }
 
+/// Adds a contact to a static segment in the caller's transaction (a workflow's step);
+/// true when the contact was not a member yet.
+pub async fn add_member_in(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    segment_id: Uuid,
+    contact_id: Uuid,
+) -> Result<bool> {
+    let segment = tx
+        .get::<segments::Entity>(segment_id, "segment")
+        .await
+        .map_err(|_| Error::invalid("segmentId", "no such segment"))?;
+    if segment.kind != Kind::Static.key() {
+        return Err(Error::invalid(
+            "segmentId",
+            "only a static segment has members to add; a dynamic one follows its rules",
+        ));
+    }
+    tx.get::<contacts::Entity>(contact_id, "contact").await?;
+    let present = tx
+        .select::<segment_members::Entity>()
+        .filter(segment_members::Column::SegmentId.eq(segment_id))
+        .filter(segment_members::Column::ContactId.eq(contact_id))
+        .one(&**tx)
+        .await?
+        .is_some();
+    if present {
+        return Ok(false);
+    }
+    tx.insert(segment_members::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(tx.tenant_id()),
+        segment_id: Set(segment_id),
+        contact_id: Set(contact_id),
+        ..Default::default()
+    })
+    .await?;
+    audit::record(
+        tx,
+        ctx,
+        "marketing.segment.member_added",
+        ("segment", Some(segment_id)),
+        serde_json::json!({ "contactId": contact_id }),
+    )
+    .await?;
+    Ok(true)
+}
+
 pub async fn get(deps: &Deps, ctx: &TenantCtx, id: Uuid) -> Result<Segment> {
     TenantTx::read_one::<segments::Entity>(deps, ctx, Permission::MessagingRead, id, "segment")
         .await

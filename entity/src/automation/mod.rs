@@ -1,6 +1,17 @@
-//! Outgoing webhooks: endpoints and their deliveries.
+//! Automation: outgoing webhooks, and workflows with their versions, runs and step logs.
 
 pub mod webhook_deliveries;
 pub mod webhook_endpoints;
+pub mod workflow_run_steps;
+pub mod workflow_runs;
+pub mod workflow_versions;
+pub mod workflows;
 
-crate::tenant_owned!(webhook_deliveries, webhook_endpoints);
+crate::tenant_owned!(
+    webhook_deliveries,
+    webhook_endpoints,
+    workflow_run_steps,
+    workflow_runs,
+    workflow_versions,
+    workflows
+);

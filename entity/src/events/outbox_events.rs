@@ -15,6 +15,8 @@ pub struct Model {
     pub time: DateTimeUtc,
     pub data: Json,
     pub dispatched_at: Option<DateTimeUtc>,
+    /// The workflow run whose step wrote the change, if one did.
+    pub caused_by_run_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

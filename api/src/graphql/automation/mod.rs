@@ -1,11 +1,16 @@
-//! GraphQL of the automation context: outgoing webhook endpoints and their deliveries.
+//! GraphQL of the automation context: workflows and their runs, outgoing webhook endpoints
+//! and their deliveries.
 
 mod inputs;
 mod mutation;
 mod query;
 mod types;
+mod workflow_inputs;
+mod workflow_types;
 
 pub(crate) use inputs::*;
 pub(crate) use mutation::*;
 pub(crate) use query::*;
 pub(crate) use types::*;
+pub(crate) use workflow_inputs::*;
+pub(crate) use workflow_types::*;

@@ -12,6 +12,7 @@ use async_graphql::Context;
 use async_graphql::ID;
 use async_graphql::Object;
 use tianguis_domain::automation::webhooks;
+use tianguis_domain::automation::workflows::{self, runs};
 
 use crate::graphql::automation::*;
 
@@ -59,5 +60,68 @@ impl AutomationQuery {
             .await
             .gql()?;
         Ok(connection(page, |d| d.id, WebhookDelivery::from))
+    }
+
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn workflows(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Workflow>> {
+        let page = page_request(first, after, last, before)?;
+        let page = workflows::list(deps(ctx)?, tenant(ctx)?, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |w| w.id, Workflow))
+    }
+
+    async fn workflow(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Workflow> {
+        let id = parse_id(&id, "id")?;
+        Ok(Workflow(
+            workflows::get(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
+    }
+
+    /// Runs, newest first.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn workflow_runs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] filter: WorkflowRunFilter,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<WorkflowRun>> {
+        let filter = runs::RunFilter {
+            workflow_id: filter
+                .workflow_id
+                .as_ref()
+                .map(|id| parse_id(id, "workflowId"))
+                .transpose()?,
+            status: filter.status.map(Into::into),
+            contact_id: filter
+                .contact_id
+                .as_ref()
+                .map(|id| parse_id(id, "contactId"))
+                .transpose()?,
+            since: filter.since,
+        };
+        let page = page_request(first, after, last, before)?;
+        let page = runs::list(deps(ctx)?, tenant(ctx)?, filter, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |r| r.id, WorkflowRun))
+    }
+
+    async fn workflow_run(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<WorkflowRun> {
+        let id = parse_id(&id, "id")?;
+        Ok(WorkflowRun(
+            runs::get(deps(ctx)?, tenant(ctx)?, id).await.gql()?,
+        ))
     }
 }

@@ -10,6 +10,7 @@ use tianguis_domain::tenancy::login_throttle::LoginThrottle;
 use tianguis_api::EdgeSettings;
 use tianguis_domain::automation::webhooks::WebhookSettings;
 use tianguis_domain::email::MailSettings;
+use tianguis_integrations::captcha::CaptchaProvider;
 use tianguis_jobs::WorkerSettings;
 
 /// A secret that never prints.
@@ -78,6 +79,8 @@ pub struct Config {
     pub object_store_url: Option<String>,
     pub mail: MailSettings,
     pub stripe: StripeConfig,
+    /// The CAPTCHA service forms may ask for; none unless configured.
+    pub captcha: Option<CaptchaConfig>,
     /// Finkok's SOAP services (the demo's by default), or a double's in tests.
     pub finkok_url: String,
     pub messaging: MessagingConfig,
@@ -95,6 +98,17 @@ pub struct MessagingConfig {
     pub campaign_batch_size: u32,
     pub campaign_tenant_rate: u32,
     pub campaign_concurrency: usize,
+}
+
+/// hCaptcha or Turnstile for forms: `TIANGUIS_CAPTCHA=hcaptcha|turnstile` with its site key
+/// and secret.
+#[derive(Clone, Debug)]
+pub struct CaptchaConfig {
+    pub provider: CaptchaProvider,
+    /// The service's `siteverify`, or a double of it in tests.
+    pub verify_url: String,
+    pub site_key: String,
+    pub secret: Secret,
 }
 
 /// Card payments through Stripe; off without a secret key.
@@ -336,6 +350,31 @@ impl Config {
                         defaults.campaign_concurrency,
                         "a whole number of messages in flight",
                     )?,
+                }
+            },
+            captcha: match env.raw("TIANGUIS_CAPTCHA") {
+                None => None,
+                Some(name) => {
+                    let provider = CaptchaProvider::parse(&name).ok_or_else(|| ConfigError {
+                        variable: "TIANGUIS_CAPTCHA".into(),
+                        expected: "hcaptcha or turnstile",
+                        got: name.clone(),
+                    })?;
+                    let required = |variable: &'static str| {
+                        env.raw(variable).ok_or_else(|| ConfigError {
+                            variable: variable.into(),
+                            expected: "set when TIANGUIS_CAPTCHA is",
+                            got: String::new(),
+                        })
+                    };
+                    Some(CaptchaConfig {
+                        provider,
+                        verify_url: env
+                            .raw("TIANGUIS_CAPTCHA_VERIFY_URL")
+                            .unwrap_or_else(|| provider.default_verify_url().to_owned()),
+                        site_key: required("TIANGUIS_CAPTCHA_SITE_KEY")?,
+                        secret: Secret::new(required("TIANGUIS_CAPTCHA_SECRET")?),
+                    })
                 }
             },
             stripe: StripeConfig {

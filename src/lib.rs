@@ -15,6 +15,7 @@ use tianguis_api::AppState;
 use tianguis_api::metrics::Metrics;
 use tianguis_api::mqtt::MqttEndpoint;
 use tianguis_domain::Deps;
+use tianguis_domain::automation::forms::FormSettings;
 use tianguis_domain::billing::stripe::StripeSettings;
 use tianguis_domain::crypto::SecretBox;
 use tianguis_domain::events::Dispatcher;
@@ -25,6 +26,7 @@ use tianguis_domain::plans::Plan;
 use tianguis_domain::ports::{Clock, PubSub, RateLimiter, SystemClock};
 use tianguis_domain::tenancy::access_cache::{self, AccessCache};
 use tianguis_domain::tenancy::auth::AuthSettings;
+use tianguis_integrations::captcha::SiteVerify;
 use tianguis_integrations::files::ObjectFileStore;
 use tianguis_integrations::http::ReqwestTransport;
 use tianguis_integrations::mail::{FolderMailer, SmtpMailer};
@@ -92,6 +94,17 @@ impl Components {
             .context("setting up the job store")?;
 
         let jwt_secret = db::jwt_secret(config)?;
+        let forms = FormSettings {
+            captcha: match &config.captcha {
+                Some(c) => Some(Arc::new(SiteVerify::new(
+                    c.provider,
+                    &c.verify_url,
+                    &c.site_key,
+                    c.secret.expose(),
+                )?)),
+                None => None,
+            },
+        };
         let registry = tianguis_domain::registry(|r| {
             r.provide(AuthSettings::new(
                 jwt_secret.expose().as_bytes(),
@@ -101,6 +114,7 @@ impl Components {
             ));
             r.provide(AccessCache::new(config.access_cache_ttl));
             r.provide(config.webhooks.clone());
+            r.provide(forms.clone());
             r.provide(MessagingSettings {
                 whatsapp_app_secret: config
                     .messaging

@@ -305,6 +305,7 @@ async fn seed_demo_sales(
                 },
                 pipeline_id: Some(pipeline.id),
                 stage_id: Some(stage.id),
+                attribution: Default::default(),
             },
         )
         .await?;

@@ -1,6 +1,7 @@
 //! Real implementations of the domain's ports: in-process ones for the embedded mode and
 //! Redis-backed ones shared by every replica.
 
+pub mod captcha;
 pub mod files;
 pub mod http;
 pub mod mail;

@@ -37,6 +37,7 @@ mod m20261204_000029_waitlist_template;
 mod m20261204_000030_files;
 mod m20261204_000031_pending_uploads;
 mod m20261205_000032_workflows;
+mod m20261205_000033_forms;
 pub mod postgres;
 
 pub struct Migrator;
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000030_files::Migration),
             Box::new(m20261204_000031_pending_uploads::Migration),
             Box::new(m20261205_000032_workflows::Migration),
+            Box::new(m20261205_000033_forms::Migration),
         ]
     }
 }

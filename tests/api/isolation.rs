@@ -1482,3 +1482,94 @@ async fn another_tenant_can_neither_see_nor_touch_workflows_or_their_runs() {
         .expect("sent");
     assert_eq!(still.status(), 202, "A's URL was not rotated by B");
 }
+
+#[tokio::test]
+async fn another_tenant_can_neither_see_nor_touch_forms_or_their_submissions() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up().await;
+    let b = app.sign_up().await;
+    let create = "mutation($input: CreateFormInput!) { createForm(input: $input) { id pageUrl endpointUrl } }";
+    let input = json!({ "input": { "name": "Contacto", "fields": [
+        { "key": "correo", "label": "Correo", "kind": "EMAIL", "required": true, "mapsTo": "CONTACT_EMAIL" },
+    ] } });
+    let a_form = app.ok(Some(&a.access_token), create, input.clone()).await["createForm"].clone();
+    let b_form = app.ok(Some(&b.access_token), create, input).await["createForm"].clone();
+    let a_id = text(&a_form["id"]);
+    // The URLs name the configured public address; the test server listens elsewhere.
+    let local = |url: &Value| {
+        let url = text(url);
+        format!(
+            "{}{}",
+            app.base,
+            &url[url.find("/api/v1/").expect("path")..]
+        )
+    };
+    let a_endpoint = local(&a_form["endpointUrl"]);
+    let sent: Value = app
+        .client
+        .post(&a_endpoint)
+        .json(&json!({ "values": { "correo": "alma@example.mx" } }))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let a_submission = text(&sent["submissionId"]);
+
+    // A's form under B's public address is not there.
+    let b_endpoint = local(&b_form["endpointUrl"]);
+    let b_slug_a_form = format!("{}/{a_id}", b_endpoint.rsplit_once('/').expect("id").0);
+    let crossed = app
+        .client
+        .post(&b_slug_a_form)
+        .json(&json!({ "values": { "correo": "intruso@example.mx" } }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(crossed.status(), 404);
+
+    let lists = app
+        .ok(
+            Some(&b.access_token),
+            "{ forms(first: 50) { edges { node { id } } } formSubmissions(first: 50) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(!lists.to_string().contains(&a_id));
+    assert!(!lists.to_string().contains(&a_submission));
+    let of_a = app
+        .ok(
+            Some(&b.access_token),
+            "query($f: ID) { formSubmissions(formId: $f, first: 50) { totalCount } }",
+            json!({ "f": a_id }),
+        )
+        .await;
+    assert_eq!(of_a["formSubmissions"]["totalCount"], 0);
+    for (query, vars) in [
+        (
+            "query($id: ID!) { form(id: $id) { id } }",
+            json!({ "id": a_id }),
+        ),
+        (
+            "mutation($id: ID!) { updateForm(input: { id: $id, active: false }) { id } }",
+            json!({ "id": a_id }),
+        ),
+        (
+            "mutation($id: ID!) { deleteForm(input: { id: $id }) }",
+            json!({ "id": a_id }),
+        ),
+    ] {
+        let body = app.gql(Some(&b.access_token), query, vars).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{query}: {body}");
+    }
+    let a_view = app
+        .ok(
+            Some(&a.access_token),
+            "query($id: ID!) { form(id: $id) { active } formSubmissions(formId: $id, first: 5) { totalCount } }",
+            json!({ "id": a_id }),
+        )
+        .await;
+    assert_eq!(a_view["form"]["active"], true);
+    assert_eq!(a_view["formSubmissions"]["totalCount"], 1);
+}

@@ -18,6 +18,7 @@ mod events;
 mod files;
 mod finkok_double;
 mod fixtures;
+mod forms;
 mod graphql_http;
 mod input_hygiene;
 mod iot;

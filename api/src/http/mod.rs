@@ -3,6 +3,7 @@
 mod auth;
 mod booking;
 mod files;
+mod forms;
 mod graphql;
 mod health;
 pub(crate) mod prepaid;
@@ -82,6 +83,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/calendario/{file}", get(booking::feed))
         .route("/webhooks/workflows/{token}", post(workflow_hook::receive))
+        .route(
+            "/formularios/{slug}/{form}",
+            get(forms::show).post(forms::submit_page),
+        )
+        .route(
+            "/api/v1/forms/{slug}/{form}",
+            post(forms::submit_json).options(forms::preflight),
+        )
         .layer(RequestBodyLimitLayer::new(max_body))
         .merge(graphql)
         .route_layer(middleware::from_fn_with_state(

@@ -190,6 +190,18 @@ fn group(number: &str) -> String {
     }
 }
 
+/// The business's logo for a public page; only an https image, so the page stays secure.
+pub(crate) fn logo(url: Option<&str>) -> String {
+    url.filter(|u| u.starts_with("https://"))
+        .map(|u| {
+            format!(
+                r#"<img src="{}" alt="" style="max-height:48px">"#,
+                escape(u)
+            )
+        })
+        .unwrap_or_default()
+}
+
 /// A public page's HTML around `body`, in the business's colour; mobile first, no script.
 pub(crate) fn shell(title: &str, color: &str, body: &str) -> String {
     format!(
@@ -227,18 +239,7 @@ fn render(page: &PublicProposal, token: &str, message: Option<&str>) -> Result<S
     };
     let color = safe_color(&page.tenant.brand_color);
     let token = escape(token);
-    let logo = page
-        .tenant
-        .logo_url
-        .as_deref()
-        .filter(|u| u.starts_with("https://"))
-        .map(|u| {
-            format!(
-                r#"<img src="{}" alt="" style="max-height:48px">"#,
-                escape(u)
-            )
-        })
-        .unwrap_or_default();
+    let logo = logo(page.tenant.logo_url.as_deref());
     let mut body = String::new();
     if let Some(message) = message {
         body.push_str(&format!(

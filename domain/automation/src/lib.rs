@@ -1,7 +1,8 @@
-//! Automation: workflows a business configures on events, schedules and webhooks, and
-//! outgoing webhooks.
+//! Automation: workflows a business configures on events, schedules and webhooks, public
+//! forms that bring contacts and leads in, and outgoing webhooks.
 
 pub mod emails;
+pub mod forms;
 pub mod webhooks;
 pub mod workflows;
 

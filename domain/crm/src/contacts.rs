@@ -170,12 +170,53 @@ pub async fn create(
     allow_duplicate: bool,
 ) -> Result<Contact> {
     ctx.require(Permission::CrmContactsWrite)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let contact = create_in(&mut tx, ctx, input, allow_duplicate).await?;
+    tx.commit().await?;
+    Ok(contact)
+}
+
+/// What `find_or_create_in` did.
+pub enum Found {
+    Existing(Contact),
+    Created(Contact),
+}
+
+impl Found {
+    pub fn contact(&self) -> &Contact {
+        match self {
+            Found::Existing(c) | Found::Created(c) => c,
+        }
+    }
+}
+
+/// The contact with the same email, phone or RFC as `input` (the duplicate rules of
+/// `create`), or a new one; within the caller's transaction.
+pub async fn find_or_create_in(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    input: ContactInput,
+) -> Result<Found> {
+    match create_in(tx, ctx, input, false).await {
+        Ok(created) => Ok(Found::Created(created)),
+        Err(Error::Duplicate { existing_id, .. }) => Ok(Found::Existing(
+            tx.get::<contacts::Entity>(existing_id, "contact").await?,
+        )),
+        Err(err) => Err(err),
+    }
+}
+
+/// `create` within the caller's transaction.
+pub async fn create_in(
+    tx: &mut TenantTx,
+    ctx: &TenantCtx,
+    input: ContactInput,
+    allow_duplicate: bool,
+) -> Result<Contact> {
     if input.first_name.is_none() {
         return Err(Error::invalid("firstName", "firstName is required"));
     }
-    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    crate::plans::ensure_room(&tx, &CONTACTS).await?;
-    let region = super::tenant_region(&*tx, ctx.tenant_id).await?;
+    let region = super::tenant_region(&**tx, ctx.tenant_id).await?;
     let mut model = contacts::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(ctx.tenant_id),
@@ -195,20 +236,21 @@ pub async fn create(
         search_text: Set(String::new()),
         ..Default::default()
     };
-    apply(&tx, &region.country, &mut model, input, None).await?;
-    if !allow_duplicate && let Some((field, existing)) = duplicate_of(&tx, &model, None).await? {
+    apply(tx, &region.country, &mut model, input, None).await?;
+    if !allow_duplicate && let Some((field, existing)) = duplicate_of(tx, &model, None).await? {
         return Err(Error::duplicate(field, existing, "contact"));
     }
+    // After the duplicate check: finding an existing contact needs no room.
+    crate::plans::ensure_room(tx, &CONTACTS).await?;
     let contact = tx.insert(model).await?;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "crm.contact.created",
         ("contact", Some(contact.id)),
         serde_json::json!({ "name": format!("{} {}", contact.first_name, contact.last_name).trim(), "email": contact.email }),
     )
     .await?;
-    tx.commit().await?;
     Ok(contact)
 }
 

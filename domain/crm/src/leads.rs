@@ -213,33 +213,50 @@ pub struct NewLead {
     pub fields: LeadInput,
     pub pipeline_id: Option<Uuid>,
     pub stage_id: Option<Uuid>,
+    pub attribution: Attribution,
+}
+
+/// Where a lead came from, as the page that brought it in said (UTM parameters, referrer).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attribution {
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub referrer: Option<String>,
 }
 
 pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewLead) -> Result<Lead> {
     ctx.require(Permission::CrmLeadsWrite)?;
+    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
+    let lead = create_in(&mut tx, ctx, input).await?;
+    tx.commit().await?;
+    Ok(lead)
+}
+
+/// `create` within the caller's transaction.
+pub async fn create_in(tx: &mut TenantTx, ctx: &TenantCtx, input: NewLead) -> Result<Lead> {
     if input.fields.title.is_none() {
         return Err(Error::invalid("title", "title is required"));
     }
-    let mut tx = TenantTx::begin(deps, ctx.tenant_id).await?;
-    let region = super::tenant_region(&*tx, ctx.tenant_id).await?;
+    let region = super::tenant_region(&**tx, ctx.tenant_id).await?;
     let pipeline = match input.pipeline_id {
         Some(id) => tx
             .get::<tianguis_entity::crm::pipelines::Entity>(id, "pipeline")
             .await
             .map_err(|_| Error::invalid("pipelineId", "no such pipeline"))?,
-        None => pipelines::default_pipeline(&tx).await?,
+        None => pipelines::default_pipeline(tx).await?,
     };
     let stage = match input.stage_id {
-        Some(id) => stage_in(&tx, pipeline.id, id).await?,
+        Some(id) => stage_in(tx, pipeline.id, id).await?,
         None => tx
             .select::<stages::Entity>()
             .filter(stages::Column::PipelineId.eq(pipeline.id))
             .order_by_asc(stages::Column::Position)
-            .one(&*tx)
+            .one(&**tx)
             .await?
             .ok_or(Error::NotFound("stage"))?,
     };
-    let now = deps.clock.now();
+    let now = tx.now();
     let outcome = Outcome::from_stored(&stage.outcome)?;
     let mut model = leads::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -263,22 +280,25 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: NewLead) -> Result<Lead
         score_reasons: Set(serde_json::json!([])),
         last_activity_at: Set(None),
         closed_at: Set((outcome != Outcome::Open).then_some(now)),
+        utm_source: Set(input.attribution.utm_source),
+        utm_medium: Set(input.attribution.utm_medium),
+        utm_campaign: Set(input.attribution.utm_campaign),
+        referrer: Set(input.attribution.referrer),
         ..Default::default()
     };
-    apply(&tx, &mut model, input.fields, None).await?;
-    let config = scoring_config(&tx).await?;
-    rescore(&tx, &mut model, &config, now).await?;
+    apply(tx, &mut model, input.fields, None).await?;
+    let config = scoring_config(tx).await?;
+    rescore(tx, &mut model, &config, now).await?;
     let lead = tx.insert(model).await?;
-    record_stage_change(&tx, ctx, lead.id, None, stage.id).await?;
+    record_stage_change(tx, ctx, lead.id, None, stage.id).await?;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "crm.lead.created",
         ("lead", Some(lead.id)),
         event_data(&lead),
     )
     .await?;
-    tx.commit().await?;
     Ok(lead)
 }
 

@@ -1,5 +1,8 @@
-//! Automation: outgoing webhooks, and workflows with their versions, runs and step logs.
+//! Automation: outgoing webhooks, workflows with their versions, runs and step logs, and
+//! public forms with their submissions.
 
+pub mod form_submissions;
+pub mod forms;
 pub mod webhook_deliveries;
 pub mod webhook_endpoints;
 pub mod workflow_run_steps;
@@ -8,6 +11,8 @@ pub mod workflow_versions;
 pub mod workflows;
 
 crate::tenant_owned!(
+    form_submissions,
+    forms,
     webhook_deliveries,
     webhook_endpoints,
     workflow_run_steps,

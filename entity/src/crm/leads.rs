@@ -29,6 +29,11 @@ pub struct Model {
     pub score_reasons: Json,
     pub last_activity_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    /// Attribution from the form that brought the lead in.
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub referrer: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,6 +1,7 @@
-//! GraphQL of the automation context: workflows and their runs, outgoing webhook endpoints
-//! and their deliveries.
+//! GraphQL of the automation context: workflows and their runs, public forms and their
+//! submissions, outgoing webhook endpoints and their deliveries.
 
+mod form_types;
 mod inputs;
 mod mutation;
 mod query;
@@ -8,6 +9,7 @@ mod types;
 mod workflow_inputs;
 mod workflow_types;
 
+pub(crate) use form_types::*;
 pub(crate) use inputs::*;
 pub(crate) use mutation::*;
 pub(crate) use query::*;

@@ -7,8 +7,8 @@ use crate::graphql::error::parse_id;
 use async_graphql::Context;
 use async_graphql::ID;
 use async_graphql::Object;
-use tianguis_domain::automation::webhooks;
 use tianguis_domain::automation::workflows::{self, runs, testing};
+use tianguis_domain::automation::{forms, webhooks};
 
 use crate::graphql::automation::*;
 
@@ -74,6 +74,46 @@ impl AutomationMutation {
     ) -> async_graphql::Result<WebhookDelivery> {
         let id = parse_id(&input.id, "id")?;
         Ok(webhooks::redeliver(deps(ctx)?, tenant(ctx)?, id)
+            .await
+            .gql()?
+            .into())
+    }
+
+    /// Creates a public form: its page, embed code and JSON endpoint are on the result.
+    async fn create_form(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateFormInput,
+    ) -> async_graphql::Result<Form> {
+        Ok(Form(
+            forms::create(deps(ctx)?, tenant(ctx)?, input.into())
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Changes a form; an empty text clears a text setting.
+    async fn update_form(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateFormInput,
+    ) -> async_graphql::Result<Form> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(Form(
+            forms::update(deps(ctx)?, tenant(ctx)?, id, input.into())
+                .await
+                .gql()?,
+        ))
+    }
+
+    /// Deletes a form and its submissions; the contacts and leads they made stay.
+    async fn delete_form(
+        &self,
+        ctx: &Context<'_>,
+        input: FormIdInput,
+    ) -> async_graphql::Result<ID> {
+        let id = parse_id(&input.id, "id")?;
+        Ok(forms::delete(deps(ctx)?, tenant(ctx)?, id)
             .await
             .gql()?
             .into())

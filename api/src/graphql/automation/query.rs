@@ -11,8 +11,8 @@ use crate::graphql::error::parse_id;
 use async_graphql::Context;
 use async_graphql::ID;
 use async_graphql::Object;
-use tianguis_domain::automation::webhooks;
 use tianguis_domain::automation::workflows::{self, runs};
+use tianguis_domain::automation::{forms, webhooks};
 
 use crate::graphql::automation::*;
 
@@ -76,6 +76,47 @@ impl AutomationQuery {
             .await
             .gql()?;
         Ok(connection(page, |w| w.id, Workflow))
+    }
+
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn forms(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Form>> {
+        let page = page_request(first, after, last, before)?;
+        let page = forms::list(deps(ctx)?, tenant(ctx)?, &page).await.gql()?;
+        Ok(connection(page, |f| f.id, Form))
+    }
+
+    async fn form(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Form> {
+        let id = parse_id(&id, "id")?;
+        Ok(Form(forms::get(deps(ctx)?, tenant(ctx)?, id).await.gql()?))
+    }
+
+    /// Submissions, newest first; of one form when `formId` is given.
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
+    async fn form_submissions(
+        &self,
+        ctx: &Context<'_>,
+        form_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<FormSubmission>> {
+        let form_id = form_id
+            .as_ref()
+            .map(|id| parse_id(id, "formId"))
+            .transpose()?;
+        let page = page_request(first, after, last, before)?;
+        let page = forms::submissions(deps(ctx)?, tenant(ctx)?, form_id, &page)
+            .await
+            .gql()?;
+        Ok(connection(page, |s| s.id, FormSubmission))
     }
 
     async fn workflow(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Workflow> {

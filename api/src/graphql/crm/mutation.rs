@@ -393,6 +393,7 @@ impl SalesMutation {
             },
             pipeline_id: optional_id(input.pipeline_id.as_ref(), "pipelineId")?,
             stage_id: optional_id(input.stage_id.as_ref(), "stageId")?,
+            attribution: Default::default(),
         };
         Ok(Lead(
             leads::create(deps(ctx)?, tenant(ctx)?, cmd).await.gql()?,

@@ -245,6 +245,24 @@ impl Lead {
     async fn source(&self) -> async_graphql::Result<LeadSource> {
         stored(leads::Source::from_stored, &self.0.source)
     }
+    /// Where the lead came from, as the page that brought it in said; none when unknown.
+    async fn attribution(&self) -> Option<LeadAttribution> {
+        let lead = &self.0;
+        let any = [
+            &lead.utm_source,
+            &lead.utm_medium,
+            &lead.utm_campaign,
+            &lead.referrer,
+        ]
+        .iter()
+        .any(|v| v.is_some());
+        any.then(|| LeadAttribution {
+            utm_source: lead.utm_source.clone(),
+            utm_medium: lead.utm_medium.clone(),
+            utm_campaign: lead.utm_campaign.clone(),
+            referrer: lead.referrer.clone(),
+        })
+    }
     async fn status(&self) -> async_graphql::Result<LeadStatus> {
         stored(pipelines::Outcome::from_stored, &self.0.status)
     }
@@ -385,4 +403,13 @@ impl StageChange {
     async fn changed_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+}
+
+/// UTM parameters and referrer of the page a lead came in through.
+#[derive(SimpleObject)]
+pub struct LeadAttribution {
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub referrer: Option<String>,
 }

@@ -548,3 +548,45 @@ async fn a_submission_starts_the_workflows_listening_for_it() {
     .await;
     assert_eq!(contact["contact"]["tags"], json!(["formulario", "cotizar"]));
 }
+
+#[tokio::test]
+async fn a_page_of_submissions_with_contacts_and_leads_costs_the_same_statements_whatever_its_size()
+{
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up().await;
+    let form = new_form(&app, &owner, contact_form(json!({ "consentText": null }))).await;
+    let endpoint = format!("{}{}", app.base, path_of(&form["endpointUrl"]));
+    for i in 0..6 {
+        let sent = app
+            .client
+            .post(&endpoint)
+            .json(&json!({ "values": { "nombre": "Paz", "correo": format!("paz{i}@example.mx") } }))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(sent.status(), 201);
+    }
+    let count = |first: usize| {
+        let app = &app;
+        let owner = &owner;
+        async move {
+            let query = format!(
+                "{{ formSubmissions(first: {first}) {{ totalCount edges {{ node {{ id contact {{ email }} lead {{ title }} }} }} }} }}"
+            );
+            let before = app.sql_statements();
+            let body = app.ok(Some(&owner.access_token), &query, json!({})).await;
+            let edges = body["formSubmissions"]["edges"].as_array().expect("edges");
+            assert_eq!(edges.len(), first);
+            assert!(edges.iter().all(|e| e["node"]["lead"]["title"].is_string()));
+            app.sql_statements() - before
+        }
+    };
+    // The first request of a session also reads its access; later ones hit the cache.
+    count(1).await;
+    let two = count(2).await;
+    let six = count(6).await;
+    assert_eq!(
+        two, six,
+        "statements grow with the page: {two} for 2, {six} for 6"
+    );
+}

@@ -29,16 +29,11 @@ const HONEYPOT: &str = "website";
 const ATTRIBUTION: [&str; 4] = ["utm_source", "utm_medium", "utm_campaign", "referrer"];
 
 fn attribution(get: impl Fn(&str) -> Option<String>) -> Attribution {
-    let bounded = |key: &str| {
-        get(key)
-            .map(|v| v.trim().chars().take(300).collect::<String>())
-            .filter(|v| !v.is_empty())
-    };
     Attribution {
-        utm_source: bounded("utm_source"),
-        utm_medium: bounded("utm_medium"),
-        utm_campaign: bounded("utm_campaign"),
-        referrer: bounded("referrer"),
+        utm_source: get("utm_source"),
+        utm_medium: get("utm_medium"),
+        utm_campaign: get("utm_campaign"),
+        referrer: get("referrer"),
     }
 }
 

@@ -404,6 +404,9 @@ async fn apply(
 
 pub async fn create(deps: &Deps, ctx: &TenantCtx, input: FormInput) -> Result<Form> {
     ctx.require(Permission::AutomationWrite)?;
+    if input.name.is_none() {
+        return Err(Error::invalid("name", "name is required"));
+    }
     if input.fields.is_none() {
         return Err(Error::invalid("fields", "fields are required"));
     }
@@ -423,9 +426,6 @@ pub async fn create(deps: &Deps, ctx: &TenantCtx, input: FormInput) -> Result<Fo
         active: Set(true),
         ..Default::default()
     };
-    if input.name.is_none() {
-        return Err(Error::invalid("name", "name is required"));
-    }
     apply(deps, &tx, &mut model, input).await?;
     let form = tx.insert(model).await?;
     audit::record(
@@ -661,13 +661,23 @@ struct Mapped {
 }
 
 async fn mapped(tx: &TenantTx, form: &Form, values: &Map<String, Value>) -> Result<Mapped> {
-    let kinds: HashMap<(String, String), CustomKind> = tx
-        .select::<defs::Entity>()
-        .all(&**tx)
-        .await?
-        .into_iter()
-        .filter_map(|d| Some(((d.entity, d.key), CustomKind::from_stored(&d.kind).ok()?)))
+    // Custom fields' kinds, read only when the form maps to any.
+    let custom_keys: Vec<&str> = form
+        .fields
+        .iter()
+        .filter_map(|f| f.custom_field_key.as_deref())
         .collect();
+    let kinds: HashMap<(String, String), CustomKind> = if custom_keys.is_empty() {
+        HashMap::new()
+    } else {
+        tx.select::<defs::Entity>()
+            .filter(defs::Column::Key.is_in(custom_keys))
+            .all(&**tx)
+            .await?
+            .into_iter()
+            .filter_map(|d| Some(((d.entity, d.key), CustomKind::from_stored(&d.kind).ok()?)))
+            .collect()
+    };
     let mut contact = ContactInput {
         tags: Some(form.tags.clone()),
         ..Default::default()
@@ -775,6 +785,20 @@ async fn within_limit(deps: &Deps, form_id: Uuid, ip: Option<&str>) -> Result<()
     }
 }
 
+/// Attribution as a page sent it: trimmed, bounded, none when blank.
+fn bounded(attribution: Attribution) -> Attribution {
+    let bound = |v: Option<String>| {
+        v.map(|v| v.trim().chars().take(300).collect::<String>())
+            .filter(|v| !v.is_empty())
+    };
+    Attribution {
+        utm_source: bound(attribution.utm_source),
+        utm_medium: bound(attribution.utm_medium),
+        utm_campaign: bound(attribution.utm_campaign),
+        referrer: bound(attribution.referrer),
+    }
+}
+
 /// Takes a visitor's submission: checks it, finds or creates the contact, opens the lead,
 /// keeps the consent and attribution, and emits `automation.form.submitted`; all in one
 /// transaction.
@@ -788,6 +812,7 @@ pub async fn submit(deps: &Deps, page: &PublicForm, input: Submission) -> Result
     }
     let form = &page.form;
     within_limit(deps, form.id, input.ip.as_deref()).await?;
+    let attribution = bounded(input.attribution);
     let values = checked_values(form, &input.values)?;
     if form.consent_text.is_some() && !input.consent {
         return Err(Error::invalid("consent", "consent is required"));
@@ -813,14 +838,14 @@ pub async fn submit(deps: &Deps, page: &PublicForm, input: Submission) -> Result
     if let Found::Existing(existing) = &found {
         // A returning visitor gets the form's tags too; what they typed is in the submission.
         let mut tags = rules::tags_of(&existing.tags);
-        let before = tags.len();
-        tags.extend(
-            form.tags
-                .iter()
-                .filter(|t| !rules::tags_of(&existing.tags).contains(t))
-                .cloned(),
-        );
-        if tags.len() != before {
+        let missing: Vec<String> = form
+            .tags
+            .iter()
+            .filter(|t| !tags.contains(t))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            tags.extend(missing);
             let changes = ContactInput {
                 tags: Some(tags),
                 ..Default::default()
@@ -847,7 +872,7 @@ pub async fn submit(deps: &Deps, page: &PublicForm, input: Submission) -> Result
                 },
                 pipeline_id: None,
                 stage_id: None,
-                attribution: input.attribution.clone(),
+                attribution: attribution.clone(),
             },
         )
         .await
@@ -870,10 +895,10 @@ pub async fn submit(deps: &Deps, page: &PublicForm, input: Submission) -> Result
             consented_at: Set((form.consent_text.is_some() && input.consent).then_some(now)),
             ip: Set(input.ip.clone()),
             user_agent: Set(input.user_agent.map(|u| u.chars().take(500).collect())),
-            utm_source: Set(input.attribution.utm_source),
-            utm_medium: Set(input.attribution.utm_medium),
-            utm_campaign: Set(input.attribution.utm_campaign),
-            referrer: Set(input.attribution.referrer),
+            utm_source: Set(attribution.utm_source),
+            utm_medium: Set(attribution.utm_medium),
+            utm_campaign: Set(attribution.utm_campaign),
+            referrer: Set(attribution.referrer),
             ..Default::default()
         })
         .await?;
@@ -933,8 +958,8 @@ mod tests {
             active: true,
             page_url: String::new(),
             endpoint_url: String::new(),
-            created_at: chrono::Utc::now(),
-            updated_at: chrono::Utc::now(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
         }
     }
 

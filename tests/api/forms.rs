@@ -581,10 +581,19 @@ async fn a_page_of_submissions_with_contacts_and_leads_costs_the_same_statements
             app.sql_statements() - before
         }
     };
-    // The first request of a session also reads its access; later ones hit the cache.
+    // The counter is the whole process's, and background work (the event dispatcher's
+    // polls) only adds to it: the fewest of three readings is the request's own. The first
+    // request of a session also reads its access, so it is not counted.
     count(1).await;
-    let two = count(2).await;
-    let six = count(6).await;
+    let fewest = |first: usize| async move {
+        let mut fewest = u64::MAX;
+        for _ in 0..3 {
+            fewest = fewest.min(count(first).await);
+        }
+        fewest
+    };
+    let two = fewest(2).await;
+    let six = fewest(6).await;
     assert_eq!(
         two, six,
         "statements grow with the page: {two} for 2, {six} for 6"
